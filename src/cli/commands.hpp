@@ -1,0 +1,22 @@
+// The subcommands of the kvrm program.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "isa/hd.hpp"
+
+namespace kvrm::cli {
+
+struct BenchOptions {
+  std::vector<std::string> backends{"cpu"};
+  std::vector<std::string> workloads{"add_b", "add_str_b"};
+  u64 cycles = 100'000'000;
+  int repeat = 3;
+  std::string json_path;
+};
+void add_bench_command(CLI::App& app, BenchOptions& o);
+int run_bench(const BenchOptions& o);
+
+}  // namespace kvrm::cli

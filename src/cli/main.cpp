@@ -1,0 +1,31 @@
+// The kvrm command-line program: `kvrm bench` (the seed's benchmarks) and, as the Linux layer
+// lands, `kvrm run PROGRAM`.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"kvrm: an AArch64 CPU emulator for NVIDIA GPUs and the host CPU"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "kvrm 0.1.0");
+  kvrm::cli::BenchOptions bench;
+  kvrm::cli::add_bench_command(app, bench);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    if (app.got_subcommand("bench")) return kvrm::cli::run_bench(bench);
+  } catch (const kvrm::Error& e) {
+    std::fprintf(stderr, "kvrm: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kvrm: internal error: %s\n", e.what());
+    return 70;
+  }
+  return 0;
+}

@@ -1,0 +1,55 @@
+// Engine conveniences shared by every engine.
+#include "engines/engine.hpp"
+
+#include <cstdio>
+
+namespace kvrm {
+
+std::string describe(const RunResult& r) {
+  char buf[256];
+  switch (r.signal) {
+    case Signal::Fault:
+      snprintf(buf, sizeof buf, "FAULT: %s of %s address 0x%llx at pc 0x%llx",
+               access_name(r.info.access),
+               r.info.cause == FaultCause::Unmapped     ? "unmapped"
+               : r.info.cause == FaultCause::Alignment ? "misaligned"
+                                                        : "protected",
+               static_cast<unsigned long long>(r.info.fault_addr),
+               static_cast<unsigned long long>(r.pc));
+      break;
+    case Signal::Undefined:
+      snprintf(buf, sizeof buf, "UNDEFINED: instruction 0x%08x at pc 0x%llx", r.info.insn,
+               static_cast<unsigned long long>(r.pc));
+      break;
+    case Signal::Syscall:
+    case Signal::Halt:
+    case Signal::Breakpoint:
+      snprintf(buf, sizeof buf, "%s #0x%x at pc 0x%llx", r.signal_name(), r.info.imm16,
+               static_cast<unsigned long long>(r.pc));
+      break;
+    default:
+      snprintf(buf, sizeof buf, "%s at pc 0x%llx", r.signal_name(),
+               static_cast<unsigned long long>(r.pc));
+  }
+  return buf;
+}
+
+void Engine::set_pc(u64 pc) {
+  CoreState s = state();
+  s.pc = pc;
+  set_state(s);
+}
+
+u64 Engine::reg(int n) const {
+  if (n < 0 || n > 31) throw Error("register number " + std::to_string(n) + " is not 0-31");
+  return state().x[n];
+}
+
+void Engine::set_reg(int n, u64 v) {
+  if (n < 0 || n > 31) throw Error("register number " + std::to_string(n) + " is not 0-31");
+  CoreState s = state();
+  s.x[n] = v;
+  set_state(s);
+}
+
+}  // namespace kvrm

@@ -1,0 +1,62 @@
+// The engine interface shared by the reference engine (host CPU) and the CUDA engine: guest
+// memory management, register access, and execute(max_cycles). Hosts drive either through this
+// one API; both run the same instruction semantics (isa/) and give the same results.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/error.hpp"
+#include "isa/state.hpp"
+
+namespace kvrm {
+
+// The outcome of one execute() call.
+struct RunResult {
+  u64 cycles = 0;  // instructions retired by this call (an SVC counts; a stopping HLT/BRK/UDF,
+                   // a faulting or UNDEFINED instruction does not)
+  Signal signal = Signal::Checkpoint;
+  u64 pc = 0;  // final PC (see Signal for what it addresses)
+  StopInfo info;
+  u64 batch_count = 1;  // kernel launches or loop rounds (1 for the reference engine)
+  double elapsed_seconds = 0;
+
+  const char* signal_name() const { return kvrm::signal_name(signal); }
+  double ips() const { return elapsed_seconds > 0 ? cycles / elapsed_seconds : 0.0; }
+};
+
+// One-line description of a stop, e.g. "FAULT: write to unmapped address 0x10 at pc 0x400080".
+std::string describe(const RunResult& r);
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  virtual const char* name() const = 0;
+
+  // Guest memory; ranges are page-aligned. perms is a combination of kPermRead/Write/Exec.
+  virtual void map(u64 addr, u64 size, u8 perms) = 0;
+  virtual void unmap(u64 addr, u64 size) = 0;
+  virtual void protect(u64 addr, u64 size, u8 perms) = 0;
+  virtual bool is_mapped(u64 addr, u64 size) const = 0;
+  // Host-side access ignoring permissions; throws kvrm::Error where a byte is not mapped.
+  virtual void read_memory(u64 addr, void* dst, u64 size) const = 0;
+  virtual void write_memory(u64 addr, const void* src, u64 size) = 0;
+
+  // The whole architectural state.
+  virtual CoreState state() const = 0;
+  virtual void set_state(const CoreState& s) = 0;
+
+  // Runs until a stop signal or until max_cycles instructions have retired (CHECKPOINT).
+  virtual RunResult execute(u64 max_cycles) = 0;
+
+  // Conveniences over state()/set_state().
+  u64 pc() const { return state().pc; }
+  void set_pc(u64 pc);
+  // Registers 0-30 are X0-X30; 31 is SP.
+  u64 reg(int n) const;
+  void set_reg(int n, u64 v);
+};
+
+std::unique_ptr<Engine> make_reference_engine(u64 memory_limit = u64{4} << 30);
+
+}  // namespace kvrm

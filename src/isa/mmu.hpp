@@ -1,0 +1,201 @@
+// Guest memory as instruction semantics see it, on host and device alike: a 48-bit virtual
+// address space of 4 KiB pages, translated through a three-level radix table whose leaves carry
+// read/write/execute permissions. Every access is checked; a failed check records a fault in
+// StopInfo and returns false, and the instruction then stops with Signal::Fault.
+#pragma once
+
+#include "isa/hd.hpp"
+#include "isa/state.hpp"
+
+namespace kvrm {
+
+constexpr int kPageBits = 12;
+constexpr u64 kPageSize = u64{1} << kPageBits;
+constexpr u64 kPageMask = kPageSize - 1;
+constexpr int kVaBits = 48;
+constexpr int kLevelBits = 12;  // 12 + 12 + 12 index bits + 12 offset bits = 48
+constexpr u32 kNodeEntries = 1u << kLevelBits;
+
+enum Perm : u8 { kPermNone = 0, kPermRead = 1, kPermWrite = 2, kPermExec = 4 };
+
+// Leaf entry layout: frame index in bits 31..8, kLeafPresent, permissions in bits 2..0.
+constexpr u32 kLeafPresent = 0x80;
+KVRM_HD constexpr u32 leaf_frame(u32 leaf) { return leaf >> 8; }
+KVRM_HD constexpr u8 leaf_perms(u32 leaf) { return static_cast<u8>(leaf & 7); }
+KVRM_HD constexpr u32 make_leaf(u32 frame, u8 perms) { return (frame << 8) | kLeafPresent | perms; }
+
+// A plain view of a page table: valid on whichever side (host or device) the pointers belong to.
+// Node 0 is the root; an interior entry holds the index of the next node (0 = absent).
+struct PageTableView {
+  const u32* nodes = nullptr;
+  u8* frames = nullptr;
+
+  KVRM_HD u32 leaf(u64 va) const {
+    if (va >> kVaBits) return 0;
+    const u64 vpn = va >> kPageBits;
+    const u32 n1 = nodes[(vpn >> (2 * kLevelBits)) & (kNodeEntries - 1)];
+    if (n1 == 0) return 0;
+    const u32 n2 = nodes[u64{n1} * kNodeEntries + ((vpn >> kLevelBits) & (kNodeEntries - 1))];
+    if (n2 == 0) return 0;
+    return nodes[u64{n2} * kNodeEntries + (vpn & (kNodeEntries - 1))];
+  }
+};
+
+KVRM_HD constexpr u8 perm_for(Access a) {
+  return a == Access::Read ? kPermRead : a == Access::Write ? kPermWrite : kPermExec;
+}
+
+// Checked guest memory access with a one-entry translation cache per access kind. An Mmu is
+// built by an engine for one run; mappings may only change between runs (or after flush()).
+struct Mmu {
+  PageTableView pt;
+  StopInfo* stop = nullptr;
+  u64 tag[3] = {~u64{0}, ~u64{0}, ~u64{0}};  // virtual page number cached per Access kind
+  u8* base[3] = {nullptr, nullptr, nullptr};
+
+  KVRM_HD void flush() { tag[0] = tag[1] = tag[2] = ~u64{0}; }
+
+  KVRM_HD bool fault(u64 va, Access a, FaultCause c) {
+    stop->fault_addr = va;
+    stop->access = a;
+    stop->cause = c;
+    return false;
+  }
+
+  // Host pointer to the first byte of the page holding va, or nullptr after recording a fault.
+  KVRM_HD u8* page(u64 va, Access a) {
+    const u64 vpn = va >> kPageBits;
+    const int k = static_cast<int>(a);
+    if (tag[k] == vpn) return base[k];
+    const u32 e = pt.leaf(va);
+    if (!(e & kLeafPresent)) {
+      fault(va, a, FaultCause::Unmapped);
+      return nullptr;
+    }
+    if (!(leaf_perms(e) & perm_for(a))) {
+      fault(va, a, FaultCause::Permission);
+      return nullptr;
+    }
+    tag[k] = vpn;
+    base[k] = pt.frames + u64{leaf_frame(e)} * kPageSize;
+    return base[k];
+  }
+
+  // Checks that [va, va+size) is accessible without touching it (size <= kPageSize).
+  KVRM_HD bool probe(u64 va, u64 size, Access a) {
+    if (!page(va, a)) return false;
+    const u64 last = va + size - 1;
+    if (last < va) return fault(0, a, FaultCause::Unmapped);  // wraps past 2^64
+    if ((last >> kPageBits) != (va >> kPageBits) && !page(last & ~kPageMask, a)) return false;
+    return true;
+  }
+
+  KVRM_HD bool aligned(u64 va, u64 size, Access a) {
+    return (va & (size - 1)) == 0 ? true : fault(va, a, FaultCause::Alignment);
+  }
+
+  // Reads or writes n bytes (n <= kPageSize) at va: all of it or, on a fault, none of it.
+  KVRM_HD bool read_bytes(u64 va, u8* dst, u64 n) {
+    const u64 off = va & kPageMask;
+    u8* p = page(va, Access::Read);
+    if (!p) return false;
+    if (off + n <= kPageSize) {
+      memcpy(dst, p + off, n);
+      return true;
+    }
+    const u64 first = kPageSize - off;
+    u8* q = page(va + first, Access::Read);
+    if (!q) return false;
+    memcpy(dst, p + off, first);
+    memcpy(dst + first, q, n - first);
+    return true;
+  }
+  KVRM_HD bool write_bytes(u64 va, const u8* src, u64 n) {
+    const u64 off = va & kPageMask;
+    u8* p = page(va, Access::Write);
+    if (!p) return false;
+    if (off + n <= kPageSize) {
+      memcpy(p + off, src, n);
+      return true;
+    }
+    const u64 first = kPageSize - off;
+    u8* q = page(va + first, Access::Write);
+    if (!q) return false;
+    memcpy(p + off, src, first);
+    memcpy(q, src + first, n - first);
+    return true;
+  }
+
+  template <class T>
+  KVRM_HD bool read(u64 va, T& out) {
+    const u64 off = va & kPageMask;
+    if (off + sizeof(T) <= kPageSize) {
+      const u8* p = page(va, Access::Read);
+      if (!p) return false;
+      out = load_le<T>(p + off);
+      return true;
+    }
+    u8 tmp[sizeof(T)];
+    if (!read_bytes(va, tmp, sizeof(T))) return false;
+    out = load_le<T>(tmp);
+    return true;
+  }
+
+  template <class T>
+  KVRM_HD bool write(u64 va, T v) {
+    const u64 off = va & kPageMask;
+    if (off + sizeof(T) <= kPageSize) {
+      u8* p = page(va, Access::Write);
+      if (!p) return false;
+      store_le<T>(p + off, v);
+      return true;
+    }
+    u8 tmp[sizeof(T)];
+    store_le<T>(tmp, v);
+    return write_bytes(va, tmp, sizeof(T));
+  }
+
+  // Reads `size` bytes (1, 2, 4 or 8) zero-extended to 64 bits.
+  KVRM_HD bool read_sized(u64 va, int size, u64& out) {
+    switch (size) {
+      case 1: {
+        u8 v;
+        if (!read(va, v)) return false;
+        out = v;
+        return true;
+      }
+      case 2: {
+        u16 v;
+        if (!read(va, v)) return false;
+        out = v;
+        return true;
+      }
+      case 4: {
+        u32 v;
+        if (!read(va, v)) return false;
+        out = v;
+        return true;
+      }
+      default: return read(va, out);
+    }
+  }
+  KVRM_HD bool write_sized(u64 va, int size, u64 v) {
+    switch (size) {
+      case 1: return write(va, static_cast<u8>(v));
+      case 2: return write(va, static_cast<u16>(v));
+      case 4: return write(va, static_cast<u32>(v));
+      default: return write(va, v);
+    }
+  }
+
+  // Fetches the instruction word at pc (which must be 4-byte aligned and executable).
+  KVRM_HD bool fetch(u64 pc, u32& insn) {
+    if (pc & 3) return fault(pc, Access::Fetch, FaultCause::Alignment);
+    const u8* p = page(pc, Access::Fetch);
+    if (!p) return false;
+    insn = load_le<u32>(p + (pc & kPageMask));
+    return true;
+  }
+};
+
+}  // namespace kvrm
