@@ -1,11 +1,13 @@
 // `kvrm bench`: the seed's benchmark loops (ADD + B, and ADD + STR + B), timed on each engine
 // and printed as a table and, on request, as JSON.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <memory>
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "engines/cuda/cuda_engine.hpp"
 #include "engines/engine.hpp"
 #include "isa/mmu.hpp"
 
@@ -30,7 +32,25 @@ const Workload kWorkloads[] = {
 
 std::unique_ptr<Engine> make_engine(const std::string& backend) {
   if (backend == "cpu") return make_reference_engine(u64{64} << 20);
-  throw Error("unknown or unavailable backend '" + backend + "'");
+  if (backend == "cuda") return make_cuda_engine({.memory_limit = u64{64} << 20});
+  throw Error("unknown backend '" + backend + "' (use cpu or cuda)");
+}
+
+// The dispatch modes timed per backend: the reference engine has one loop; the CUDA engine the
+// seed's standard (one launch, stop reason read back), continuous (batches of
+// cycles_per_batch, atomic signal flag) and mega (one launch, atomic signal flag).
+std::vector<std::string> modes_of(const std::string& backend) {
+  if (backend == "cuda") return {"standard", "continuous", "mega"};
+  return {"standard"};
+}
+
+RunResult run_mode(Engine& e, const std::string& mode, u64 cycles, u64 cycles_per_batch) {
+  if (mode == "continuous") {
+    const u64 batches = (cycles + cycles_per_batch - 1) / cycles_per_batch;
+    return e.execute_continuous(cycles_per_batch, batches, 3600.0);
+  }
+  if (mode == "mega") return e.execute_mega(cycles);
+  return e.execute(cycles);
 }
 
 struct Row {
@@ -39,18 +59,20 @@ struct Row {
   double seconds, ips;
 };
 
-Row time_one(const std::string& backend, const Workload& w, u64 cycles, int repeat) {
+Row time_one(const std::string& backend, const std::string& mode, const Workload& w,
+             const BenchOptions& o) {
+  const u64 cycles = o.cycles;
   auto e = make_engine(backend);
   e->map(kCode, 0x1000, kPermRead | kPermExec);
   e->map(kData, 0x1000, kPermRead | kPermWrite);
   e->write_memory(kCode, w.code.data(), w.code.size() * 4);
   double best = 0;
   u64 done = 0;
-  for (int r = 0; r < repeat; ++r) {
+  for (int r = 0; r < o.repeat; ++r) {
     e->set_pc(kCode);
     e->set_reg(0, 0);
     e->set_reg(1, kData);
-    const RunResult res = e->execute(cycles);
+    const RunResult res = run_mode(*e, mode, cycles, std::min(cycles, o.cycles_per_batch));
     if (res.signal != Signal::Checkpoint || res.cycles != cycles) {
       throw Error(std::string("benchmark ") + w.name + " stopped early: " + describe(res));
     }
@@ -62,32 +84,39 @@ Row time_one(const std::string& backend, const Workload& w, u64 cycles, int repe
       done = res.cycles;
     }
   }
-  return {backend, "standard", w.name, done, done / best, best};
+  return {backend, mode, w.name, done, done / best, best};
 }
 
 }  // namespace
 
 void add_bench_command(CLI::App& app, BenchOptions& o) {
   auto* b = app.add_subcommand("bench", "Run the seed's benchmark loops and print IPS");
-  b->add_option("--backend", o.backends, "Engines to time: cpu, cuda (repeatable)")
-      ->delimiter(',');
+  b->add_option("--backend", o.backends, "Engines to time: cpu, cuda (repeatable)")->delimiter(',');
   b->add_option("--workload", o.workloads, "add_b, add_str_b")->delimiter(',');
   b->add_option("--cycles", o.cycles, "Instructions per run")->check(CLI::PositiveNumber);
   b->add_option("--repeat", o.repeat, "Runs per figure (the best is reported)")
       ->check(CLI::Range(1, 100));
+  b->add_option("--cycles-per-batch", o.cycles_per_batch, "Batch size of continuous mode")
+      ->check(CLI::PositiveNumber);
   b->add_option("--json", o.json_path, "Also write the figures as JSON to this file");
+  b->add_flag("--list-backends", o.list_backends, "Print the backends usable here and exit");
 }
 
 int run_bench(const BenchOptions& o) {
+  if (o.list_backends) {
+    std::puts("cpu");
+    if (cuda_available()) std::puts("cuda");
+    return 0;
+  }
   std::vector<Row> rows;
-  for (const auto& backend : o.backends) {
-    for (const auto& name : o.workloads) {
-      const Workload* w = nullptr;
-      for (const auto& k : kWorkloads) {
-        if (name == k.name) w = &k;
-      }
-      if (!w) throw Error("unknown workload '" + name + "'");
-      rows.push_back(time_one(backend, *w, o.cycles, o.repeat));
+  for (const auto& name : o.workloads) {
+    const Workload* w = nullptr;
+    for (const auto& k : kWorkloads) {
+      if (name == k.name) w = &k;
+    }
+    if (!w) throw Error("unknown workload '" + name + "'");
+    for (const auto& backend : o.backends) {
+      for (const auto& mode : modes_of(backend)) rows.push_back(time_one(backend, mode, *w, o));
     }
   }
   std::printf("%-8s %-12s %-12s %14s %10s %16s\n", "backend", "mode", "workload", "cycles",

@@ -14,6 +14,8 @@ struct BenchOptions {
   std::vector<std::string> workloads{"add_b", "add_str_b"};
   u64 cycles = 100'000'000;
   int repeat = 3;
+  u64 cycles_per_batch = 10'000'000;
+  bool list_backends = false;
   std::string json_path;
 };
 void add_bench_command(CLI::App& app, BenchOptions& o);

@@ -163,6 +163,13 @@ int AddressSpace::perms_at(u64 addr) const {
   return leaf_perms(*slot);
 }
 
+i64 AddressSpace::frame_at(u64 addr) const {
+  if (addr >> kVaBits) return -1;
+  const u32* slot = leaf_slot(addr);
+  if (!slot || !(*slot & kLeafPresent)) return -1;
+  return leaf_frame(*slot);
+}
+
 void AddressSpace::read(u64 addr, void* dst, u64 size) const {
   if (!is_mapped(addr, size)) {
     throw Error("cannot read " + std::to_string(size) + " bytes at " + hex(addr) +

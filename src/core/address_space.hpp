@@ -29,6 +29,8 @@ class AddressSpace {
   bool is_mapped(u64 addr, u64 size) const;
   // Permissions of the page holding addr; -1 when unmapped.
   int perms_at(u64 addr) const;
+  // Frame index of the page holding addr; -1 when unmapped.
+  i64 frame_at(u64 addr) const;
 
   // Host-side (debugger) access: ignores permissions, throws kvrm::Error if any byte is unmapped.
   void read(u64 addr, void* dst, u64 size) const;
@@ -44,6 +46,7 @@ class AddressSpace {
   u32 frames_used() const { return next_frame_; }
   // Each call returns and clears the set of frames and nodes changed since the last call.
   std::vector<u32> take_dirty_frames();
+  bool frame_dirty(u32 frame) const { return dirty_flag_[frame] != 0; }
   bool take_nodes_dirty();
 
  private:

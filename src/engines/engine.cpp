@@ -1,6 +1,7 @@
 // Engine conveniences shared by every engine.
 #include "engines/engine.hpp"
 
+#include <chrono>
 #include <cstdio>
 
 namespace kvrm {
@@ -11,9 +12,9 @@ std::string describe(const RunResult& r) {
     case Signal::Fault:
       snprintf(buf, sizeof buf, "FAULT: %s of %s address 0x%llx at pc 0x%llx",
                access_name(r.info.access),
-               r.info.cause == FaultCause::Unmapped     ? "unmapped"
+               r.info.cause == FaultCause::Unmapped    ? "unmapped"
                : r.info.cause == FaultCause::Alignment ? "misaligned"
-                                                        : "protected",
+                                                       : "protected",
                static_cast<unsigned long long>(r.info.fault_addr),
                static_cast<unsigned long long>(r.pc));
       break;
@@ -32,6 +33,29 @@ std::string describe(const RunResult& r) {
                static_cast<unsigned long long>(r.pc));
   }
   return buf;
+}
+
+RunResult Engine::execute_continuous(u64 cycles_per_batch, u64 max_batches,
+                                     double timeout_seconds) {
+  if (cycles_per_batch == 0) throw Error("cycles_per_batch must be positive");
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  RunResult total;
+  total.batch_count = 0;
+  total.pc = pc();
+  while (total.batch_count < max_batches && elapsed() < timeout_seconds) {
+    const RunResult r = execute(cycles_per_batch);
+    ++total.batch_count;
+    total.cycles += r.cycles;
+    total.signal = r.signal;
+    total.pc = r.pc;
+    total.info = r.info;
+    if (r.signal != Signal::Checkpoint) break;
+  }
+  total.elapsed_seconds = elapsed();
+  return total;
 }
 
 void Engine::set_pc(u64 pc) {

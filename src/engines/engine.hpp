@@ -46,8 +46,16 @@ class Engine {
   virtual CoreState state() const = 0;
   virtual void set_state(const CoreState& s) = 0;
 
-  // Runs until a stop signal or until max_cycles instructions have retired (CHECKPOINT).
+  // Standard dispatch: runs until a stop signal or until max_cycles instructions have retired
+  // (CHECKPOINT).
   virtual RunResult execute(u64 max_cycles) = 0;
+  // Continuous dispatch: batch after batch of cycles_per_batch instructions, until a stop
+  // signal, max_batches batches, or timeout_seconds (checked between batches). The result's
+  // batch_count says how many batches ran; its cycles are the total.
+  virtual RunResult execute_continuous(u64 cycles_per_batch, u64 max_batches,
+                                       double timeout_seconds);
+  // Mega dispatch: the whole budget in one go.
+  virtual RunResult execute_mega(u64 total_cycles) { return execute(total_cycles); }
 
   // Conveniences over state()/set_state().
   u64 pc() const { return state().pc; }
@@ -57,6 +65,7 @@ class Engine {
   void set_reg(int n, u64 v);
 };
 
+// The reference engine: the shared semantics in a loop on the calling host thread.
 std::unique_ptr<Engine> make_reference_engine(u64 memory_limit = u64{4} << 30);
 
 }  // namespace kvrm

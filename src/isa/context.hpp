@@ -36,8 +36,8 @@ struct Context {
 };
 
 // Shorthand for handlers: a memory access that failed has recorded the fault; stop.
-#define KVRM_MEM(expr) \
-  do {                 \
+#define KVRM_MEM(expr)                         \
+  do {                                         \
     if (!(expr)) return ::kvrm::Signal::Fault; \
   } while (0)
 

@@ -113,8 +113,8 @@ constexpr u32 bucket_list_size() {
 constexpr u32 kBucketListSize = detail::bucket_list_size();
 
 struct DecodeTable {
-  u32 start[kBuckets + 1] = {};     // bucket b lists list[start[b] .. start[b+1])
-  u16 list[kBucketListSize] = {};   // Op numbers
+  u32 start[kBuckets + 1] = {};    // bucket b lists list[start[b] .. start[b+1])
+  u16 list[kBucketListSize] = {};  // Op numbers
   Encoding enc[kOpCount] = {};
 };
 

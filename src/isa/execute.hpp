@@ -16,7 +16,8 @@ template <class C>
 KVRM_HD Signal execute(C& c, Op op, u32 insn) {
   switch (op) {
 #define INST(name, arm_name, pattern) \
-  case Op::name: return sem::name(c, insn);
+  case Op::name:                      \
+    return sem::name(c, insn);
 #include "isa/a64.inc"
 #undef INST
     default: return c.undefined(insn);

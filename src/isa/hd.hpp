@@ -36,8 +36,7 @@ KVRM_HD constexpr u64 ones(int n) { return n >= 64 ? ~u64{0} : ((u64{1} << n) - 
 
 // Sign-extends the low `width` bits of x to 64 bits.
 KVRM_HD constexpr i64 sext(u64 x, int width) {
-  return width >= 64 ? static_cast<i64>(x)
-                     : static_cast<i64>(x << (64 - width)) >> (64 - width);
+  return width >= 64 ? static_cast<i64>(x) : static_cast<i64>(x << (64 - width)) >> (64 - width);
 }
 
 // Keeps the low `size` bits (32 or 64) of a value, as the W/X form of an instruction needs.

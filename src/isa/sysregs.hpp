@@ -82,4 +82,3 @@ KVRM_HD bool write_sysreg(CoreState& s, u32 id, u64 v) {
 }
 
 }  // namespace kvrm
-

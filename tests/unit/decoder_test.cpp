@@ -66,12 +66,12 @@ TEST(Decoder, AgreesWithLinearScan) {
 }
 
 TEST(Decoder, KnownWords) {
-  EXPECT_EQ(decode(0x91000421), Op::ADD_imm);  // add x1, x1, #1
-  EXPECT_EQ(decode(0x14000000), Op::B);        // b .
-  EXPECT_EQ(decode(0xd4000001), Op::SVC);      // svc #0
-  EXPECT_EQ(decode(0xd4400000), Op::HLT);      // hlt #0
-  EXPECT_EQ(decode(0xd503201f), Op::HINT);     // nop
-  EXPECT_EQ(decode(0xf9000020), Op::STR_uoff); // str x0, [x1]
+  EXPECT_EQ(decode(0x91000421), Op::ADD_imm);    // add x1, x1, #1
+  EXPECT_EQ(decode(0x14000000), Op::B);          // b .
+  EXPECT_EQ(decode(0xd4000001), Op::SVC);        // svc #0
+  EXPECT_EQ(decode(0xd4400000), Op::HLT);        // hlt #0
+  EXPECT_EQ(decode(0xd503201f), Op::HINT);       // nop
+  EXPECT_EQ(decode(0xf9000020), Op::STR_uoff);   // str x0, [x1]
   EXPECT_EQ(decode(0x00000000), Op::UNDEFINED);  // udf #0
 }
 

@@ -19,9 +19,7 @@ class ReferenceEngine final : public Engine {
   void protect(u64 addr, u64 size, u8 perms) override { mem_.protect(addr, size, perms); }
   bool is_mapped(u64 addr, u64 size) const override { return mem_.is_mapped(addr, size); }
   void read_memory(u64 addr, void* dst, u64 size) const override { mem_.read(addr, dst, size); }
-  void write_memory(u64 addr, const void* src, u64 size) override {
-    mem_.write(addr, src, size);
-  }
+  void write_memory(u64 addr, const void* src, u64 size) override { mem_.write(addr, src, size); }
   CoreState state() const override { return state_; }
   void set_state(const CoreState& s) override { state_ = s; }
 

@@ -81,8 +81,8 @@ KVRM_HD Signal CFINV(C& c, u32) {
 template <class C>
 KVRM_HD Signal XAFLAG(C& c, u32) {
   const bool z = c.s.nzcv & kZ, cf = c.s.nzcv & kC;
-  c.s.nzcv = ((!cf && !z) ? kN : 0) | ((z && cf) ? kZ : 0) | ((cf || z) ? kC : 0) |
-             ((!cf && z) ? kV : 0);
+  c.s.nzcv =
+      ((!cf && !z) ? kN : 0) | ((z && cf) ? kZ : 0) | ((cf || z) ? kC : 0) | ((!cf && z) ? kV : 0);
   return Signal::Running;
 }
 template <class C>

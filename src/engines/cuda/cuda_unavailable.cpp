@@ -1,0 +1,16 @@
+// The CUDA engine's entry points in a build without CUDA (no nvcc found, or KVRM_CUDA=OFF):
+// asking for the engine is a clear error.
+#include "engines/cuda/cuda_engine.hpp"
+
+namespace kvrm {
+
+bool cuda_available(std::string* why) {
+  if (why) *why = "kvrm was built without CUDA (no nvcc was found at build time)";
+  return false;
+}
+
+std::unique_ptr<Engine> make_cuda_engine(const CudaEngineOptions&) {
+  throw Error("the CUDA engine is not available: kvrm was built without CUDA");
+}
+
+}  // namespace kvrm
