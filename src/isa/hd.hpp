@@ -39,10 +39,11 @@ KVRM_HD constexpr i64 sext(u64 x, int width) {
   return width >= 64 ? static_cast<i64>(x) : static_cast<i64>(x << (64 - width)) >> (64 - width);
 }
 
-// Keeps the low `size` bits (32 or 64) of a value, as the W/X form of an instruction needs.
+// Keeps the low `size` bits of a value; size is 32 or 64 (the W or X form of an instruction).
 KVRM_HD constexpr u64 trunc(u64 x, int size) { return size == 64 ? x : (x & 0xffffffffu); }
 
 KVRM_HD constexpr u64 ror(u64 x, int sh, int size) {
+  x = trunc(x, size);
   sh %= size;
   if (sh == 0) return trunc(x, size);
   return trunc((x >> sh) | (x << (size - sh)), size);

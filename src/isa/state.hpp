@@ -71,7 +71,7 @@ struct VReg {
 };
 
 // One core's architectural state. x[31] holds SP: instruction semantics read register 31 as SP
-// or as XZR exactly as each encoding specifies (see isa/regs.hpp).
+// or as XZR exactly as each encoding specifies (see the accessors in isa/context.hpp).
 struct CoreState {
   u64 x[32] = {};
   u64 pc = 0;
