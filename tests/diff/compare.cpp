@@ -94,7 +94,13 @@ std::string outcome_text(const Outcome& o) {
   std::string s = signal_name(o.signal);
   if (o.signal == Signal::Running) s = "UNKNOWN";
   if (o.signal == Signal::Fault && o.known_cause) {
-    s += std::string(" (") + fault_cause_name(o.cause) + " " + access_name(o.access) + ")";
+    s += " (";
+    s += fault_cause_name(o.cause);
+    if (o.known_access) {
+      s += " ";
+      s += access_name(o.access);
+    }
+    s += ")";
   }
   return s + "  [" + o.raw + "]";
 }

@@ -25,6 +25,7 @@ void KvrmRunner::run(const TrialInput& in, TrialOutput& out) {
   out.outcome.signal = r.signal;
   if (r.signal == Signal::Fault) {
     out.outcome.known_cause = true;
+    out.outcome.known_access = true;
     out.outcome.cause = r.info.cause;
     out.outcome.access = r.info.access;
     out.outcome.fault_addr = r.info.fault_addr;
@@ -202,13 +203,13 @@ void UnicornOracle::run(const TrialInput& in, TrialOutput& out) {
       case 4:
         oc.signal = Signal::Fault;
         oc.known_cause = true;
-        oc.cause = FaultCause::Alignment;
-        oc.access = Access::Read;  // not known: the syndrome is not readable
+        oc.cause = FaultCause::Alignment;  // the access kind is not known: no syndrome
         break;
       case 3:
         oc.signal = Signal::Fault;
         oc.known_cause = true;
         oc.cause = FaultCause::Alignment;
+        oc.known_access = true;
         oc.access = Access::Fetch;
         break;
       default: oc.signal = Signal::Running; break;  // unknown: never matches kvrm
@@ -225,6 +226,7 @@ void UnicornOracle::run(const TrialInput& in, TrialOutput& out) {
         oc.known_cause = true;
         oc.cause = (err == UC_ERR_READ_PROT || err == UC_ERR_WRITE_PROT) ? FaultCause::Permission
                                                                          : FaultCause::Unmapped;
+        oc.known_access = true;
         oc.access = (err == UC_ERR_WRITE_UNMAPPED || err == UC_ERR_WRITE_PROT) ? Access::Write
                                                                                : Access::Read;
         oc.fault_addr = hooks.mem_addr;
@@ -240,6 +242,7 @@ void UnicornOracle::run(const TrialInput& in, TrialOutput& out) {
           oc.cause = err == UC_ERR_FETCH_PROT        ? FaultCause::Permission
                      : err == UC_ERR_FETCH_UNALIGNED ? FaultCause::Alignment
                                                      : FaultCause::Unmapped;
+          oc.known_access = true;
           oc.access = Access::Fetch;
           oc.fault_addr = o.pc;
         }

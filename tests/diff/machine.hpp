@@ -64,7 +64,8 @@ struct TrialInput {
 // instruction completed normally"). Unicorn's outcomes are mapped onto these (unicorn_oracle.cpp).
 struct Outcome {
   Signal signal = Signal::Checkpoint;
-  bool known_cause = false;  // whether cause/access below are known (faults only)
+  bool known_cause = false;   // whether cause is known (faults only)
+  bool known_access = false;  // whether access is known (not compared either way)
   FaultCause cause = FaultCause::None;
   Access access = Access::Read;
   u64 fault_addr = 0;  // informational: not compared
