@@ -1,0 +1,56 @@
+// The encoding table (isa/a64.inc) as the differential tester sees it: one Entry per INST line,
+// with its pattern split into operand fields, its instruction group and its selection filters.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "isa/decoder.hpp"
+
+namespace kvrm::diff {
+
+// A run of one letter in a pattern: bits [hi:lo] of the word.
+struct Field {
+  char letter;
+  int hi;
+  int lo;
+  int width() const { return hi - lo + 1; }
+  bool is_register() const;  // a 5-bit run of d, n, m, t, u, s or a
+};
+
+// The top-level A64 groups (Arm ARM C4.1, decoded on op0 = bits 28..25).
+enum class Group { DpImm, BranchSys, LoadStore, DpReg, SimdFp, Other };
+const char* group_section(Group g);  // "C4.1.86" ...
+const char* group_name(Group g);     // "dp-imm" ...
+
+struct Entry {
+  Op op;
+  const char* name;      // handler name (kOpNames)
+  const char* arm_name;  // Arm ARM name
+  const char* pattern;   // 32 characters, bit 31 first
+  u32 mask;
+  u32 value;
+  Group group;
+  bool fp;  // touches the SIMD&FP registers (the FP/SIMD group, or a SIMD&FP load/store)
+  std::vector<Field> fields;
+
+  // Bits [hi:lo] of a word of this entry.
+  const Field* field(char letter, int width = 0) const;
+};
+
+// Every table entry, in table order.
+const std::vector<Entry>& table();
+const Entry& entry(Op op);
+
+// Entry selection: --ops REGEX (on the handler name), --group LIST (sections or names,
+// comma-separated), --kind int|fp|all, --exclude-ops REGEX.
+struct Selection {
+  std::string ops;
+  std::string exclude_ops;
+  std::string groups;
+  std::string kind = "all";
+};
+// The selected entries; throws std::runtime_error on a malformed filter.
+std::vector<const Entry*> select(const Selection& s);
+
+}  // namespace kvrm::diff
