@@ -133,6 +133,90 @@ inline constexpr Exclusion kExclusions[] = {
        return any;
      }},
 
+    {"alignment-first",
+     "Misaligned ordered, exclusive and atomic accesses (LDAR/STLR/LDAPR/LDAPUR/STLUR, LDXR/STXR "
+     "and pairs, CAS/CASP, LDADD...): without FEAT_LSE2 the Arm pseudocode checks alignment "
+     "before translation (AArch64.CheckAlignment in Mem[], and in ExclusiveMonitorsPass before "
+     "the monitor is consulted), so these raise an alignment fault whatever the page; kvrm does. "
+     "Unicorn 2.0.1 (QEMU 5.0) translates first (reporting unmapped/protected pages) and lets "
+     "misaligned STLR/LDAR through; qemu-aarch64 7.2 raises SIGBUS for all of them (checked with "
+     "STLRH, LDAR, LDAPUR, LDXR, LDADD on mapped and unmapped misaligned addresses) except a "
+     "store-exclusive whose monitor is clear, which QEMU fails without checking. Accepted only "
+     "when kvrm reports an alignment fault and the address really is misaligned.",
+     nullptr,
+     [](Op op, u32 w, const TrialInput& in, const TrialOutput& k, TrialOutput& o) {
+       if (!requires_alignment(op) || k.outcome.signal != Signal::Fault ||
+           k.outcome.cause != FaultCause::Alignment) {
+         return false;
+       }
+       const u64 addr = aligned_access_address(op, w, in.state);
+       if (addr % required_alignment(op, w) == 0) return false;
+       if (o.outcome.signal == k.outcome.signal && o.outcome.cause == k.outcome.cause) {
+         return false;
+       }
+       o = k;
+       return true;
+     }},
+
+    {"lse-minmax-width",
+     "Unicorn 2.0.1 bug (QEMU 5.0): LDSMAX/LDSMIN/LDUMAX/LDUMIN narrower than 64 bits do not "
+     "compare the memory value and the register's low 8/16/32 bits as numbers of that width "
+     "(the signed forms do not sign-extend, the byte/halfword forms use the whole register), so "
+     "the value stored is wrong. qemu-aarch64 7.2 does it right (checked: LDSMAXH of memory "
+     "0x6e9e with W12 = 0x004013f6 leaves 0x6e9e, as kvrm does). Accepted only when kvrm stored "
+     "exactly the architecturally correct value, computed here independently.",
+     nullptr,
+     [](Op op, u32 w, const TrialInput& in, const TrialOutput& k, TrialOutput& o) {
+       const bool minmax =
+           op == Op::LDSMAX || op == Op::LDSMIN || op == Op::LDUMAX || op == Op::LDUMIN;
+       const int bytes = 1 << (w >> 30);
+       if (!minmax || bytes > 4 || k.outcome.signal != Signal::Checkpoint ||
+           o.outcome.signal != Signal::Checkpoint) {
+         return false;
+       }
+       const u64 addr = in.state.x[(w >> 5) & 31];
+       if (addr < kCodeBase || addr + bytes > kCodeBase + kImageSize) return false;
+       const u64 at = addr - kCodeBase;
+       const u32 rs = (w >> 16) & 31;
+       const int bits = 8 * bytes;
+       const u64 mask = (u64{1} << bits) - 1;
+       u64 a = 0;
+       for (int i = 0; i < bytes; ++i) a |= u64{in.mem[at + i]} << (8 * i);
+       const u64 b = (rs == 31 ? 0 : in.state.x[rs]) & mask;
+       const i64 sa = static_cast<i64>(a << (64 - bits)) >> (64 - bits);
+       const i64 sb = static_cast<i64>(b << (64 - bits)) >> (64 - bits);
+       u64 want;
+       if (op == Op::LDSMAX) want = sa >= sb ? a : b;
+       else if (op == Op::LDSMIN) want = sa <= sb ? a : b;
+       else if (op == Op::LDUMAX) want = a >= b ? a : b;
+       else want = a <= b ? a : b;
+       for (int i = 0; i < bytes; ++i) {
+         if (k.mem[at + i] != static_cast<u8>(want >> (8 * i))) return false;
+       }
+       bool changed = false;
+       for (int i = 0; i < bytes; ++i) {
+         changed |= o.mem[at + i] != k.mem[at + i];
+         o.mem[at + i] = k.mem[at + i];
+       }
+       return changed;
+     }},
+
+    {"exclusive-addr-minus-one",
+     "QEMU represents a clear exclusive monitor as exclusive_addr == -1, so a store-exclusive to "
+     "address 0xffffffffffffffff after CLREX is taken for a matching monitor and attempts the "
+     "store (faulting there). Architecturally the monitor is clear, the store fails with status "
+     "1 and nothing is accessed, as in kvrm.",
+     nullptr,
+     [](Op op, u32 w, const TrialInput& in, const TrialOutput& k, TrialOutput& o) {
+       const bool store_ex = op == Op::STXR || op == Op::STLXR || op == Op::STXP || op == Op::STLXP;
+       if (!store_ex || in.state.x[(w >> 5) & 31] != ~u64{0} || in.preamble != kClrex ||
+           k.outcome.signal != Signal::Checkpoint || o.outcome.signal != Signal::Fault) {
+         return false;
+       }
+       o = k;
+       return true;
+     }},
+
     {"fp-aarch32-fields",
      "MSR FPCR/FPSR: FPCR.Len/Stride (bits 18:16, 21:20) and FPSR.N/Z/C/V (bits 31:28) only "
      "exist for AArch32's FPSCR and are RES0 on a core without AArch32, like kvrm's; QEMU's max "

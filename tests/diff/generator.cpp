@@ -375,6 +375,12 @@ u64 xreg(const CoreState& s, u32 r) { return r == 31 ? 0 : s.x[r]; }
 
 void adjust_state(const Entry& e, Rng& rng, TrialInput& in) {
   const Regs r(e);
+  if (requires_alignment(e.op) && rng.chance(60)) {
+    // Ordered, exclusive and atomic accesses fault when misaligned: most of the time give them
+    // an aligned base (and, for LDAPUR/STLUR, an aligned offset) so their semantics get tested.
+    in.state.x[get(in.insn, *r.n)] = aligned_rw(rng, 16, 32);
+    if (const Field* imm = e.field('i')) in.insn = put(in.insn, *imm, get(in.insn, *imm) & ~15u);
+  }
   const u32 w = in.insn;
   switch (e.op) {
     case Op::STXR:

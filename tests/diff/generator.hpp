@@ -29,6 +29,34 @@ bool generate_trial(const Entry& e, Rng& rng, TrialInput& in, RedrawStats& stats
 // Extension point: random V registers (FP/SIMD). Leaves them zero for the integer tester.
 void randomize_fp_state(Rng& rng, CoreState& s);
 
+// Ordered (acquire/release), exclusive and atomic accesses, which must be naturally aligned
+// (no FEAT_LSE2), and the alignment each word needs: its access size, or the whole pair.
+constexpr bool requires_alignment(Op op) {
+  switch (op) {
+    case Op::STXR: case Op::STLXR: case Op::LDXR: case Op::LDAXR:
+    case Op::STXP: case Op::STLXP: case Op::LDXP: case Op::LDAXP:
+    case Op::STLLR: case Op::STLR: case Op::LDLAR: case Op::LDAR: case Op::LDAPR:
+    case Op::CAS: case Op::CASP: case Op::STLUR: case Op::LDAPUR: case Op::LDAPURS:
+    case Op::LDADD: case Op::LDCLR: case Op::LDEOR: case Op::LDSET: case Op::LDSMAX:
+    case Op::LDSMIN: case Op::LDUMAX: case Op::LDUMIN: case Op::SWP:
+      return true;
+    default: return false;
+  }
+}
+constexpr u64 required_alignment(Op op, u32 w) {
+  const bool pair = op == Op::STXP || op == Op::STLXP || op == Op::LDXP || op == Op::LDAXP ||
+                    op == Op::CASP;
+  return pair ? u64{2} * (u64{4} << ((w >> 30) & 1)) : u64{1} << (w >> 30);
+}
+// The address such a word accesses: Rn (SP for 31) plus, for LDAPUR/STLUR, the signed imm9.
+constexpr u64 aligned_access_address(Op op, u32 w, const CoreState& s) {
+  u64 a = s.x[(w >> 5) & 31];
+  if (op == Op::STLUR || op == Op::LDAPUR || op == Op::LDAPURS) {
+    a += static_cast<u64>(static_cast<std::int64_t>(static_cast<std::int32_t>(w << 11) >> 23));
+  }
+  return a;
+}
+
 // A system register number as MRS/MSR encode it in bits 19..5 (o0:op1:CRn:CRm:op2).
 constexpr u32 sysreg_field(u32 word) { return (word >> 5) & 0x7fff; }
 
