@@ -186,10 +186,14 @@ inline constexpr Exclusion kExclusions[] = {
        const i64 sa = static_cast<i64>(a << (64 - bits)) >> (64 - bits);
        const i64 sb = static_cast<i64>(b << (64 - bits)) >> (64 - bits);
        u64 want;
-       if (op == Op::LDSMAX) want = sa >= sb ? a : b;
-       else if (op == Op::LDSMIN) want = sa <= sb ? a : b;
-       else if (op == Op::LDUMAX) want = a >= b ? a : b;
-       else want = a <= b ? a : b;
+       if (op == Op::LDSMAX)
+         want = sa >= sb ? a : b;
+       else if (op == Op::LDSMIN)
+         want = sa <= sb ? a : b;
+       else if (op == Op::LDUMAX)
+         want = a >= b ? a : b;
+       else
+         want = a <= b ? a : b;
        for (int i = 0; i < bytes; ++i) {
          if (k.mem[at + i] != static_cast<u8>(want >> (8 * i))) return false;
        }

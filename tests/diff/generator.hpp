@@ -33,19 +33,39 @@ void randomize_fp_state(Rng& rng, CoreState& s);
 // (no FEAT_LSE2), and the alignment each word needs: its access size, or the whole pair.
 constexpr bool requires_alignment(Op op) {
   switch (op) {
-    case Op::STXR: case Op::STLXR: case Op::LDXR: case Op::LDAXR:
-    case Op::STXP: case Op::STLXP: case Op::LDXP: case Op::LDAXP:
-    case Op::STLLR: case Op::STLR: case Op::LDLAR: case Op::LDAR: case Op::LDAPR:
-    case Op::CAS: case Op::CASP: case Op::STLUR: case Op::LDAPUR: case Op::LDAPURS:
-    case Op::LDADD: case Op::LDCLR: case Op::LDEOR: case Op::LDSET: case Op::LDSMAX:
-    case Op::LDSMIN: case Op::LDUMAX: case Op::LDUMIN: case Op::SWP:
-      return true;
+    case Op::STXR:
+    case Op::STLXR:
+    case Op::LDXR:
+    case Op::LDAXR:
+    case Op::STXP:
+    case Op::STLXP:
+    case Op::LDXP:
+    case Op::LDAXP:
+    case Op::STLLR:
+    case Op::STLR:
+    case Op::LDLAR:
+    case Op::LDAR:
+    case Op::LDAPR:
+    case Op::CAS:
+    case Op::CASP:
+    case Op::STLUR:
+    case Op::LDAPUR:
+    case Op::LDAPURS:
+    case Op::LDADD:
+    case Op::LDCLR:
+    case Op::LDEOR:
+    case Op::LDSET:
+    case Op::LDSMAX:
+    case Op::LDSMIN:
+    case Op::LDUMAX:
+    case Op::LDUMIN:
+    case Op::SWP: return true;
     default: return false;
   }
 }
 constexpr u64 required_alignment(Op op, u32 w) {
-  const bool pair = op == Op::STXP || op == Op::STLXP || op == Op::LDXP || op == Op::LDAXP ||
-                    op == Op::CASP;
+  const bool pair =
+      op == Op::STXP || op == Op::STLXP || op == Op::LDXP || op == Op::LDAXP || op == Op::CASP;
   return pair ? u64{2} * (u64{4} << ((w >> 30) & 1)) : u64{1} << (w >> 30);
 }
 // The address such a word accesses: Rn (SP for 31) plus, for LDAPUR/STLUR, the signed imm9.

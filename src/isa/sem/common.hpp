@@ -114,10 +114,3 @@ KVRM_HD u64 extend_reg(u64 v, u32 option, int shift, int size) {
 }
 
 }  // namespace kvrm::sem
-
-// Transitional: a handler not written yet. Removed once every group is implemented.
-#define KVRM_PENDING(name)                              \
-  template <class C>                                    \
-  KVRM_HD ::kvrm::Signal name(C& c, ::kvrm::u32 insn) { \
-    return c.undefined(insn);                           \
-  }

@@ -18,13 +18,8 @@ KVRM_HD constexpr int rm(u32 i) { return static_cast<int>(bits(i, 20, 16)); }
 
 // The add/subtract shared by the immediate, shifted and extended register forms: operand1 +
 // operand2 (sub: operand1 + NOT(operand2) + 1); with setflags the flags are set.
-struct AddSubResult {
-  u64 value;
-  u32 nzcv;
-};
-KVRM_HD AddSubResult addsub(u64 op1, u64 op2, bool sub, int size) {
-  const AddResult r = add_with_carry(op1, sub ? ~op2 : op2, sub ? 1u : 0u, size);
-  return {r.value, r.nzcv};
+KVRM_HD AddResult addsub(u64 op1, u64 op2, bool sub, int size) {
+  return add_with_carry(op1, sub ? ~op2 : op2, sub ? 1u : 0u, size);
 }
 
 // The logical operations shared by the immediate and shifted register forms (opc field).
@@ -70,7 +65,7 @@ template <class C>
 KVRM_HD Signal addsub_imm(C& c, u32 i, bool sub, bool setflags) {
   const int size = datasize(i);
   const u64 imm = bit(i, 22) ? (static_cast<u64>(bits(i, 21, 10)) << 12) : bits(i, 21, 10);
-  const AddSubResult r = addsub(c.reg_sp(rn(i), size), imm, sub, size);
+  const AddResult r = addsub(c.reg_sp(rn(i), size), imm, sub, size);
   if (setflags) {
     c.s.nzcv = r.nzcv;
     c.set(rd(i), r.value, size);

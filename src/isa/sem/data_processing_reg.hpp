@@ -214,7 +214,7 @@ KVRM_HD Signal addsub_shift(C& c, u32 i, bool sub, bool setflags) {
   const u32 type = bits(i, 23, 22), amount = bits(i, 15, 10);
   if (type == 3 || (size == 32 && (amount & 0x20))) return c.undefined(i);
   const u64 op2 = shift_reg(c.reg(rm(i), size), type, static_cast<int>(amount), size);
-  const AddSubResult r = addsub(c.reg(rn(i), size), op2, sub, size);
+  const AddResult r = addsub(c.reg(rn(i), size), op2, sub, size);
   if (setflags) c.s.nzcv = r.nzcv;
   c.set(rd(i), r.value, size);
   return Signal::Running;
@@ -246,7 +246,7 @@ KVRM_HD Signal addsub_ext(C& c, u32 i, bool sub, bool setflags) {
   const u32 shift = bits(i, 12, 10);
   if (shift > 4) return c.undefined(i);
   const u64 op2 = extend_reg(c.x(rm(i)), bits(i, 15, 13), static_cast<int>(shift), size);
-  const AddSubResult r = addsub(c.reg_sp(rn(i), size), op2, sub, size);
+  const AddResult r = addsub(c.reg_sp(rn(i), size), op2, sub, size);
   if (setflags) {
     c.s.nzcv = r.nzcv;
     c.set(rd(i), r.value, size);
