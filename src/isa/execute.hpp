@@ -6,9 +6,14 @@
 #include "isa/context.hpp"
 #include "isa/decoder.hpp"
 #include "isa/sem/branch_system.hpp"
+#include "isa/sem/crypto.hpp"
 #include "isa/sem/data_processing_imm.hpp"
 #include "isa/sem/data_processing_reg.hpp"
+#include "isa/sem/fp_scalar.hpp"
 #include "isa/sem/load_store.hpp"
+#include "isa/sem/simd_fp.hpp"
+#include "isa/sem/simd_int.hpp"
+#include "isa/sem/simd_load_store.hpp"
 
 namespace kvrm {
 
