@@ -118,11 +118,73 @@ void print_bytes(std::FILE* f, const Image& m, u64 addr, u64 len) {
   for (u64 i = 0; i < len; ++i) std::fprintf(f, "%02x", m[addr - kCodeBase + i]);
 }
 
+// A V register as hex lanes of `bits`, the highest-numbered lane first, separated by spaces.
+std::string vreg_lanes(const VReg& v, int bits) {
+  std::string s;
+  const int n = 128 / bits;
+  for (int i = n - 1; i >= 0; --i) {
+    const int pos = i * bits;
+    const u64 half = pos < 64 ? v.lo : v.hi;
+    const u64 lane = bits == 64 ? half : (half >> (pos & 63)) & ((u64{1} << bits) - 1);
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%0*" PRIx64, bits / 4, lane);
+    if (!s.empty()) s += ' ';
+    s += buf;
+  }
+  return s;
+}
+
+// Under the lanes of `a` that differ from `b`: "^" marks, spaces elsewhere.
+std::string lane_marks(const VReg& a, const VReg& b, int bits) {
+  const std::string x = vreg_lanes(a, bits), y = vreg_lanes(b, bits);
+  std::string m(x.size(), ' ');
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (x[i] != ' ') {
+      // Mark the whole lane when any of its digits differs.
+      size_t lane_start = x.rfind(' ', i);
+      lane_start = lane_start == std::string::npos ? 0 : lane_start + 1;
+      size_t lane_end = x.find(' ', i);
+      if (lane_end == std::string::npos) lane_end = x.size();
+      if (x.compare(lane_start, lane_end - lane_start, y, lane_start, lane_end - lane_start) != 0) {
+        m[i] = '^';
+      }
+    }
+  }
+  while (!m.empty() && m.back() == ' ') m.pop_back();
+  return m;
+}
+
+bool same(const VReg& a, const VReg& b) { return a.lo == b.lo && a.hi == b.hi; }
+
+void print_vregs(std::FILE* f, const TrialInput& in, const TrialOutput& k, const TrialOutput& o,
+                 int bits) {
+  bool header = false;
+  for (int r = 0; r < 32; ++r) {
+    const VReg& a = k.state.v[r];
+    const VReg& b = o.state.v[r];
+    const VReg& i = in.state.v[r];
+    const bool differ = !same(a, b);
+    if (!differ && same(a, i)) continue;  // untouched by both
+    if (!header) {
+      std::fprintf(f, "    V registers differing or written (%d-bit lanes, highest lane first):\n",
+                   bits);
+      header = true;
+    }
+    char name[8];
+    std::snprintf(name, sizeof name, "v%d", r);
+    std::fprintf(f, "  %c %-4s initial %s\n", differ ? '*' : ' ', name,
+                 vreg_lanes(i, bits).c_str());
+    std::fprintf(f, "         kvrm    %s\n", vreg_lanes(a, bits).c_str());
+    std::fprintf(f, "         unicorn %s\n", vreg_lanes(b, bits).c_str());
+    if (differ) std::fprintf(f, "                 %s\n", lane_marks(a, b, bits).c_str());
+  }
+}
+
 }  // namespace
 
 void print_trial(std::FILE* f, const Entry& e, const TrialInput& in, const TrialOutput& k,
                  const TrialOutput& o, const Diff& d, const std::string& repro,
-                 const char* excused_by) {
+                 const char* excused_by, const CompareOptions& opt) {
   std::fprintf(f, "  word 0x%08x  entry %s (%s, %s)  capstone: %s\n", in.insn, e.name, e.arm_name,
                group_section(e.group), disassemble(in.insn, kPc).c_str());
   if (in.preamble != kClrex) {
@@ -144,6 +206,7 @@ void print_trial(std::FILE* f, const Entry& e, const TrialInput& in, const Trial
     std::fprintf(f, "  %c %-12s 0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64 "\n",
                  a != b ? '*' : ' ', scalar_name(r), scalar_value(in.state, r), a, b);
   }
+  print_vregs(f, in, k, o, opt.lane_bits);
   constexpr size_t kMaxRanges = 8;
   constexpr u64 kMaxBytes = 32;
   for (size_t i = 0; i < d.mem.size() && i < kMaxRanges; ++i) {

@@ -12,7 +12,8 @@ namespace kvrm::diff {
 
 struct CompareOptions {
   bool fault_cause = true;  // also compare the kind of fault (unmapped / permission / alignment)
-  bool vregs = false;       // FP extension point: compare V0-V31 (off: no FP semantics yet)
+  bool vregs = true;        // compare V0-V31 (all 128 bits)
+  int lane_bits = 32;       // lane width (8, 16, 32, 64) of V registers in the report
 };
 
 // Compared scalar registers: X0-X30, SP, then these.
@@ -49,9 +50,10 @@ Diff compare(const TrialOutput& kvrm, const TrialOutput& oracle, const CompareOp
 std::string outcome_text(const Outcome& o);
 
 // The full report of one trial: header (trial, seed, word, entry, disassembly), both outcomes,
-// the registers side by side (initial, kvrm, Unicorn; differing ones marked), differing memory.
+// the registers side by side (initial, kvrm, Unicorn; differing ones marked), the V registers
+// that differ or that either engine changed (hex lanes, differing lanes marked), differing memory.
 void print_trial(std::FILE* f, const Entry& e, const TrialInput& in, const TrialOutput& kvrm,
                  const TrialOutput& oracle, const Diff& d, const std::string& repro,
-                 const char* excused_by);
+                 const char* excused_by, const CompareOptions& opt);
 
 }  // namespace kvrm::diff

@@ -2,6 +2,7 @@
 
 #include <unicorn/unicorn.h>
 
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -93,6 +94,18 @@ constexpr int kXRegs[32] = {
     UC_ARM64_REG_X30, UC_ARM64_REG_SP,
 };
 
+// V0-V31 as 128-bit registers: Unicorn 2.0.1 transfers 16 bytes for UC_ARM64_REG_Q<n> (and for
+// UC_ARM64_REG_V<n>, which it maps onto Q<n>), low doubleword first, as two u64 (VReg's layout).
+struct VRegs {
+  int ids[32];
+  constexpr VRegs() : ids() {
+    for (int i = 0; i < 32; ++i) ids[i] = UC_ARM64_REG_Q0 + i;
+  }
+};
+constexpr VRegs kVRegs;
+static_assert(UC_ARM64_REG_Q31 - UC_ARM64_REG_Q0 == 31, "Q0-Q31 are consecutive");
+static_assert(sizeof(VReg) == 16 && offsetof(VReg, lo) == 0, "VReg is the 16 bytes, low first");
+
 }  // namespace
 
 UnicornOracle::UnicornOracle() {
@@ -168,7 +181,13 @@ void UnicornOracle::run(const TrialInput& in, TrialOutput& out) {
   check(uc_reg_write(uc_, UC_ARM64_REG_TPIDRRO_EL0, &s.tpidrro_el0), "write TPIDRRO_EL0");
   check(uc_reg_write(uc_, UC_ARM64_REG_FPCR, &s.fpcr), "write FPCR");
   check(uc_reg_write(uc_, UC_ARM64_REG_FPSR, &s.fpsr), "write FPSR");
-  // FP extension point: write V0-V31 (UC_ARM64_REG_Q0 + i, 16 bytes each) here.
+  void* vptr[32];
+  VReg vval[32];
+  for (int i = 0; i < 32; ++i) {
+    vval[i] = s.v[i];
+    vptr[i] = &vval[i];
+  }
+  check(uc_reg_write_batch(uc_, const_cast<int*>(kVRegs.ids), vptr, 32), "write V registers");
 
   hooks = Hooks{};
   const uc_err err = uc_emu_start(uc_, s.pc, 0, 0, 2);
@@ -187,7 +206,8 @@ void UnicornOracle::run(const TrialInput& in, TrialOutput& out) {
   check(uc_reg_read(uc_, UC_ARM64_REG_TPIDRRO_EL0, &o.tpidrro_el0), "read TPIDRRO_EL0");
   check(uc_reg_read(uc_, UC_ARM64_REG_FPCR, &o.fpcr), "read FPCR");
   check(uc_reg_read(uc_, UC_ARM64_REG_FPSR, &o.fpsr), "read FPSR");
-  // FP extension point: read V0-V31 back here.
+  for (int i = 0; i < 32; ++i) vptr[i] = &o.v[i];
+  check(uc_reg_read_batch(uc_, const_cast<int*>(kVRegs.ids), vptr, 32), "read V registers");
   // Unicorn has no exclusive monitor state to read: kvrm's stays as kvrm left it.
   check(uc_mem_read(uc_, kCodeBase, out.mem.data(), kImageSize), "read memory");
 

@@ -5,6 +5,7 @@
 #include <initializer_list>
 
 #include "exclusions.hpp"
+#include "fpstate.hpp"
 #include "isa/sysregs.hpp"
 
 namespace kvrm::diff {
@@ -63,6 +64,19 @@ u32 biased_immediate(Rng& rng, int width) {
 
 bool is_immediate(const Field& f) {
   return f.letter == 'i' || ((f.letter == 'r' || f.letter == 's') && f.width() == 6);
+}
+
+// SIMD&FP loads and stores, recognised by their encoding class (the table's handler names for
+// them are not assumed): V = bit 26 set in the load/store space.
+bool is_simd_load_store(const Entry& e) { return e.fp && e.group == Group::LoadStore; }
+// Load/store pair (bits 29..27 = 101): LDP/STP/LDNP/STNP.
+bool is_pair_class(const Entry& e) {
+  return ((e.mask >> 27) & 7) == 7 && ((e.value >> 27) & 7) == 0b101;
+}
+// Load register (literal) (bits 29..27 = 011, bits 25..24 = 00).
+bool is_literal_class(const Entry& e) {
+  return ((e.mask >> 27) & 7) == 7 && ((e.value >> 27) & 7) == 0b011 && ((e.mask >> 24) & 3) == 3 &&
+         ((e.value >> 24) & 3) == 0;
 }
 
 // ---- Per-entry biasing -------------------------------------------------------------------------
@@ -199,6 +213,11 @@ u32 bias_valid(const Entry& e, Rng& rng, u32 w) {
 u32 bias_word(const Entry& e, Rng& rng, u32 w) {
   const Regs r(e);
   w = bias_valid(e, rng, w);
+  if (is_simd_load_store(e) && is_literal_class(e) && rng.chance(50)) {
+    // LDR (literal, SIMD&FP): as for LDR_lit below.
+    const u64 offset = (data_pointer(rng) & ~u64{3}) - kPc;
+    w = (w & ~(0x7ffffu << 5)) | ((static_cast<u32>(offset >> 2) & 0x7ffff) << 5);
+  }
   switch (e.op) {
     case Op::MRS:
     case Op::MSR_reg:
@@ -241,6 +260,11 @@ u32 other_register(Rng& rng, std::initializer_list<u32> avoid) {
 
 u32 fix_up(const Entry& e, Rng& rng, u32 w) {
   const Regs r(e);
+  if (is_simd_load_store(e) && r.t && r.u && is_pair_class(e) && ((w >> 22) & 1) &&
+      get(w, *r.t) == get(w, *r.u)) {
+    // SIMD&FP load pair (LDP/LDNP of S/D/Q registers, L = bit 22): Vt == Vt2 is UNPREDICTABLE.
+    w = put(w, *r.u, (get(w, *r.t) + 1 + static_cast<u32>(rng.below(31))) & 31);
+  }
   switch (e.op) {
     case Op::STXR:
     case Op::STLXR: {
@@ -426,6 +450,48 @@ void adjust_state(const Entry& e, Rng& rng, TrialInput& in) {
   }
 }
 
+// A base address for SIMD&FP loads and stores, which access up to 64 bytes (LD1-LD4 and ST1-ST4
+// of four Q registers): room for all of it in the RW or read-only data, 16-byte aligned, or
+// starting up to 64 bytes before a page boundary (RW to RW, RW to read-only, read-only to
+// unmapped), so that the access crosses it; or the code page (readable, not writable).
+u64 simd_pointer(Rng& rng) {
+  constexpr u64 kMax = 64;
+  constexpr u64 kBoundaries[] = {kDataBase + kPageSize, kRoBase, kMappedEnd};
+  switch (rng.below(8)) {
+    case 0:
+    case 1: return kDataBase + rng.below(kDataSize - kMax);
+    case 2: return kDataBase + rng.below((kDataSize - kMax) / 16) * 16;
+    case 3:
+    case 4: return rng.pick(kBoundaries) - 1 - rng.below(kMax);
+    case 5: return kRoBase + rng.below(kRoSize - kMax);
+    case 6: return kCodeBase + rng.below(kCodeSize - kMax);
+    default: return data_pointer(rng);
+  }
+}
+
+// FP/SIMD entries: base and post-index registers of SIMD&FP loads and stores; general-register
+// operands of the data-processing instructions (conversions, FMOV, DUP/INS, ...) near the
+// integers where conversions round or saturate, or holding FP bit patterns.
+void adjust_fp_state(const Entry& e, Rng& rng, TrialInput& in) {
+  const Regs r(e);
+  CoreState& s = in.state;
+  if (is_simd_load_store(e)) {
+    if (r.n && rng.chance(75)) s.x[get(in.insn, *r.n)] = simd_pointer(rng);
+    // Post-index by register (Rm = 31 selects the immediate form): multiples of the transfer
+    // sizes, small odd values, or leave the random value.
+    if (const Field* m = e.field('m', 5); m && get(in.insn, *m) != 31 && rng.chance(60)) {
+      constexpr i64 kSteps[] = {0, 1, -1, 8, 16, -16, 24, 32, -32, 48, 64, -64, 4096, -4096};
+      s.x[get(in.insn, *m)] = static_cast<u64>(rng.pick(kSteps));
+    }
+    return;
+  }
+  if (e.group == Group::SimdFp) {
+    for (u64& x : s.x) {
+      if (rng.chance(30)) x = fp_conversion_operand(rng);
+    }
+  }
+}
+
 }  // namespace
 
 bool generate_word(const Entry& e, Rng& rng, u32& word, RedrawStats& stats) {
@@ -460,10 +526,6 @@ bool generate_word(const Entry& e, Rng& rng, u32& word, RedrawStats& stats) {
   return false;
 }
 
-void randomize_fp_state(Rng&, CoreState&) {
-  // FP extension point: fill s.v[] (with NaNs, infinities, denormals, ... biasing) here.
-}
-
 bool generate_trial(const Entry& e, Rng& rng, TrialInput& in, RedrawStats& stats) {
   if (!generate_word(e, rng, in.insn, stats)) return false;
   in.preamble = kClrex;
@@ -473,10 +535,14 @@ bool generate_trial(const Entry& e, Rng& rng, TrialInput& in, RedrawStats& stats
   in.state.nzcv = rng.next32() & 0xf0000000u;
   in.state.tpidr_el0 = register_value(rng);
   in.state.tpidrro_el0 = register_value(rng);
-  // Canonical values only (the bits both engines keep); MSR is what tests the masking.
+  // FPCR and FPSR were drawn here before V0-V31 were randomised; the two draws stay so that
+  // every trial keeps the word, X registers and memory it had then. The SIMD&FP state comes from
+  // a generator forked off this one (fpstate.hpp; canonical FPCR/FPSR values only, the bits both
+  // engines keep: MSR is what tests the masking).
   in.state.fpcr = rng.next32() & kFpcrMask;
   in.state.fpsr = rng.next32() & kFpsrMask;
-  randomize_fp_state(rng, in.state);
+  Rng fp_rng = rng.fork(0x5eed'f9f9'5eed'f9f9ull);
+  randomize_fp_state(fp_rng, in.state);
   // The code page holds "UDF #k" words (k = word index): Unicorn translates the block at a
   // branch target before it stops, and QEMU 5.0 aborts on some reserved encodings while
   // translating, so no random words there. Literal loads read distinct values all the same.
@@ -486,6 +552,7 @@ bool generate_trial(const Entry& e, Rng& rng, TrialInput& in, RedrawStats& stats
     std::memcpy(&in.mem[k], &v, 8);
   }
   adjust_state(e, rng, in);
+  if (e.fp) adjust_fp_state(e, fp_rng, in);
   store_image(in, kPreamblePc, in.preamble, 4);
   store_image(in, kPc, in.insn, 4);
   return true;

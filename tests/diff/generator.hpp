@@ -26,9 +26,6 @@ bool generate_word(const Entry& e, Rng& rng, u32& word, RedrawStats& stats);
 // The whole trial input for `e`: word, initial state, memory and preamble.
 bool generate_trial(const Entry& e, Rng& rng, TrialInput& in, RedrawStats& stats);
 
-// Extension point: random V registers (FP/SIMD). Leaves them zero for the integer tester.
-void randomize_fp_state(Rng& rng, CoreState& s);
-
 // Ordered (acquire/release), exclusive and atomic accesses, which must be naturally aligned
 // (no FEAT_LSE2), and the alignment each word needs: its access size, or the whole pair.
 constexpr bool requires_alignment(Op op) {

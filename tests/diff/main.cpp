@@ -52,6 +52,7 @@ struct Options {
   bool list = false;
   bool brief = false;
   bool no_fault_kind = false;
+  int lane_bits = 32;
 };
 
 std::string shell_quote(const std::string& s) {
@@ -88,6 +89,7 @@ int run(const Options& opt) {
   std::signal(SIGABRT, on_abort);
   CompareOptions copt;
   copt.fault_cause = !opt.no_fault_kind;
+  copt.lane_bits = opt.lane_bits;
   RedrawStats redraws;
   redraws.per_rule.assign(kExclusionCount, 0);
   std::vector<u64> excused_per_rule(kExclusionCount, 0);
@@ -151,7 +153,7 @@ int run(const Options& opt) {
       if (bad) ++printed;
       std::printf("=== %s: trial %llu (seed %llu) ===\n", bad ? "MISMATCH" : "match",
                   static_cast<unsigned long long>(t), static_cast<unsigned long long>(opt.seed));
-      print_trial(stdout, e, in, ko, uo, d, repro_command(opt, t), excused_by);
+      print_trial(stdout, e, in, ko, uo, d, repro_command(opt, t), excused_by, copt);
     } else if (opt.verbose) {
       std::printf("trial %llu %-12s 0x%08x %-8s kvrm %-10s unicorn %-10s%s%s\n",
                   static_cast<unsigned long long>(t), e.name, in.insn, bad ? "MISMATCH" : "ok",
@@ -222,6 +224,9 @@ int main(int argc, char** argv) {
                  "only these groups, comma-separated: C4.1.86 (dp-imm), C4.1.87 (branch-sys), "
                  "C4.1.88 (ldst), C4.1.89 (dp-reg), C4.1.90 (simd-fp)");
   app.add_option("--kind", o.sel.kind, "int, fp or all: entries without / with SIMD&FP registers")
+      ->capture_default_str();
+  app.add_option("--lanes", o.lane_bits, "lane width of V registers in reports: 8, 16, 32 or 64")
+      ->check(CLI::IsMember({8, 16, 32, 64}))
       ->capture_default_str();
   app.add_flag("--verbose,-v", o.verbose, "one line per trial");
   app.add_option("--max-failures", o.max_failures, "print at most this many mismatches")

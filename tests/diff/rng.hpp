@@ -36,6 +36,13 @@ class Rng {
     s_[3] = rotl(s_[3], 45);
     return r;
   }
+  // An independent generator derived from this one's current state, which stays as it is: a
+  // new kind of draw can be added to a trial without changing what the others draw.
+  Rng fork(std::uint64_t salt) const {
+    std::uint64_t x = s_[0] ^ rotl(s_[1], 17) ^ rotl(s_[2], 31) ^ rotl(s_[3], 47) ^ salt;
+    return Rng(splitmix64(x));
+  }
+
   std::uint32_t next32() { return static_cast<std::uint32_t>(next() >> 32); }
   // Uniform in [0, n) (n > 0; the tiny modulo bias is irrelevant here).
   std::uint64_t below(std::uint64_t n) { return next() % n; }
