@@ -52,6 +52,7 @@ struct Options {
   bool list = false;
   bool brief = false;
   bool no_fault_kind = false;
+  bool allow_empty = false;
   int lane_bits = 32;
 };
 
@@ -67,19 +68,39 @@ std::string repro_command(const Options& o, u64 trial) {
   if (!o.sel.ops.empty()) s += " --ops " + shell_quote(o.sel.ops);
   if (!o.sel.exclude_ops.empty()) s += " --exclude-ops " + shell_quote(o.sel.exclude_ops);
   if (!o.sel.groups.empty()) s += " --group " + shell_quote(o.sel.groups);
+  if (!o.sel.section.empty()) s += " --section " + shell_quote(o.sel.section);
   if (o.sel.kind != "all") s += " --kind " + o.sel.kind;
   return s;
 }
 
 int run(const Options& opt) {
   const std::vector<const Entry*> sel = select(opt.sel);
+  const bool simd = opt.sel.kind == "fp" || opt.sel.kind == "simd";
+  if (simd && !opt.list) {
+    // Which SIMD&FP sections of the table have entries (an empty one is not implemented yet).
+    std::printf("SIMD&FP sections of the encoding table (entries selected / listed):\n");
+    for (const Section& sec : sections()) {
+      if (!is_simd_section(sec.title)) continue;
+      size_t n = 0;
+      for (const Entry* e : sel) n += std::strcmp(e->section, sec.title) == 0;
+      std::printf("  %4zu / %4zu  %s%s\n", n, sec.entries, sec.title,
+                  sec.entries == 0 ? "  (empty: not implemented yet)" : "");
+    }
+  }
   if (sel.empty()) {
+    if (opt.allow_empty) {
+      std::printf("kvrm_difftest: %s; nothing to test (passes: --allow-empty)\n",
+                  simd ? "no FP/SIMD entries implemented (no table entry matches the selection)"
+                       : "no table entry matches the selection");
+      return 0;
+    }
     std::fprintf(stderr, "kvrm_difftest: no table entry matches the selection\n");
     return 2;
   }
   if (opt.list) {
     for (const Entry* e : sel) {
-      std::printf("%-14s %-30s %s %s\n", e->name, e->arm_name, group_section(e->group), e->pattern);
+      std::printf("%-14s %-30s %s %s  %s\n", e->name, e->arm_name, group_section(e->group),
+                  e->pattern, e->section);
     }
     return 0;
   }
@@ -223,8 +244,13 @@ int main(int argc, char** argv) {
   app.add_option("--group", o.sel.groups,
                  "only these groups, comma-separated: C4.1.86 (dp-imm), C4.1.87 (branch-sys), "
                  "C4.1.88 (ldst), C4.1.89 (dp-reg), C4.1.90 (simd-fp)");
-  app.add_option("--kind", o.sel.kind, "int, fp or all: entries without / with SIMD&FP registers")
+  app.add_option("--section", o.sel.section,
+                 "only entries listed under a64.inc section headers matching this regex");
+  app.add_option("--kind", o.sel.kind,
+                 "int, simd (or fp) or all: entries without / with SIMD&FP registers")
       ->capture_default_str();
+  app.add_flag("--allow-empty", o.allow_empty,
+               "an empty selection passes (exit 0) instead of being a usage error");
   app.add_option("--lanes", o.lane_bits, "lane width of V registers in reports: 8, 16, 32 or 64")
       ->check(CLI::IsMember({8, 16, 32, 64}))
       ->capture_default_str();

@@ -32,6 +32,7 @@ struct Entry {
   u32 value;
   Group group;
   bool fp;  // touches the SIMD&FP registers (the FP/SIMD group, or a SIMD&FP load/store)
+  const char* section;  // the a64.inc section header it is listed under ("C4.1.88 Loads ...")
   std::vector<Field> fields;
 
   // Bits [hi:lo] of a word of this entry.
@@ -42,12 +43,25 @@ struct Entry {
 const std::vector<Entry>& table();
 const Entry& entry(Op op);
 
+// The section headers of a64.inc ("// ---- TITLE ----"), in table order, with their number of
+// entries (an empty section has none implemented yet).
+struct Section {
+  const char* title;
+  size_t entries;
+};
+const std::vector<Section>& sections();
+// Whether a section holds SIMD&FP instructions: the loads/stores of SIMD&FP registers and every
+// section of the SIMD&FP encoding space (C4.1.90/C4.1.91: scalar FP, Advanced SIMD, crypto).
+bool is_simd_section(const char* title);
+
 // Entry selection: --ops REGEX (on the handler name), --group LIST (sections or names,
-// comma-separated), --kind int|fp|all, --exclude-ops REGEX.
+// comma-separated), --section REGEX (on the a64.inc section title), --kind int|fp|simd|all
+// (fp and simd are the same: entries with SIMD&FP registers), --exclude-ops REGEX.
 struct Selection {
   std::string ops;
   std::string exclude_ops;
   std::string groups;
+  std::string section;
   std::string kind = "all";
 };
 // The selected entries; throws std::runtime_error on a malformed filter.
