@@ -453,10 +453,12 @@ void adjust_state(const Entry& e, Rng& rng, TrialInput& in) {
 // A base address for SIMD&FP loads and stores, which access up to 64 bytes (LD1-LD4 and ST1-ST4
 // of four Q registers): room for all of it in the RW or read-only data, 16-byte aligned, or
 // starting up to 64 bytes before a page boundary (RW to RW, RW to read-only, read-only to
-// unmapped), so that the access crosses it; or the code page (readable, not writable).
-u64 simd_pointer(Rng& rng) {
+// unmapped), so that the access crosses it; or the code page (readable, not writable). Stores
+// get the RW data more often, so that most of them complete.
+u64 simd_pointer(Rng& rng, bool store) {
   constexpr u64 kMax = 64;
   constexpr u64 kBoundaries[] = {kDataBase + kPageSize, kRoBase, kMappedEnd};
+  if (store && rng.chance(40)) return kDataBase + rng.below(kDataSize - kMax);
   switch (rng.below(8)) {
     case 0:
     case 1: return kDataBase + rng.below(kDataSize - kMax);
@@ -476,7 +478,10 @@ void adjust_fp_state(const Entry& e, Rng& rng, TrialInput& in) {
   const Regs r(e);
   CoreState& s = in.state;
   if (is_simd_load_store(e)) {
-    if (r.n && rng.chance(75)) s.x[get(in.insn, *r.n)] = simd_pointer(rng);
+    // Bit 22 is 0 for the stores of every SIMD&FP load/store class (L, or opc<0> for LDR/STR);
+    // the literal loads have no base register.
+    const bool store = !((in.insn >> 22) & 1);
+    if (r.n && rng.chance(75)) s.x[get(in.insn, *r.n)] = simd_pointer(rng, store);
     // Post-index by register (Rm = 31 selects the immediate form): multiples of the transfer
     // sizes, small odd values, or leave the random value.
     if (const Field* m = e.field('m', 5); m && get(in.insn, *m) != 31 && rng.chance(60)) {
