@@ -7,6 +7,7 @@
 #   COUNT  number of trials (default 100000)
 #   e.g.   scripts/difftest.sh 42 200000 --group C4.1.88 --max-failures 3
 #          scripts/difftest.sh 42 0 --trial 1234 --group C4.1.88     (replay one trial)
+#          scripts/difftest.sh 42 100000 --kind simd --allow-empty  (every FP/SIMD entry)
 # Environment: BUILD_DIR (default build), JOBS (default 2).
 set -euo pipefail
 
