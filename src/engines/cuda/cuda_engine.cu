@@ -37,28 +37,65 @@ struct DeviceCore {
 // How often (in retired instructions) a running kernel looks at the host's stop request.
 constexpr u64 kPollInterval = u64{1} << 16;
 
-__global__ void run_kernel(DeviceCore* cores, u32 n_cores, PageTableView pt, u64 max_cycles,
-                           volatile u32* signal_flag, const volatile u32* stop_request) {
+// Decoded-instruction cache, direct-mapped on PC: each entry holds the instruction word it was
+// decoded from, so a store into code is always seen (the word is compared on every use).
+constexpr u32 kDecodeCacheEntries = 1u << 14;
+
+// The instructions the kernel dispatches inline: the common integer operations, branches and
+// loads/stores. Every other Op goes through execute() in a separate, non-inlined function, so
+// that the hot loop keeps its state in registers. Both paths call the same sem:: handlers.
+#define KVRM_HOT_OPS(X)                                                                            \
+  X(ADD_imm)                                                                                       \
+  X(ADDS_imm)                                                                                      \
+  X(SUB_imm) X(SUBS_imm) X(AND_imm) X(ORR_imm) X(ANDS_imm) X(MOVZ) X(MOVN) X(MOVK) X(UBFM) X(SBFM) \
+      X(ADR) X(ADRP) X(ORR_shift) X(AND_shift) X(EOR_shift) X(ANDS_shift) X(ADD_shift)             \
+          X(ADDS_shift) X(SUB_shift) X(SUBS_shift) X(ADD_ext) X(SUB_ext) X(CSEL) X(CSINC) X(CSINV) \
+              X(CSNEG) X(CCMP_imm) X(CCMP_reg) X(MADD) X(B) X(BL) X(B_cond) X(CBZ) X(CBNZ) X(TBZ)  \
+                  X(TBNZ) X(RET) X(BR) X(BLR) X(LDR_uoff) X(STR_uoff) X(LDRS_uoff) X(LDR_reg)      \
+                      X(STR_reg) X(LDUR) X(STUR) X(LDR_post) X(STR_post) X(LDR_pre) X(STR_pre)     \
+                          X(LDP_off) X(STP_off) X(LDP_post) X(STP_pre) X(SVC) X(HLT)
+
+__device__ __noinline__ Signal execute_cold(Context& c, Op op, u32 insn) {
+  return execute(c, op, insn);
+}
+
+__device__ __forceinline__ Signal execute_hot(Context& c, Op op, u32 insn) {
+  switch (op) {
+#define KVRM_HOT_CASE(name) \
+  case Op::name: return sem::name(c, insn);
+    KVRM_HOT_OPS(KVRM_HOT_CASE)
+#undef KVRM_HOT_CASE
+    default: return execute_cold(c, op, insn);
+  }
+}
+
+__global__ void run_kernel(DeviceCore* cores, u32 n_cores, PageTableView pt, u64* dcache,
+                           u64 max_cycles, volatile u32* signal_flag,
+                           const volatile u32* stop_request) {
   const u32 id = blockIdx.x * blockDim.x + threadIdx.x;
   if (id >= n_cores) return;
   DeviceCore& core = cores[id];
+  u64* const dc = dcache + u64{id} * kDecodeCacheEntries;
   CoreState s = core.s;
   StopInfo info{};
   Mmu mmu{pt, &info};
   Context c{s, mmu, info};
-  Signal sig = Signal::Running;
-  u64 n = 0;
-  while (n < max_cycles) {
-    sig = step(c);
-    if (sig != Signal::Running) break;
-    ++n;
-    if ((n & (kPollInterval - 1)) == 0 && *stop_request) break;
-  }
-  if (sig == Signal::Syscall) ++n;
-  if (sig == Signal::Running) sig = Signal::Checkpoint;
+  const RunOutcome o = run_steps(
+      c, max_cycles,
+      [dc](u64 pc, u32 insn) {
+        u64& slot = dc[(pc >> 2) & (kDecodeCacheEntries - 1)];
+        const u64 e = slot;
+        if (static_cast<u32>(e >> 32) == insn && (e & 1)) return static_cast<Op>((e >> 1) & 0xffff);
+        const Op op = decode(insn);
+        slot = (u64{insn} << 32) | (static_cast<u64>(op) << 1) | 1;
+        return op;
+      },
+      [](Context& cc, Op op, u32 insn) { return execute_hot(cc, op, insn); }, kPollInterval,
+      [stop_request] { return *stop_request != 0; });
+  const Signal sig = o.signal;
   core.s = s;
   core.info = info;
-  core.cycles = n;
+  core.cycles = o.cycles;
   core.signal = static_cast<u32>(sig);
   if (signal_flag) {
     __threadfence_system();
@@ -79,6 +116,8 @@ class CudaEngine final : public Engine {
     check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
     check(cudaMalloc(&d_frames_, mem_.memory_limit()), "cudaMalloc (guest memory)");
     check(cudaMalloc(&d_core_, sizeof(DeviceCore)), "cudaMalloc (core state)");
+    check(cudaMalloc(&d_dcache_, kDecodeCacheEntries * sizeof(u64)), "cudaMalloc (decode cache)");
+    check(cudaMemset(d_dcache_, 0, kDecodeCacheEntries * sizeof(u64)), "cudaMemset");
     void* flags = nullptr;
     check(cudaHostAlloc(&flags, 2 * sizeof(u32), cudaHostAllocMapped), "cudaHostAlloc");
     h_flags_ = static_cast<volatile u32*>(flags);
@@ -94,6 +133,7 @@ class CudaEngine final : public Engine {
     cudaFree(d_frames_);
     cudaFree(d_nodes_);
     cudaFree(d_core_);
+    cudaFree(d_dcache_);
     cudaFreeHost(const_cast<u32*>(h_flags_));
     cudaStreamDestroy(stream_);
   }
@@ -191,8 +231,8 @@ class CudaEngine final : public Engine {
           "cudaMemcpy (core state)");
     h_flags_[1] = 0;  // stop request
     ++epoch_;
-    run_kernel<<<1, 1, 0, stream_>>>(d_core_, 1, PageTableView{d_nodes_, d_frames_}, max_cycles,
-                                     d_signal, d_flags_ + 1);
+    run_kernel<<<1, 1, 0, stream_>>>(d_core_, 1, PageTableView{d_nodes_, d_frames_}, d_dcache_,
+                                     max_cycles, d_signal, d_flags_ + 1);
     check(cudaGetLastError(), "kernel launch");
     wait(t0);
     check(cudaMemcpyAsync(&core, d_core_, sizeof core, cudaMemcpyDeviceToHost, stream_),
@@ -234,6 +274,7 @@ class CudaEngine final : public Engine {
   u32* d_nodes_ = nullptr;
   size_t nodes_capacity_ = 0;
   DeviceCore* d_core_ = nullptr;
+  u64* d_dcache_ = nullptr;
   volatile u32* h_flags_ = nullptr;  // [0] signal flag, [1] stop request; mapped pinned memory
   u32* d_flags_ = nullptr;
   u64 epoch_ = 0;

@@ -28,16 +28,12 @@ class ReferenceEngine final : public Engine {
     RunResult r;
     Mmu mmu{mem_.view(), &r.info};
     Context c{state_, mmu, r.info};
-    Signal sig = Signal::Running;
-    u64 n = 0;
-    while (n < max_cycles) {
-      sig = step(c);
-      if (sig != Signal::Running) break;
-      ++n;
-    }
-    if (sig == Signal::Syscall) ++n;  // the SVC itself retired
-    r.cycles = n;
-    r.signal = sig == Signal::Running ? Signal::Checkpoint : sig;
+    const RunOutcome o = run_steps(
+        c, max_cycles, [](u64, u32 w) { return decode(w); },
+        [](Context& cc, Op op, u32 w) { return kvrm::execute(cc, op, w); }, u64{1} << 62,
+        [] { return false; });
+    r.cycles = o.cycles;
+    r.signal = o.signal;
     r.pc = state_.pc;
     r.elapsed_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
