@@ -17,6 +17,7 @@ DIFF_TESTED_SECTIONS = (
     "C4.1.87 Branches, exception generating and system instructions",
     "C4.1.88 Loads and stores (general registers)",
     "C4.1.89 Data processing -- register",
+    "C4.1.91 Data processing -- Advanced SIMD (integer, permute, copy, immediate)",
 )
 
 HEADER = """# A64 instruction coverage
