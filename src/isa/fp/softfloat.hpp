@@ -6,6 +6,14 @@
 
 #include "isa/hd.hpp"
 
+// The larger primitives are compiled once rather than inlined into every handler on the device
+// (KVRM_HD force-inlines there), which keeps the CUDA engine's dispatch function small.
+#if defined(__CUDACC__)
+#define KVRM_FP_HD __host__ __device__ __noinline__ inline
+#else
+#define KVRM_FP_HD inline
+#endif
+
 namespace kvrm::fp {
 
 // FPSR cumulative flags (the same bit positions as FPSR).
@@ -123,8 +131,8 @@ KVRM_HD u64 shr_sticky(u64 x, int s, bool& sticky) {
 
 // FPRound (FPRoundBase) of the nonzero real (mant + a nonzero fraction below it if sticky) *
 // 2^exp. `ahp` selects the alternative half-precision format (FPRoundCV only).
-KVRM_HD u64 round(bool sign, int exp, u64 mant, bool sticky, int n, u32 fpcr, Rounding rm,
-                  u32& fl) {
+KVRM_FP_HD u64 round(bool sign, int exp, u64 mant, bool sticky, int n, u32 fpcr, Rounding rm,
+                     u32& fl) {
   const int E = ebits(n), F = fbits(n);
   const int lz = clz64(mant);
   mant <<= lz;
@@ -286,7 +294,7 @@ KVRM_HD u64 round_real(const Real& r, int n, u32 fpcr, Rounding rm, u32& fl) {
 
 // ---- operations (FPAdd ... ), N = 32 or 64 (16 where noted) ----
 
-KVRM_HD u64 add_sub(u64 a, u64 b, bool subtract, int n, u32 fpcr, u32& fl) {
+KVRM_FP_HD u64 add_sub(u64 a, u64 b, bool subtract, int n, u32 fpcr, u32& fl) {
   fpcr &= ~kAHP;
   const Unpacked x = unpack(a, n, fpcr, fl), y = unpack(b, n, fpcr, fl);
   const NaNResult nr = process_nans(x.type, y.type, a, b, n, fpcr, fl);
@@ -310,7 +318,7 @@ KVRM_HD u64 add(u64 a, u64 b, int n, u32 fpcr, u32& fl) {
 KVRM_HD u64 sub(u64 a, u64 b, int n, u32 fpcr, u32& fl) { return add_sub(a, b, true, n, fpcr, fl); }
 
 // FPMul and FPMulX (inf * 0 = 2 with the product's sign).
-KVRM_HD u64 mul_x(u64 a, u64 b, bool mulx, int n, u32 fpcr, u32& fl) {
+KVRM_FP_HD u64 mul_x(u64 a, u64 b, bool mulx, int n, u32 fpcr, u32& fl) {
   fpcr &= ~kAHP;
   const Unpacked x = unpack(a, n, fpcr, fl), y = unpack(b, n, fpcr, fl);
   const NaNResult nr = process_nans(x.type, y.type, a, b, n, fpcr, fl);
@@ -331,7 +339,7 @@ KVRM_HD u64 mul_x(u64 a, u64 b, bool mulx, int n, u32 fpcr, u32& fl) {
 KVRM_HD u64 mul(u64 a, u64 b, int n, u32 fpcr, u32& fl) { return mul_x(a, b, false, n, fpcr, fl); }
 KVRM_HD u64 mulx(u64 a, u64 b, int n, u32 fpcr, u32& fl) { return mul_x(a, b, true, n, fpcr, fl); }
 
-KVRM_HD u64 div(u64 a, u64 b, int n, u32 fpcr, u32& fl) {
+KVRM_FP_HD u64 div(u64 a, u64 b, int n, u32 fpcr, u32& fl) {
   fpcr &= ~kAHP;
   const Unpacked x = unpack(a, n, fpcr, fl), y = unpack(b, n, fpcr, fl);
   const NaNResult nr = process_nans(x.type, y.type, a, b, n, fpcr, fl);
@@ -363,7 +371,7 @@ KVRM_HD u64 div(u64 a, u64 b, int n, u32 fpcr, u32& fl) {
   return round(s, x.exp - y.exp - 63, q, rem != 0, n, fpcr, fpcr_rounding(fpcr), fl);
 }
 
-KVRM_HD u64 sqrt(u64 a, int n, u32 fpcr, u32& fl) {
+KVRM_FP_HD u64 sqrt(u64 a, int n, u32 fpcr, u32& fl) {
   fpcr &= ~kAHP;
   const Unpacked x = unpack(a, n, fpcr, fl);
   if (is_nan(x.type)) return process_nan(x.type, a, n, fpcr, fl);
@@ -413,7 +421,7 @@ KVRM_HD Real fma_real(const Unpacked& c, const Unpacked& a, const Unpacked& b) {
   return add_terms(c.sign, to128(c.mant), c.exp, sp, p, a.exp + b.exp);
 }
 
-KVRM_HD u64 muladd(u64 addend, u64 op1, u64 op2, int n, u32 fpcr, u32& fl) {
+KVRM_FP_HD u64 muladd(u64 addend, u64 op1, u64 op2, int n, u32 fpcr, u32& fl) {
   fpcr &= ~kAHP;
   const Rounding rm = fpcr_rounding(fpcr);
   const Unpacked c = unpack(addend, n, fpcr, fl), a = unpack(op1, n, fpcr, fl),
@@ -447,7 +455,7 @@ KVRM_HD u64 muladd(u64 addend, u64 op1, u64 op2, int n, u32 fpcr, u32& fl) {
 }
 
 // FPRecipStepFused (2 - op1 * op2) and FPRSqrtStepFused ((3 - op1 * op2) / 2).
-KVRM_HD u64 step_fused(u64 op1, u64 op2, bool rsqrt, int n, u32 fpcr, u32& fl) {
+KVRM_FP_HD u64 step_fused(u64 op1, u64 op2, bool rsqrt, int n, u32 fpcr, u32& fl) {
   fpcr &= ~kAHP;
   op1 = neg(op1, n);
   const Unpacked a = unpack(op1, n, fpcr, fl), b = unpack(op2, n, fpcr, fl);
@@ -498,7 +506,7 @@ KVRM_HD int compare_values(const Unpacked& x, const Unpacked& y) {
 }
 
 // FPMax / FPMin.
-KVRM_HD u64 max_min(u64 a, u64 b, bool is_max, int n, u32 fpcr, u32& fl) {
+KVRM_FP_HD u64 max_min(u64 a, u64 b, bool is_max, int n, u32 fpcr, u32& fl) {
   fpcr &= ~kAHP;
   const Unpacked x = unpack(a, n, fpcr, fl), y = unpack(b, n, fpcr, fl);
   const NaNResult nr = process_nans(x.type, y.type, a, b, n, fpcr, fl);
@@ -517,7 +525,7 @@ KVRM_HD u64 min(u64 a, u64 b, int n, u32 fpcr, u32& fl) {
   return max_min(a, b, false, n, fpcr, fl);
 }
 // FPMaxNum / FPMinNum: one quiet NaN is replaced by -inf (max) or +inf (min).
-KVRM_HD u64 max_min_num(u64 a, u64 b, bool is_max, int n, u32 fpcr, u32& fl) {
+KVRM_FP_HD u64 max_min_num(u64 a, u64 b, bool is_max, int n, u32 fpcr, u32& fl) {
   u32 dummy = 0;
   const Type t1 = unpack(a, n, fpcr & ~kAHP, dummy).type;
   const Type t2 = unpack(b, n, fpcr & ~kAHP, dummy).type;
@@ -536,7 +544,7 @@ KVRM_HD u64 minnum(u64 a, u64 b, int n, u32 fpcr, u32& fl) {
 }
 
 // FPCompare: NZCV in bits 31..28.
-KVRM_HD u32 compare(u64 a, u64 b, bool signal_nans, int n, u32 fpcr, u32& fl) {
+KVRM_FP_HD u32 compare(u64 a, u64 b, bool signal_nans, int n, u32 fpcr, u32& fl) {
   fpcr &= ~kAHP;
   const Unpacked x = unpack(a, n, fpcr, fl), y = unpack(b, n, fpcr, fl);
   if (is_nan(x.type) || is_nan(y.type)) {
@@ -547,7 +555,7 @@ KVRM_HD u32 compare(u64 a, u64 b, bool signal_nans, int n, u32 fpcr, u32& fl) {
   return cmp == 0 ? 0x6u << 28 : cmp < 0 ? 0x8u << 28 : 0x2u << 28;
 }
 // FPCompareEQ / GE / GT.
-KVRM_HD bool compare_eq(u64 a, u64 b, int n, u32 fpcr, u32& fl) {
+KVRM_FP_HD bool compare_eq(u64 a, u64 b, int n, u32 fpcr, u32& fl) {
   fpcr &= ~kAHP;
   const Unpacked x = unpack(a, n, fpcr, fl), y = unpack(b, n, fpcr, fl);
   if (is_nan(x.type) || is_nan(y.type)) {
@@ -556,7 +564,7 @@ KVRM_HD bool compare_eq(u64 a, u64 b, int n, u32 fpcr, u32& fl) {
   }
   return compare_values(x, y) == 0;
 }
-KVRM_HD bool compare_ge_gt(u64 a, u64 b, bool gt, int n, u32 fpcr, u32& fl) {
+KVRM_FP_HD bool compare_ge_gt(u64 a, u64 b, bool gt, int n, u32 fpcr, u32& fl) {
   fpcr &= ~kAHP;
   const Unpacked x = unpack(a, n, fpcr, fl), y = unpack(b, n, fpcr, fl);
   if (is_nan(x.type) || is_nan(y.type)) {
@@ -609,7 +617,7 @@ KVRM_HD IntPart round_to_integer(bool sign, int exp, u64 mant, Rounding rm) {
 }
 
 // FPRoundInt (exact: FRINTX raises Inexact).
-KVRM_HD u64 round_int(u64 a, int n, u32 fpcr, Rounding rm, bool exact, u32& fl) {
+KVRM_FP_HD u64 round_int(u64 a, int n, u32 fpcr, Rounding rm, bool exact, u32& fl) {
   fpcr &= ~kAHP;
   const Unpacked x = unpack(a, n, fpcr, fl);
   if (is_nan(x.type)) return process_nan(x.type, a, n, fpcr, fl);
@@ -629,8 +637,8 @@ KVRM_HD u64 round_int(u64 a, int n, u32 fpcr, Rounding rm, bool exact, u32& fl) 
 }
 
 // FPToFixed: to an M-bit (32 or 64) signed or unsigned integer with fbits fraction bits.
-KVRM_HD u64 to_fixed(u64 a, int n, int frac_bits, bool is_unsigned, int m, u32 fpcr, Rounding rm,
-                     u32& fl) {
+KVRM_FP_HD u64 to_fixed(u64 a, int n, int frac_bits, bool is_unsigned, int m, u32 fpcr, Rounding rm,
+                        u32& fl) {
   fpcr &= ~kAHP;
   const Unpacked x = unpack(a, n, fpcr, fl);
   if (is_nan(x.type)) {
@@ -667,8 +675,8 @@ KVRM_HD u64 to_fixed(u64 a, int n, int frac_bits, bool is_unsigned, int m, u32 f
 }
 
 // FixedToFP: an M-bit integer with fbits fraction bits, to N bits.
-KVRM_HD u64 from_fixed(u64 v, int m, int frac_bits, bool is_unsigned, int n, u32 fpcr, Rounding rm,
-                       u32& fl) {
+KVRM_FP_HD u64 from_fixed(u64 v, int m, int frac_bits, bool is_unsigned, int n, u32 fpcr,
+                          Rounding rm, u32& fl) {
   fpcr &= ~kAHP;
   v &= ones(m);
   bool sign = false;
@@ -696,7 +704,7 @@ KVRM_HD u64 convert_nan(u64 a, int n, int m) {
 }
 
 // FPConvert from N to M bits (16, 32, 64); FPCR.AHP applies to half precision.
-KVRM_HD u64 convert(u64 a, int n, int m, u32 fpcr, Rounding rm, u32& fl) {
+KVRM_FP_HD u64 convert(u64 a, int n, int m, u32 fpcr, Rounding rm, u32& fl) {
   fpcr &= ~kFZ16;  // FPUnpackCV / FPRoundCV
   const Unpacked x = unpack(a, n, fpcr, fl);
   const bool alt_hp = m == 16 && (fpcr & kAHP);
@@ -751,7 +759,7 @@ KVRM_HD constexpr u32 recip_sqrt_estimate(u32 a) {
 }
 
 // FPRecipEstimate (N = 32, 64).
-KVRM_HD u64 recip_estimate_fp(u64 op, int n, u32 fpcr, u32& fl) {
+KVRM_FP_HD u64 recip_estimate_fp(u64 op, int n, u32 fpcr, u32& fl) {
   fpcr &= ~kAHP;
   const Unpacked x = unpack(op, n, fpcr, fl);
   if (is_nan(x.type)) return process_nan(x.type, op, n, fpcr, fl);
@@ -806,7 +814,7 @@ KVRM_HD u64 recip_estimate_fp(u64 op, int n, u32 fpcr, u32& fl) {
 }
 
 // FPRSqrtEstimate (N = 32, 64).
-KVRM_HD u64 rsqrt_estimate_fp(u64 op, int n, u32 fpcr, u32& fl) {
+KVRM_FP_HD u64 rsqrt_estimate_fp(u64 op, int n, u32 fpcr, u32& fl) {
   fpcr &= ~kAHP;
   const Unpacked x = unpack(op, n, fpcr, fl);
   if (is_nan(x.type)) return process_nan(x.type, op, n, fpcr, fl);
@@ -845,7 +853,7 @@ KVRM_HD u64 rsqrt_estimate_fp(u64 op, int n, u32 fpcr, u32& fl) {
 }
 
 // FPRecpX.
-KVRM_HD u64 recpx(u64 op, int n, u32 fpcr, u32& fl) {
+KVRM_FP_HD u64 recpx(u64 op, int n, u32 fpcr, u32& fl) {
   fpcr &= ~kAHP;
   const Unpacked x = unpack(op, n, fpcr, fl);
   if (is_nan(x.type)) return process_nan(x.type, op, n, fpcr, fl);

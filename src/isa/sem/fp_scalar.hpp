@@ -54,7 +54,7 @@ enum class Bin : u8 {
   AcGt
 };
 
-KVRM_HD u64 binop(Bin op, u64 a, u64 b, int n, u32 fpcr, u32& fl) {
+KVRM_FP_HD u64 binop(Bin op, u64 a, u64 b, int n, u32 fpcr, u32& fl) {
   switch (op) {
     case Bin::Add: return fp::add(a, b, n, fpcr, fl);
     case Bin::Sub: return fp::sub(a, b, n, fpcr, fl);
@@ -97,7 +97,7 @@ enum class Un : u8 {
   RecpX
 };
 
-KVRM_HD u64 unop(Un op, u64 a, int n, u32 fpcr, u32& fl) {
+KVRM_FP_HD u64 unop(Un op, u64 a, int n, u32 fpcr, u32& fl) {
   switch (op) {
     case Un::Abs: return fp::abs(a, n);
     case Un::Neg: return fp::neg(a, n);
