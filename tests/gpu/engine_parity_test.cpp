@@ -4,6 +4,7 @@
 // no NVIDIA GPU is present.
 #include <gtest/gtest.h>
 
+#include <iterator>
 #include <random>
 #include <vector>
 
@@ -50,7 +51,7 @@ void setup(Engine& e, const std::vector<u32>& code, const std::vector<u8>& data,
 TEST(GpuParity, RandomProgramsMatchTheReferenceEngine) {
   KVRM_REQUIRE_GPU();
   std::mt19937_64 rng(12345);
-  for (int trial = 0; trial < 300; ++trial) {
+  for (int trial = 0; trial < 1000; ++trial) {
     std::vector<u32> code(kProgramLength);
     for (auto& w : code) w = random_word(rng);
     std::vector<u8> data(kDataSize);
@@ -60,6 +61,18 @@ TEST(GpuParity, RandomProgramsMatchTheReferenceEngine) {
       s.x[r] = (rng() % 2) ? kData + (rng() % kDataSize) : rng();
     }
     s.nzcv = static_cast<u32>(rng()) & 0xf0000000u;
+    // FP/SIMD state: random bits, or lanes of special floating-point values; any rounding
+    // mode, flush-to-zero and default-NaN setting.
+    constexpr u64 kSpecial[] = {
+        0x7ff8000000000001ull, 0x7ff0000000000001ull, 0x0000000000000001ull,
+        0x8000000000000000ull, 0x7ff0000000000000ull, 0x3ff0000000000000ull,
+        0x7fc000017f800001ull, 0x0000000180000000ull, 0x4f0000004f800000ull};
+    for (auto& v : s.v) {
+      v.lo = (rng() % 3) ? rng() : kSpecial[rng() % std::size(kSpecial)];
+      v.hi = (rng() % 3) ? rng() : kSpecial[rng() % std::size(kSpecial)];
+    }
+    s.fpcr = static_cast<u32>(rng()) & kFpcrMask;
+    s.fpsr = static_cast<u32>(rng()) & kFpsrMask;
     s.pc = kCode;
     auto cpu = make_reference_engine(u64{16} << 20);
     auto gpu = make_cuda_engine({.memory_limit = u64{16} << 20});
@@ -75,6 +88,12 @@ TEST(GpuParity, RandomProgramsMatchTheReferenceEngine) {
     const CoreState sa = cpu->state(), sb = gpu->state();
     for (int r = 0; r < 32; ++r) ASSERT_EQ(sa.x[r], sb.x[r]) << "trial " << trial << " x" << r;
     ASSERT_EQ(sa.nzcv, sb.nzcv) << "trial " << trial;
+    for (int r = 0; r < 32; ++r) {
+      ASSERT_EQ(sa.v[r].lo, sb.v[r].lo) << "trial " << trial << " v" << r;
+      ASSERT_EQ(sa.v[r].hi, sb.v[r].hi) << "trial " << trial << " v" << r;
+    }
+    ASSERT_EQ(sa.fpcr, sb.fpcr) << "trial " << trial;
+    ASSERT_EQ(sa.fpsr, sb.fpsr) << "trial " << trial;
     ASSERT_EQ(sa.excl_valid, sb.excl_valid) << "trial " << trial;
     std::vector<u8> ma(kDataSize), mb(kDataSize);
     cpu->read_memory(kData, ma.data(), kDataSize);
