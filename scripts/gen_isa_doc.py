@@ -17,7 +17,11 @@ DIFF_TESTED_SECTIONS = (
     "C4.1.87 Branches, exception generating and system instructions",
     "C4.1.88 Loads and stores (general registers)",
     "C4.1.89 Data processing -- register",
+    "C4.1.88 Loads and stores (SIMD&FP registers)",
+    "C4.1.91 Data processing -- scalar floating-point",
     "C4.1.91 Data processing -- Advanced SIMD (integer, permute, copy, immediate)",
+    "C4.1.91 Data processing -- Advanced SIMD (floating-point)",
+    "C4.1.91 Cryptographic extensions (AES, SHA1, SHA256, PMULL)",
 )
 
 HEADER = """# A64 instruction coverage
@@ -31,8 +35,17 @@ Status:
   compared instruction by instruction against Unicorn (QEMU) by `tests/diff` in CI.
 - **not yet**: in the table, commented out; executing it stops with UNDEFINED.
 
-Any encoding not listed at all (for example the FP and Advanced SIMD encodings not written yet,
-and the EL1+ system instructions) is UNDEFINED: execution stops with the UNDEFINED signal
+Architecture features implemented in full (what a Linux layer may advertise in AT_HWCAP): FP,
+ASIMD, AES, PMULL, SHA1, SHA2, CRC32, ATOMICS (LSE), ASIMDRDM, LRCPC, ILRCPC, FLAGM, FLAGM2, SB,
+DCPOP (DC CVAP). Not implemented, and never to be advertised: FP16 arithmetic (FPHP, ASIMDHP),
+DotProd, SHA3, SHA512, SM3/SM4, FCMA, JSCVT, FRINTTS, BF16, I8MM, SVE, MTE, PAuth, BTI
+(guarded pages; the BTI hint itself executes as NOP).
+
+Floating point is computed in software (`src/isa/fp/`, integer arithmetic after the Arm
+pseudocode), so results, FPSR flags, NaN propagation, default NaN, flush-to-zero and all four
+rounding modes are bit-identical on the host and on the GPU.
+
+Any encoding not listed at all (for example the EL1+ system instructions) is UNDEFINED: execution stops with the UNDEFINED signal
 and reports the PC and the instruction word. Nothing is silently executed as a NOP; the hint
 space (NOP, YIELD, WFE, WFI, SEV, SEVL, BTI, CSDB, the pointer-authentication hints such as
 PACIASP, and unallocated hints) executes as NOP because that is what the architecture specifies
