@@ -44,16 +44,17 @@ constexpr u32 kDecodeCacheEntries = 1u << 14;
 // The instructions the kernel dispatches inline: the common integer operations, branches and
 // loads/stores. Every other Op goes through execute() in a separate, non-inlined function, so
 // that the hot loop keeps its state in registers. Both paths call the same sem:: handlers.
-#define KVRM_HOT_OPS(X)                                                                            \
-  X(ADD_imm)                                                                                       \
-  X(ADDS_imm)                                                                                      \
-  X(SUB_imm) X(SUBS_imm) X(AND_imm) X(ORR_imm) X(ANDS_imm) X(MOVZ) X(MOVN) X(MOVK) X(UBFM) X(SBFM) \
-      X(ADR) X(ADRP) X(ORR_shift) X(AND_shift) X(EOR_shift) X(ANDS_shift) X(ADD_shift)             \
-          X(ADDS_shift) X(SUB_shift) X(SUBS_shift) X(ADD_ext) X(SUB_ext) X(CSEL) X(CSINC) X(CSINV) \
-              X(CSNEG) X(CCMP_imm) X(CCMP_reg) X(MADD) X(B) X(BL) X(B_cond) X(CBZ) X(CBNZ) X(TBZ)  \
-                  X(TBNZ) X(RET) X(BR) X(BLR) X(LDR_uoff) X(STR_uoff) X(LDRS_uoff) X(LDR_reg)      \
-                      X(STR_reg) X(LDUR) X(STUR) X(LDR_post) X(STR_post) X(LDR_pre) X(STR_pre)     \
-                          X(LDP_off) X(STP_off) X(LDP_post) X(STP_pre) X(SVC) X(HLT)
+#define KVRM_HOT_OPS(X)                                                                          \
+  X(ADD_imm)                                                                                     \
+  X(ADDS_imm)                                                                                    \
+  X(SUB_imm)                                                                                     \
+  X(SUBS_imm) X(AND_imm) X(ORR_imm) X(ANDS_imm) X(MOVZ) X(MOVN) X(MOVK) X(UBFM) X(SBFM) X(ADR)   \
+      X(ADRP) X(ORR_shift) X(AND_shift) X(EOR_shift) X(ANDS_shift) X(ADD_shift) X(ADDS_shift)    \
+          X(SUB_shift) X(SUBS_shift) X(ADD_ext) X(SUB_ext) X(CSEL) X(CSINC) X(CSINV) X(CSNEG)    \
+              X(CCMP_imm) X(CCMP_reg) X(MADD) X(B) X(BL) X(B_cond) X(CBZ) X(CBNZ) X(TBZ) X(TBNZ) \
+                  X(RET) X(BR) X(BLR) X(LDR_uoff) X(STR_uoff) X(LDRS_uoff) X(LDR_reg) X(STR_reg) \
+                      X(LDUR) X(STUR) X(LDR_post) X(STR_post) X(LDR_pre) X(STR_pre) X(LDP_off)   \
+                          X(STP_off) X(LDP_post) X(STP_pre) X(SVC) X(HLT)
 
 __device__ __noinline__ Signal execute_cold(Context& c, Op op, u32 insn) {
   return execute(c, op, insn);
