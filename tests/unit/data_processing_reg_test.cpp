@@ -8,25 +8,6 @@
 namespace kvrm::test {
 namespace {
 
-// Runs one instruction word, which must retire.
-void exec(Machine& m, u32 word) {
-  const RunResult r = m.run({word});
-  EXPECT_EQ(r.signal, Signal::Checkpoint) << std::hex << word;
-  EXPECT_EQ(r.cycles, 1u) << std::hex << word;
-  EXPECT_EQ(r.pc, Machine::kCode + 4) << std::hex << word;
-}
-
-// Runs one instruction word, which must be UNDEFINED and change no register.
-void expect_undefined(Machine& m, u32 word) {
-  m.set_x(0, 0x5a5a5a5a5a5a5a5aull);
-  const RunResult r = m.run({word});
-  EXPECT_EQ(r.signal, Signal::Undefined) << std::hex << word;
-  EXPECT_EQ(r.info.insn, word);
-  EXPECT_EQ(r.pc, Machine::kCode);
-  EXPECT_EQ(r.cycles, 0u);
-  EXPECT_EQ(m.x(0), 0x5a5a5a5a5a5a5a5aull) << std::hex << word;
-}
-
 constexpr u64 kMin64 = 0x8000000000000000ull;
 
 TEST(Divide, Unsigned) {

@@ -55,6 +55,42 @@ struct Machine {
   }
 };
 
+// V registers, and running one word that must retire or must be UNDEFINED.
+inline VReg vreg(const Machine& m, int n) { return m.e->state().v[n]; }
+inline void set_v(Machine& m, int n, u64 lo, u64 hi = 0) {
+  CoreState s = m.e->state();
+  s.v[n] = VReg{lo, hi};
+  m.e->set_state(s);
+}
+inline void expect_v(const Machine& m, int n, u64 lo, u64 hi) {
+  EXPECT_EQ(vreg(m, n).lo, lo) << "V" << n << " low";
+  EXPECT_EQ(vreg(m, n).hi, hi) << "V" << n << " high";
+}
+#define EXPECT_V(m, n, LO, HI) ::kvrm::test::expect_v(m, n, u64{LO}, u64{HI})
+inline void exec(Machine& m, u32 word) {
+  const RunResult r = m.run({word});
+  EXPECT_EQ(r.signal, Signal::Checkpoint) << std::hex << word;
+  EXPECT_EQ(r.cycles, 1u) << std::hex << word;
+  EXPECT_EQ(r.pc, Machine::kCode + 4) << std::hex << word;
+}
+// The word must stop with UNDEFINED, reporting itself, and change no register.
+inline void expect_undefined(Machine& m, u32 word) {
+  const CoreState before = m.e->state();
+  const RunResult r = m.run({word});
+  EXPECT_EQ(r.signal, Signal::Undefined) << std::hex << word;
+  EXPECT_EQ(r.info.insn, word);
+  EXPECT_EQ(r.pc, Machine::kCode) << std::hex << word;
+  EXPECT_EQ(r.cycles, 0u);
+  const CoreState after = m.e->state();
+  for (int i = 0; i < 32; ++i) {
+    EXPECT_EQ(after.x[i], before.x[i]) << std::hex << word << " changed x" << std::dec << i;
+    EXPECT_EQ(after.v[i].lo, before.v[i].lo) << std::hex << word << " changed v" << std::dec << i;
+    EXPECT_EQ(after.v[i].hi, before.v[i].hi) << std::hex << word << " changed v" << std::dec << i;
+  }
+  EXPECT_EQ(after.nzcv, before.nzcv) << std::hex << word;
+  EXPECT_EQ(after.fpsr, before.fpsr) << std::hex << word;
+}
+
 // NZCV values for expectations.
 constexpr u32 N = 1u << 31, Z = 1u << 30, C = 1u << 29, V = 1u << 28;
 

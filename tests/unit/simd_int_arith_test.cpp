@@ -9,12 +9,6 @@
 namespace kvrm::test {
 namespace {
 
-VReg v(const Machine& m, int n) { return m.e->state().v[n]; }
-void set_v(Machine& m, int n, u64 lo, u64 hi) {
-  CoreState s = m.e->state();
-  s.v[n] = {lo, hi};
-  m.e->set_state(s);
-}
 u32 fpsr(const Machine& m) { return m.e->state().fpsr; }
 void clear_fpsr(Machine& m) {
   CoreState s = m.e->state();
@@ -22,21 +16,6 @@ void clear_fpsr(Machine& m) {
   m.e->set_state(s);
 }
 bool qc(const Machine& m) { return (fpsr(m) & sem::kFpsrQC) != 0; }
-void exec(Machine& m, u32 word) {
-  const RunResult r = m.run({word});
-  EXPECT_EQ(r.signal, Signal::Checkpoint) << std::hex << word;
-  EXPECT_EQ(r.pc, Machine::kCode + 4) << std::hex << word;
-}
-void expect_undefined(Machine& m, u32 word) {
-  const RunResult r = m.run({word});
-  EXPECT_EQ(r.signal, Signal::Undefined) << std::hex << word;
-  EXPECT_EQ(r.pc, Machine::kCode);
-}
-#define EXPECT_V(m, n, LO, HI)      \
-  do {                              \
-    EXPECT_EQ(v(m, n).lo, u64{LO}); \
-    EXPECT_EQ(v(m, n).hi, u64{HI}); \
-  } while (0)
 
 constexpr u64 kBytesLo = 0x0706050403020100ull, kBytesHi = 0x0f0e0d0c0b0a0908ull;
 

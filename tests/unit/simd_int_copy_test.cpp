@@ -9,28 +9,6 @@
 namespace kvrm::test {
 namespace {
 
-VReg v(const Machine& m, int n) { return m.e->state().v[n]; }
-void set_v(Machine& m, int n, u64 lo, u64 hi) {
-  CoreState s = m.e->state();
-  s.v[n] = {lo, hi};
-  m.e->set_state(s);
-}
-void exec(Machine& m, u32 word) {
-  const RunResult r = m.run({word});
-  EXPECT_EQ(r.signal, Signal::Checkpoint) << std::hex << word;
-  EXPECT_EQ(r.pc, Machine::kCode + 4) << std::hex << word;
-}
-void expect_undefined(Machine& m, u32 word) {
-  const RunResult r = m.run({word});
-  EXPECT_EQ(r.signal, Signal::Undefined) << std::hex << word;
-  EXPECT_EQ(r.pc, Machine::kCode);
-}
-#define EXPECT_V(m, n, LO, HI)      \
-  do {                              \
-    EXPECT_EQ(v(m, n).lo, u64{LO}); \
-    EXPECT_EQ(v(m, n).hi, u64{HI}); \
-  } while (0)
-
 // V1 holds bytes 0x00 .. 0x0f (byte k = k), V0 is all ones.
 void bytes_setup(Machine& m) {
   set_v(m, 1, 0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull);

@@ -13,16 +13,6 @@ constexpr u64 D = Machine::kData + 0x400;  // its low byte is 0: byte D + k hold
 constexpr u64 kEnd = Machine::kData + Machine::kDataSize;
 constexpr u64 kJunk = 0xdeadbeefdeadbeefull;
 
-VReg vreg(const Machine& m, int n) { return m.e->state().v[n]; }
-void set_v(Machine& m, int n, u64 lo, u64 hi) {
-  CoreState s = m.e->state();
-  s.v[n] = VReg{lo, hi};
-  m.e->set_state(s);
-}
-void expect_v(const Machine& m, int n, u64 lo, u64 hi) {
-  EXPECT_EQ(vreg(m, n).lo, lo) << "V" << n << " low";
-  EXPECT_EQ(vreg(m, n).hi, hi) << "V" << n << " high";
-}
 void junk_all(Machine& m) {
   CoreState s = m.e->state();
   for (auto& v : s.v) v = VReg{kJunk, kJunk};
@@ -57,11 +47,6 @@ VReg deinterleaved(u64 base, int s, int selem, int ebytes, bool q) {
 }
 void run1(Machine& m, u32 insn) {
   EXPECT_EQ(m.run({insn}).signal, Signal::Checkpoint) << std::hex << insn;
-}
-void expect_undefined(Machine& m, u32 insn) {
-  const RunResult r = m.run({insn});
-  EXPECT_EQ(r.signal, Signal::Undefined) << std::hex << insn;
-  EXPECT_EQ(r.info.insn, insn);
 }
 void expect_fault(const RunResult& r, Access access, u64 addr) {
   EXPECT_EQ(r.signal, Signal::Fault);

@@ -12,16 +12,6 @@ constexpr u64 D = Machine::kData + 0x400;
 constexpr u64 kEnd = Machine::kData + Machine::kDataSize;  // first byte past the data region
 constexpr u64 kJunk = 0xdeadbeefdeadbeefull;
 
-VReg vreg(const Machine& m, int n) { return m.e->state().v[n]; }
-void set_v(Machine& m, int n, u64 lo, u64 hi) {
-  CoreState s = m.e->state();
-  s.v[n] = VReg{lo, hi};
-  m.e->set_state(s);
-}
-void expect_v(const Machine& m, int n, u64 lo, u64 hi) {
-  EXPECT_EQ(vreg(m, n).lo, lo) << "V" << n << " low";
-  EXPECT_EQ(vreg(m, n).hi, hi) << "V" << n << " high";
-}
 // Fills the data region around D with the byte pattern (address & 0xff).
 void fill(Machine& m, u64 from, u64 to) {
   for (u64 a = from; a < to; ++a) m.store<u8>(a, static_cast<u8>(a));
@@ -34,11 +24,6 @@ void expect_fault(const RunResult& r, FaultCause cause, Access access, u64 addr)
   EXPECT_EQ(r.info.fault_addr, addr);
   EXPECT_EQ(r.pc, Machine::kCode);
   EXPECT_EQ(r.cycles, 0u);
-}
-void expect_undefined(Machine& m, u32 insn) {
-  const RunResult r = m.run({insn});
-  EXPECT_EQ(r.signal, Signal::Undefined) << std::hex << insn;
-  EXPECT_EQ(r.info.insn, insn);
 }
 
 TEST(SimdLoadStore, Decode) {

@@ -22,6 +22,19 @@ KVRM_HD AddResult addsub(u64 op1, u64 op2, bool sub, int size) {
   return add_with_carry(op1, sub ? ~op2 : op2, sub ? 1u : 0u, size);
 }
 
+// Writes an add/subtract result of the forms whose Rd is SP unless they set flags (immediate and
+// extended register): with setflags, NZCV and Rd as XZR; without, Rd as SP.
+template <class C>
+KVRM_HD Signal write_addsub(C& c, u32 i, const AddResult& r, bool setflags, int size) {
+  if (setflags) {
+    c.s.nzcv = r.nzcv;
+    c.set(rd(i), r.value, size);
+  } else {
+    c.set_sp(rd(i), r.value, size);
+  }
+  return Signal::Running;
+}
+
 // The logical operations shared by the immediate and shifted register forms (opc field).
 enum class LogicOp : u32 { And = 0, Orr = 1, Eor = 2, Ands = 3 };
 KVRM_HD u64 logic(LogicOp op, u64 a, u64 b) {
@@ -65,14 +78,7 @@ template <class C>
 KVRM_HD Signal addsub_imm(C& c, u32 i, bool sub, bool setflags) {
   const int size = datasize(i);
   const u64 imm = bit(i, 22) ? (static_cast<u64>(bits(i, 21, 10)) << 12) : bits(i, 21, 10);
-  const AddResult r = addsub(c.reg_sp(rn(i), size), imm, sub, size);
-  if (setflags) {
-    c.s.nzcv = r.nzcv;
-    c.set(rd(i), r.value, size);
-  } else {
-    c.set_sp(rd(i), r.value, size);
-  }
-  return Signal::Running;
+  return write_addsub(c, i, addsub(c.reg_sp(rn(i), size), imm, sub, size), setflags, size);
 }
 }  // namespace dp
 template <class C>

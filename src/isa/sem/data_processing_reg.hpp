@@ -246,14 +246,7 @@ KVRM_HD Signal addsub_ext(C& c, u32 i, bool sub, bool setflags) {
   const u32 shift = bits(i, 12, 10);
   if (shift > 4) return c.undefined(i);
   const u64 op2 = extend_reg(c.x(rm(i)), bits(i, 15, 13), static_cast<int>(shift), size);
-  const AddResult r = addsub(c.reg_sp(rn(i), size), op2, sub, size);
-  if (setflags) {
-    c.s.nzcv = r.nzcv;
-    c.set(rd(i), r.value, size);
-  } else {
-    c.set_sp(rd(i), r.value, size);
-  }
-  return Signal::Running;
+  return write_addsub(c, i, addsub(c.reg_sp(rn(i), size), op2, sub, size), setflags, size);
 }
 }  // namespace dp
 template <class C>
