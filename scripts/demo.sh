@@ -9,4 +9,4 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)" --target kvrm
 backends=cpu
 if ./build/kvrm bench --list-backends 2>/dev/null | grep -qx cuda; then backends=cuda,cpu; fi
-exec ./build/kvrm bench --backend "$backends" "$@"
+exec ./build/kvrm bench --backend "$backends" --repeat 1 "$@"
