@@ -30,8 +30,9 @@ struct RunOptions {
   std::vector<std::string> set_env, unset_env;
   std::string program;
   std::vector<std::string> args;
+  CLI::App* app = nullptr;  // the subcommand, for the program and its arguments
 };
 void add_run_command(CLI::App& app, RunOptions& o);
-int run_run(const RunOptions& o);
+int run_run(RunOptions& o);
 
 }  // namespace kvrm::cli

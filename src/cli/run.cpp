@@ -23,13 +23,15 @@ void add_run_command(CLI::App& app, RunOptions& o) {
   r->add_option("--max-instructions", o.max_instructions, "Stop after this many instructions");
   r->add_option("--timeout", o.timeout, "Stop after this many seconds")
       ->check(CLI::NonNegativeNumber);
-  r->add_option("-E", o.set_env, "Set VAR=VALUE in the guest environment (repeatable)");
-  r->add_option("-U", o.unset_env, "Remove VAR from the guest environment (repeatable)");
-  r->add_option("program", o.program, "The program")->required();
-  r->add_option("args", o.args, "Its arguments");
-  // Everything after the program belongs to the guest.
-  r->positionals_at_end(true);
-  r->prefix_command(false);
+  r->add_option("-E", o.set_env, "Set VAR=VALUE in the guest environment (repeatable)")
+      ->allow_extra_args(false);
+  r->add_option("-U", o.unset_env, "Remove VAR from the guest environment (repeatable)")
+      ->allow_extra_args(false);
+  // The first argument that is not an option is the program; it and everything after it belong
+  // to the guest (fetched with remaining() in run_run).
+  r->prefix_command(true);
+  r->footer("Usage: kvrm run [OPTIONS] PROGRAM [ARGS...]");
+  o.app = r;
 }
 
 namespace {
@@ -53,7 +55,11 @@ std::vector<std::string> guest_environment(const RunOptions& o) {
 
 }  // namespace
 
-int run_run(const RunOptions& o) {
+int run_run(RunOptions& o) {
+  std::vector<std::string> rest = o.app->remaining();
+  if (rest.empty()) throw Error("run: no program given (kvrm run [OPTIONS] PROGRAM [ARGS...])");
+  o.program = rest.front();
+  o.args.assign(rest.begin() + 1, rest.end());
   std::string backend = o.backend;
   if (backend == "auto") backend = cuda_available() ? "cuda" : "cpu";
   std::unique_ptr<Engine> e = backend == "cuda" ? make_cuda_engine({.memory_limit = u64{2} << 30})
