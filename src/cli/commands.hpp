@@ -21,4 +21,18 @@ struct BenchOptions {
 void add_bench_command(CLI::App& app, BenchOptions& o);
 int run_bench(const BenchOptions& o);
 
+struct RunOptions {
+  std::string backend = "auto";
+  bool strace = false;
+  bool stats = false;
+  u64 max_instructions = 0;
+  double timeout = 0;
+  std::vector<std::string> set_env, unset_env;
+  std::string program;
+  std::vector<std::string> args;
+  CLI::App* app = nullptr;  // the subcommand, for the program and its arguments
+};
+void add_run_command(CLI::App& app, RunOptions& o);
+int run_run(RunOptions& o);
+
 }  // namespace kvrm::cli

@@ -1,5 +1,5 @@
 // The kvrm command-line program: `kvrm bench` (the seed's benchmarks) and, as the Linux layer
-// lands, `kvrm run PROGRAM`.
+// lands, `kvrm run PROGRAM` (cli/run.cpp).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "kvrm 0.1.0");
   kvrm::cli::BenchOptions bench;
   kvrm::cli::add_bench_command(app, bench);
+  kvrm::cli::RunOptions run;
+  kvrm::cli::add_run_command(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -20,6 +22,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (app.got_subcommand("bench")) return kvrm::cli::run_bench(bench);
+    if (app.got_subcommand("run")) return kvrm::cli::run_run(run);
   } catch (const kvrm::Error& e) {
     std::fprintf(stderr, "kvrm: %s\n", e.what());
     return 1;

@@ -1,0 +1,93 @@
+// `kvrm run PROGRAM [ARGS...]`: runs a static AArch64 Linux program like qemu-aarch64 does, on
+// the host CPU (reference engine) or the GPU (CUDA engine).
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+#include "engines/cuda/cuda_engine.hpp"
+#include "engines/engine.hpp"
+#include "os/process.hpp"
+
+extern char** environ;
+
+namespace kvrm::cli {
+
+void add_run_command(CLI::App& app, RunOptions& o) {
+  auto* r = app.add_subcommand("run", "Run a static AArch64 Linux program");
+  r->add_option("--backend", o.backend, "auto (the GPU when present), cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  r->add_flag("--strace", o.strace, "Print one line per syscall on stderr");
+  r->add_flag("--stats", o.stats, "Print instructions, wall time, IPS and syscalls at exit");
+  r->add_option("--max-instructions", o.max_instructions, "Stop after this many instructions");
+  r->add_option("--timeout", o.timeout, "Stop after this many seconds")
+      ->check(CLI::NonNegativeNumber);
+  r->add_option("-E", o.set_env, "Set VAR=VALUE in the guest environment (repeatable)")
+      ->allow_extra_args(false);
+  r->add_option("-U", o.unset_env, "Remove VAR from the guest environment (repeatable)")
+      ->allow_extra_args(false);
+  // The first argument that is not an option is the program; it and everything after it belong
+  // to the guest (fetched with remaining() in run_run).
+  r->prefix_command(true);
+  r->footer("Usage: kvrm run [OPTIONS] PROGRAM [ARGS...]");
+  o.app = r;
+}
+
+namespace {
+
+std::vector<std::string> guest_environment(const RunOptions& o) {
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
+  auto remove = [&](const std::string& name) {
+    std::erase_if(
+        env, [&](const std::string& v) { return v.compare(0, name.size() + 1, name + "=") == 0; });
+  };
+  for (const auto& u : o.unset_env) remove(u);
+  for (const auto& s : o.set_env) {
+    const auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0) throw Error("-E expects VAR=VALUE, got '" + s + "'");
+    remove(s.substr(0, eq));
+    env.push_back(s);
+  }
+  return env;
+}
+
+}  // namespace
+
+int run_run(RunOptions& o) {
+  std::vector<std::string> rest = o.app->remaining();
+  if (rest.empty()) throw Error("run: no program given (kvrm run [OPTIONS] PROGRAM [ARGS...])");
+  o.program = rest.front();
+  o.args.assign(rest.begin() + 1, rest.end());
+  std::string backend = o.backend;
+  if (backend == "auto") backend = cuda_available() ? "cuda" : "cpu";
+  std::unique_ptr<Engine> e = backend == "cuda" ? make_cuda_engine({.memory_limit = u64{2} << 30})
+                                                : make_reference_engine();
+  os::ProcessOptions po;
+  po.path = o.program;
+  po.argv.push_back(o.program);
+  po.argv.insert(po.argv.end(), o.args.begin(), o.args.end());
+  po.envp = guest_environment(o);
+  po.max_instructions = o.max_instructions;
+  po.timeout_seconds = o.timeout;
+  po.strace = o.strace;
+  try {
+    os::Process p(*e, std::move(po));
+    const int status = p.run();
+    if (o.stats) {
+      const auto& s = p.stats();
+      std::fprintf(stderr,
+                   "kvrm: %s: %llu instructions, %.3f s, %.0f IPS, %llu syscalls, exit status %d\n",
+                   backend.c_str(), static_cast<unsigned long long>(s.instructions), s.seconds,
+                   s.seconds > 0 ? s.instructions / s.seconds : 0.0,
+                   static_cast<unsigned long long>(s.syscalls), status);
+    }
+    return status;
+  } catch (const os::ExecError& err) {
+    std::fprintf(stderr, "kvrm: %s\n", err.what());
+    return err.status();
+  }
+}
+
+}  // namespace kvrm::cli

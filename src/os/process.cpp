@@ -1,0 +1,269 @@
+// The guest process: loading, the initial stack, the memory map and the run loop.
+#include "os/process.hpp"
+
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <iterator>
+
+#include "isa/mmu.hpp"
+#include "os/syscalls.hpp"
+
+namespace kvrm::os {
+
+// ---- MemoryMap --------------------------------------------------------------------------------
+
+void MemoryMap::clear(u64 start, u64 end) {
+  auto it = m_.lower_bound(start);
+  if (it != m_.begin()) {
+    auto p = std::prev(it);
+    if (p->second.end > start) it = p;
+  }
+  while (it != m_.end() && it->first < end) {
+    const u64 vs = it->first, ve = it->second.end;
+    const u8 perms = it->second.perms;
+    it = m_.erase(it);
+    if (vs < start) m_[vs] = {start, perms};
+    if (ve > end) m_[end] = {ve, perms};
+  }
+}
+
+void MemoryMap::set(u64 start, u64 end, u8 perms) {
+  clear(start, end);
+  m_[start] = {end, perms};
+}
+
+bool MemoryMap::covered(u64 start, u64 end, u8 need) const {
+  u64 cur = start;
+  auto it = m_.upper_bound(cur);
+  if (it == m_.begin()) return start >= end;
+  --it;
+  while (cur < end) {
+    if (it == m_.end() || it->first > cur || it->second.end <= cur) return false;
+    if ((it->second.perms & need) != need) return false;
+    cur = it->second.end;
+    ++it;
+  }
+  return true;
+}
+
+bool MemoryMap::any(u64 start, u64 end) const {
+  auto it = m_.lower_bound(end);
+  if (it == m_.begin()) return false;
+  --it;
+  return it->second.end > start;
+}
+
+u64 MemoryMap::find_free(u64 len, u64 top, u64 bottom) const {
+  u64 hi = top;
+  auto it = m_.lower_bound(top);
+  while (it != m_.begin()) {
+    auto p = std::prev(it);
+    if (p->second.end < hi && hi - p->second.end >= len) return hi - len;
+    hi = std::min(hi, p->first);
+    it = p;
+  }
+  return hi >= bottom && hi - bottom >= len ? hi - len : 0;
+}
+
+// ---- Process ----------------------------------------------------------------------------------
+
+u64 hwcap() {
+  constexpr u64 FP = 1 << 0, ASIMD = 1 << 1, AES = 1 << 3, PMULL = 1 << 4, SHA1 = 1 << 5,
+                SHA2 = 1 << 6, CRC32 = 1 << 7, ATOMICS = 1 << 8, ASIMDRDM = 1 << 12,
+                LRCPC = 1 << 15, DCPOP = 1 << 16, ILRCPC = 1 << 26, FLAGM = 1 << 27, SB = 1 << 29;
+  return FP | ASIMD | AES | PMULL | SHA1 | SHA2 | CRC32 | ATOMICS | ASIMDRDM | LRCPC | DCPOP |
+         ILRCPC | FLAGM | SB;
+}
+u64 hwcap2() {
+  constexpr u64 FLAGM2 = 1 << 7;
+  return FLAGM2;
+}
+
+Process::Process(Engine& e, ProcessOptions o) : e_(e), o_(std::move(o)) {
+  const std::vector<u8> file = read_program_file(o_.path);
+  const ElfImage img = parse_elf(file, o_.path);
+  const LoadedImage li = load_elf(e_, img, file);
+  for (size_t k = 0; k < li.ranges.size(); ++k)
+    vmas_.set(li.ranges[k].first, li.ranges[k].second, li.perms[k]);
+  brk_start = brk_cur = li.high;
+  mmap_top = kStackTop - kStackSize - (u64{1} << 20);  // a 1 MiB gap below the stack
+  mmap_bottom = li.high + (u64{1} << 30);              // leaves brk 1 GiB to grow
+  build_stack(img, li);
+}
+
+void Process::build_stack(const ElfImage& img, const LoadedImage& li) {
+  const u64 low = kStackTop - kStackSize;
+  const u8 perms = kPermRead | kPermWrite | (img.exec_stack ? kPermExec : 0);
+  try {
+    e_.map(low, kStackSize, perms);
+  } catch (const Error& err) {
+    throw ExecError(1, std::string("cannot map the stack: ") + err.what());
+  }
+  vmas_.set(low, kStackTop, perms);
+
+  // Strings at the top, as Linux places them: the file name, then the environment and argument
+  // strings, then the platform string and the 16 random bytes.
+  u64 p = kStackTop - 8;
+  auto push_bytes = [&](const void* data, u64 n) {
+    p -= n;
+    e_.write_memory(p, data, n);
+    return p;
+  };
+  auto push_string = [&](const std::string& s) { return push_bytes(s.c_str(), s.size() + 1); };
+  u64 strings_size = o_.path.size() + 1;
+  for (const auto& s : o_.argv) strings_size += s.size() + 1;
+  for (const auto& s : o_.envp) strings_size += s.size() + 1;
+  if (strings_size > kStackSize / 4) throw ExecError(1, "argument list too long");
+  const u64 execfn = push_string(o_.path);
+  std::vector<u64> envp(o_.envp.size()), argv(o_.argv.size());
+  for (size_t k = o_.envp.size(); k-- > 0;) envp[k] = push_string(o_.envp[k]);
+  for (size_t k = o_.argv.size(); k-- > 0;) argv[k] = push_string(o_.argv[k]);
+  const u64 platform = push_string("aarch64");
+  u8 random[16];
+  if (getrandom(random, sizeof random, 0) != static_cast<ssize_t>(sizeof random))
+    throw ExecError(1, "getrandom failed");
+  p &= ~u64{15};
+  const u64 at_random = push_bytes(random, sizeof random);
+
+  const std::vector<std::pair<u64, u64>> auxv = {
+      {16, hwcap()},                      // AT_HWCAP
+      {6, kPageSize},                     // AT_PAGESZ
+      {17, 100},                          // AT_CLKTCK
+      {3, li.phdr},                       // AT_PHDR
+      {4, 56},                            // AT_PHENT
+      {5, img.phnum},                     // AT_PHNUM
+      {7, 0},                             // AT_BASE (no interpreter)
+      {8, 0},                             // AT_FLAGS
+      {9, li.entry},                      // AT_ENTRY
+      {11, static_cast<u64>(getuid())},   // AT_UID
+      {12, static_cast<u64>(geteuid())},  // AT_EUID
+      {13, static_cast<u64>(getgid())},   // AT_GID
+      {14, static_cast<u64>(getegid())},  // AT_EGID
+      {23, 0},                            // AT_SECURE
+      {25, at_random},                    // AT_RANDOM
+      {26, hwcap2()},                     // AT_HWCAP2
+      {31, execfn},                       // AT_EXECFN
+      {15, platform},                     // AT_PLATFORM
+      {51, 5120},                         // AT_MINSIGSTKSZ
+      {0, 0},                             // AT_NULL
+  };
+  std::vector<u64> table;
+  table.push_back(o_.argv.size());
+  table.insert(table.end(), argv.begin(), argv.end());
+  table.push_back(0);
+  table.insert(table.end(), envp.begin(), envp.end());
+  table.push_back(0);
+  for (const auto& [k, v] : auxv) {
+    table.push_back(k);
+    table.push_back(v);
+  }
+  const u64 sp = (p - table.size() * 8) & ~u64{15};
+  e_.write_memory(sp, table.data(), table.size() * 8);
+
+  CoreState s{};
+  s.pc = li.entry;
+  s.x[kSP] = sp;
+  e_.set_state(s);
+}
+
+bool Process::read(u64 addr, void* dst, u64 len) {
+  if (len == 0) return true;
+  if (addr + len < addr || !vmas_.covered(addr, addr + len, kPermRead)) return false;
+  e_.read_memory(addr, dst, len);
+  return true;
+}
+
+bool Process::write(u64 addr, const void* src, u64 len) {
+  if (len == 0) return true;
+  if (addr + len < addr || !vmas_.covered(addr, addr + len, kPermWrite)) return false;
+  e_.write_memory(addr, src, len);
+  return true;
+}
+
+bool Process::read_string(u64 addr, std::string& out, u64 max) {
+  out.clear();
+  char buf[256];
+  while (out.size() < max) {
+    // Read up to the end of the page so that a string ending just before unmapped memory works.
+    const u64 n = std::min<u64>(sizeof buf, kPageSize - (addr & kPageMask));
+    if (!read(addr, buf, n)) return false;
+    const void* z = std::memchr(buf, 0, n);
+    if (z) {
+      out.append(buf, static_cast<const char*>(z) - buf);
+      return true;
+    }
+    out.append(buf, n);
+    addr += n;
+  }
+  return false;
+}
+
+void Process::die_by_signal(int sig, const std::string& detail) {
+  std::fprintf(stderr, "kvrm: uncaught target signal %d (%s)%s\n", sig, strsignal(sig),
+               detail.c_str());
+  exit(128 + sig);
+}
+
+int Process::run() {
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
+  constexpr u64 kSlice = u64{1} << 24;  // instructions between timeout checks
+  while (!exited_) {
+    u64 budget = o_.timeout_seconds > 0 ? kSlice : ~u64{0} >> 1;
+    if (o_.max_instructions) {
+      if (stats_.instructions >= o_.max_instructions) {
+        std::fprintf(stderr, "kvrm: instruction limit (%llu) reached at pc 0x%llx\n",
+                     static_cast<unsigned long long>(o_.max_instructions),
+                     static_cast<unsigned long long>(e_.pc()));
+        exit(kExitTimeout);
+        break;
+      }
+      budget = std::min(budget, o_.max_instructions - stats_.instructions);
+    }
+    const RunResult r = e_.execute(budget);
+    stats_.instructions += r.cycles;
+    char where[96];
+    switch (r.signal) {
+      case Signal::Syscall:
+        ++stats_.syscalls;
+        do_syscall(*this);
+        break;
+      case Signal::Checkpoint: break;
+      case Signal::Fault: {
+        const int sig = r.info.cause == FaultCause::Alignment ? 7 /* SIGBUS */ : 11 /* SIGSEGV */;
+        std::snprintf(where, sizeof where, " - %s of address 0x%llx (%s) at pc 0x%llx",
+                      access_name(r.info.access),
+                      static_cast<unsigned long long>(r.info.fault_addr),
+                      fault_cause_name(r.info.cause), static_cast<unsigned long long>(r.pc));
+        die_by_signal(sig, where);
+        break;
+      }
+      case Signal::Undefined:
+      case Signal::Halt:  // HLT at EL0 is UNDEFINED
+        std::snprintf(where, sizeof where, " - instruction 0x%08x at pc 0x%llx", r.info.insn,
+                      static_cast<unsigned long long>(r.pc));
+        die_by_signal(4 /* SIGILL */, where);
+        break;
+      case Signal::Breakpoint:
+        std::snprintf(where, sizeof where, " - BRK #%u at pc 0x%llx", r.info.imm16,
+                      static_cast<unsigned long long>(r.pc));
+        die_by_signal(5 /* SIGTRAP */, where);
+        break;
+      case Signal::Running: throw Error("engine returned RUNNING");
+    }
+    stats_.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (!exited_ && o_.timeout_seconds > 0 && stats_.seconds > o_.timeout_seconds) {
+      std::fprintf(stderr, "kvrm: timeout (%g s) reached at pc 0x%llx\n", o_.timeout_seconds,
+                   static_cast<unsigned long long>(e_.pc()));
+      exit(kExitTimeout);
+    }
+  }
+  stats_.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return exit_status_;
+}
+
+}  // namespace kvrm::os

@@ -1,0 +1,113 @@
+// A Linux guest process on an Engine: the program loaded from its ELF file, the initial stack
+// Linux builds (argc, argv, envp, auxv), the memory map (VMAs) the syscalls manage, and the run
+// loop that executes until a stop, services SVC through the syscall table (os/syscalls.hpp) and
+// ends the process as Linux would on exit or on a fatal signal.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engines/engine.hpp"
+#include "os/elf.hpp"
+
+namespace kvrm::os {
+
+struct ProcessOptions {
+  std::string path;               // host path of the program
+  std::vector<std::string> argv;  // argv[0] included
+  std::vector<std::string> envp;  // "VAR=VALUE"
+  u64 max_instructions = 0;       // 0: unlimited
+  double timeout_seconds = 0;     // 0: none
+  bool strace = false;            // one line per syscall on stderr
+};
+
+// Exit statuses of runs that did not end by themselves.
+constexpr int kExitTimeout = 124;
+
+// The guest's memory map, page-granular: [start, end) ranges with their permissions.
+class MemoryMap {
+ public:
+  void set(u64 start, u64 end, u8 perms);  // replaces whatever was there
+  void clear(u64 start, u64 end);
+  // True when every byte of [start, end) is mapped with at least `need` permissions.
+  bool covered(u64 start, u64 end, u8 need) const;
+  bool any(u64 start, u64 end) const;  // true when some page of [start, end) is mapped
+  // The highest page-aligned address a with [a, a+len) free and a+len <= top, a >= bottom; 0
+  // when there is none.
+  u64 find_free(u64 len, u64 top, u64 bottom) const;
+
+ private:
+  struct Vma {
+    u64 end;
+    u8 perms;
+  };
+  std::map<u64, Vma> m_;
+};
+
+struct RunStats {
+  u64 instructions = 0;
+  u64 syscalls = 0;
+  double seconds = 0;
+};
+
+class Process {
+ public:
+  // Loads the program into the engine (which must be empty) and builds the initial stack.
+  // Throws ExecError when the program cannot be started.
+  Process(Engine& e, ProcessOptions o);
+
+  // Runs to the end; returns the exit status (the guest's, 128+signal after a fatal signal,
+  // kExitTimeout when the instruction budget or the timeout ran out).
+  int run();
+  const RunStats& stats() const { return stats_; }
+
+  // Guest memory as a syscall sees it: false (EFAULT) unless every byte is mapped with the
+  // permission the access needs.
+  bool read(u64 addr, void* dst, u64 len);
+  bool write(u64 addr, const void* src, u64 len);
+  bool read_string(u64 addr, std::string& out, u64 max = 4096);
+
+  // Ends the process (the run loop stops after the current syscall).
+  void exit(int status) {
+    exited_ = true;
+    exit_status_ = status;
+  }
+  // Ends the process by a fatal signal, printing QEMU's style of message.
+  void die_by_signal(int sig, const std::string& detail);
+
+  Engine& engine() { return e_; }
+  MemoryMap& vmas() { return vmas_; }
+  const ProcessOptions& options() const { return o_; }
+
+  // State the syscalls keep.
+  u64 brk_start = 0, brk_cur = 0;
+  u64 mmap_top = 0, mmap_bottom = 0;
+  u64 clear_child_tid = 0;
+  u64 sigmask = 0;
+  struct SigAction {
+    u64 handler = 0, flags = 0, restorer = 0, mask = 0;
+  };
+  SigAction sigactions[65];
+
+  // Where the stack lies.
+  static constexpr u64 kStackTop = 0x7ffffffff000;
+  static constexpr u64 kStackSize = u64{8} << 20;
+
+ private:
+  void build_stack(const ElfImage& img, const LoadedImage& li);
+
+  Engine& e_;
+  ProcessOptions o_;
+  MemoryMap vmas_;
+  RunStats stats_;
+  bool exited_ = false;
+  int exit_status_ = 0;
+};
+
+// The AT_HWCAP / AT_HWCAP2 bits kvrm advertises: the features docs/ISA.md lists as implemented
+// in full (Linux arm64 uapi bit numbers).
+u64 hwcap();
+u64 hwcap2();
+
+}  // namespace kvrm::os

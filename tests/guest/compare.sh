@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs one guest program under `kvrm run` and under qemu-aarch64-static and fails unless stdout,
+# stderr and the exit status are the same. The emulators' own "uncaught target signal" lines
+# differ in wording and are left out of the stderr comparison; the exit status of a program
+# killed by a signal is compared as 128+signal.
+# Usage: compare.sh KVRM QEMU BACKEND [-E VAR=VALUE | -U VAR]... PROGRAM [ARGS...]
+set -u
+kvrm=$1 qemu=$2 backend=$3
+shift 3
+opts=()
+while [ $# -gt 0 ] && { [ "$1" = -E ] || [ "$1" = -U ]; }; do opts+=("$1" "$2"); shift 2; done
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$kvrm" run --backend "$backend" "${opts[@]}" "$@" </dev/null >"$tmp/k.out" 2>"$tmp/k.err"
+k=$?
+(exec "$qemu" "${opts[@]}" "$@" </dev/null >"$tmp/q.out" 2>"$tmp/q.err") 2>/dev/null
+q=$?
+filter() { grep -v -E '^(kvrm|qemu): uncaught target signal' "$1" || true; }
+fail=0
+if [ "$k" != "$q" ]; then echo "exit status: kvrm $k, qemu $q"; fail=1; fi
+if ! cmp -s "$tmp/k.out" "$tmp/q.out"; then
+  echo "stdout differs:"; diff "$tmp/k.out" "$tmp/q.out" | head -20; fail=1
+fi
+if ! diff <(filter "$tmp/k.err") <(filter "$tmp/q.err") >"$tmp/err.diff"; then
+  echo "stderr differs:"; head -20 "$tmp/err.diff"; fail=1
+fi
+[ $fail = 0 ] && echo "identical: status $k, $(wc -c <"$tmp/k.out") bytes of stdout"
+exit $fail
