@@ -10,7 +10,6 @@
 #include <chrono>
 #include <string>
 #include <thread>
-#include <utility>
 #include <vector>
 
 #include "core/address_space.hpp"
@@ -56,38 +55,8 @@ constexpr u32 kDecodeCacheEntries = 1u << 14;
   X(LDP_off) X(STP_off) X(LDP_post) X(STP_pre) X(SVC) X(HLT)
 // clang-format on
 
-// The out-of-line dispatch, split by Op number into chunks of kColdChunk handlers, each its own
-// non-inlined function: ptxas's time and memory grow faster than linearly with the size of one
-// function, and one function holding every handler took it ten minutes and 8 GB.
-constexpr u32 kColdChunk = 48;
-constexpr u32 kColdChunks = (kOpCount + kColdChunk - 1) / kColdChunk;
-
-template <u32 K, class C>
-__device__ __noinline__ Signal execute_chunk(C& c, Op op, u32 insn) {
-  switch (op) {
-#define INST(name, arm_name, pattern)                                                      \
-  case Op::name:                                                                           \
-    if constexpr (static_cast<u32>(Op::name) / kColdChunk == K) return sem::name(c, insn); \
-    break;
-#include "isa/a64.inc"
-#undef INST
-    default: break;
-  }
-  return c.undefined(insn);
-}
-
-template <class C, u32... K>
-__device__ __forceinline__ Signal execute_chunked(C& c, Op op, u32 insn,
-                                                  std::integer_sequence<u32, K...>) {
-  const u32 chunk = static_cast<u32>(op) / kColdChunk;
-  Signal sig = Signal::Undefined;
-  ((chunk == K ? (sig = execute_chunk<K>(c, op, insn), true) : false) || ...);
-  return sig;
-}
-
-__device__ __forceinline__ Signal execute_cold(Context& c, Op op, u32 insn) {
-  if (op == Op::UNDEFINED) return c.undefined(insn);
-  return execute_chunked(c, op, insn, std::make_integer_sequence<u32, kColdChunks>{});
+__device__ __noinline__ Signal execute_cold(Context& c, Op op, u32 insn) {
+  return execute(c, op, insn);
 }
 
 __device__ __forceinline__ Signal execute_hot(Context& c, Op op, u32 insn) {
