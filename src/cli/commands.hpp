@@ -28,6 +28,8 @@ struct RunOptions {
   u64 max_instructions = 0;
   double timeout = 0;
   std::vector<std::string> set_env, unset_env;
+  std::string root = "/";            // --root: the guest's "/"
+  std::vector<std::string> rw_dirs;  // --rw: where the guest may write
   std::string program;
   std::vector<std::string> args;
   CLI::App* app = nullptr;  // the subcommand, for the program and its arguments

@@ -27,6 +27,10 @@ void add_run_command(CLI::App& app, RunOptions& o) {
       ->allow_extra_args(false);
   r->add_option("-U", o.unset_env, "Remove VAR from the guest environment (repeatable)")
       ->allow_extra_args(false);
+  r->add_option("--root", o.root, "Host directory the guest sees as / (default: /, read-only)")
+      ->allow_extra_args(false);
+  r->add_option("--rw", o.rw_dirs, "Host directory below which the guest may write (repeatable)")
+      ->allow_extra_args(false);
   // The first argument that is not an option is the program; it and everything after it belong
   // to the guest (fetched with remaining() in run_run).
   r->prefix_command(true);
@@ -72,6 +76,8 @@ int run_run(RunOptions& o) {
   po.max_instructions = o.max_instructions;
   po.timeout_seconds = o.timeout;
   po.strace = o.strace;
+  po.sandbox.root = o.root;
+  po.sandbox.rw_dirs = o.rw_dirs;
   try {
     os::Process p(*e, std::move(po));
     const int status = p.run();

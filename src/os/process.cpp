@@ -1,7 +1,10 @@
 // The guest process: loading, the initial stack, the memory map and the run loop.
 #include "os/process.hpp"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -50,6 +53,13 @@ bool MemoryMap::covered(u64 start, u64 end, u8 need) const {
   return true;
 }
 
+u8 MemoryMap::perms_at(u64 addr) const {
+  auto it = m_.upper_bound(addr);
+  if (it == m_.begin()) return 0;
+  --it;
+  return it->second.end > addr ? it->second.perms : 0;
+}
+
 bool MemoryMap::any(u64 start, u64 end) const {
   auto it = m_.lower_bound(end);
   if (it == m_.begin()) return false;
@@ -83,7 +93,14 @@ u64 hwcap2() {
   return FLAGM2;
 }
 
-Process::Process(Engine& e, ProcessOptions o) : e_(e), o_(std::move(o)) {
+Process::Process(Engine& e, ProcessOptions o) : sandbox(o.sandbox), e_(e), o_(std::move(o)) {
+  umask = ::umask(0);  // the guest's umask is applied by kvrm, not twice
+  char real[PATH_MAX];
+  exe = ::realpath(o_.path.c_str(), real) ? std::string(real) : o_.path;
+  if (const std::string g = sandbox.guest_path_of(exe); !g.empty()) exe = g;
+  const size_t slash = o_.path.rfind('/');
+  std::snprintf(comm, sizeof comm, "%s",
+                o_.path.c_str() + (slash == std::string::npos ? 0 : slash + 1));
   const std::vector<u8> file = read_program_file(o_.path);
   const ElfImage img = parse_elf(file, o_.path);
   const LoadedImage li = load_elf(e_, img, file);

@@ -10,6 +10,7 @@
 
 #include "engines/engine.hpp"
 #include "os/elf.hpp"
+#include "os/sandbox.hpp"
 
 namespace kvrm::os {
 
@@ -20,6 +21,7 @@ struct ProcessOptions {
   u64 max_instructions = 0;       // 0: unlimited
   double timeout_seconds = 0;     // 0: none
   bool strace = false;            // one line per syscall on stderr
+  SandboxOptions sandbox;         // --root, --rw
 };
 
 // Exit statuses of runs that did not end by themselves.
@@ -32,7 +34,8 @@ class MemoryMap {
   void clear(u64 start, u64 end);
   // True when every byte of [start, end) is mapped with at least `need` permissions.
   bool covered(u64 start, u64 end, u8 need) const;
-  bool any(u64 start, u64 end) const;  // true when some page of [start, end) is mapped
+  bool any(u64 start, u64 end) const;
+  u8 perms_at(u64 addr) const;  // 0 when unmapped  // true when some page of [start, end) is mapped
   // The highest page-aligned address a with [a, a+len) free and a+len <= top, a >= bottom; 0
   // when there is none.
   u64 find_free(u64 len, u64 top, u64 bottom) const;
@@ -89,6 +92,12 @@ class Process {
     u64 handler = 0, flags = 0, restorer = 0, mask = 0;
   };
   SigAction sigactions[65];
+  u64 altstack[3] = {0, 2 /* SS_DISABLE */, 0};  // stack_t: ss_sp, ss_flags, ss_size
+  char comm[16] = {};                            // prctl PR_SET_NAME / PR_GET_NAME
+  u32 umask = 022;                               // the guest's (the host's is set to 0)
+  std::string exe;                               // readlink("/proc/self/exe")
+  Sandbox sandbox;
+  FdTable fds;
 
   // Where the stack lies.
   static constexpr u64 kStackTop = 0x7ffffffff000;

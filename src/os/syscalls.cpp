@@ -1,6 +1,6 @@
 // The syscalls of this slice of the Linux layer. Guest pointers are checked against the memory
 // map (Process::read/write): a bad pointer is -EFAULT, never a host crash. Guest file
-// descriptors 0, 1 and 2 are the host's; there are no others yet (files come with the sandbox).
+// descriptors and paths: os/files.cpp; clocks, limits and the like: os/misc_syscalls.cpp.
 #include "os/syscalls.hpp"
 
 #include <sched.h>
@@ -22,160 +22,16 @@
 
 #include "isa/mmu.hpp"
 #include "os/process.hpp"
+#include "os/syscalls_internal.hpp"
 
 namespace kvrm::os {
 namespace {
 
-// The generic Linux errno values (the same on aarch64 and x86-64).
-constexpr i64 err(int e) { return -static_cast<i64>(e); }
-constexpr u64 kIoMax = u64{16} << 20;  // the most bytes one read/write moves
+using detail::err;
+using detail::kIoMax;
 constexpr u64 kUserTop = u64{1} << 47;
 
-i64 host_result(long r) { return r < 0 ? err(errno) : r; }
-bool std_fd(u64 fd) { return fd <= 2; }
 u64 page_up(u64 v) { return (v + kPageMask) & ~kPageMask; }
-
-// ---- I/O on the host's standard descriptors ---------------------------------------------------
-
-i64 sys_write(Process& p, const u64* a) {
-  if (!std_fd(a[0])) return err(EBADF);
-  const u64 n = std::min(a[2], kIoMax);
-  std::vector<u8> buf(n);
-  if (!p.read(a[1], buf.data(), n)) return err(EFAULT);
-  return host_result(::write(static_cast<int>(a[0]), buf.data(), n));
-}
-
-i64 sys_read(Process& p, const u64* a) {
-  if (!std_fd(a[0])) return err(EBADF);
-  const u64 n = std::min(a[2], kIoMax);
-  if (n && (a[1] + n < a[1] || !p.vmas().covered(a[1], a[1] + n, kPermWrite))) return err(EFAULT);
-  std::vector<u8> buf(n);
-  const long r = ::read(static_cast<int>(a[0]), buf.data(), n);
-  if (r < 0) return err(errno);
-  p.write(a[1], buf.data(), static_cast<u64>(r));
-  return r;
-}
-
-struct GuestIov {
-  u64 base, len;
-};
-
-// Reads and checks an iovec array: -errno or 0.
-i64 read_iov(Process& p, u64 addr, u64 count, std::vector<GuestIov>& iov, u64& total, u8 need) {
-  if (count > 1024) return err(EINVAL);
-  iov.resize(count);
-  if (!p.read(addr, iov.data(), count * sizeof(GuestIov))) return err(EFAULT);
-  total = 0;
-  for (auto& v : iov) {
-    if (v.len > (u64{1} << 62) || total + v.len > kIoMax) v.len = kIoMax - std::min(total, kIoMax);
-    if (v.len && (v.base + v.len < v.base || !p.vmas().covered(v.base, v.base + v.len, need)))
-      return err(EFAULT);
-    total += v.len;
-  }
-  return 0;
-}
-
-i64 sys_writev(Process& p, const u64* a) {
-  if (!std_fd(a[0])) return err(EBADF);
-  std::vector<GuestIov> iov;
-  u64 total = 0;
-  if (i64 r = read_iov(p, a[1], a[2], iov, total, kPermRead)) return r;
-  std::vector<u8> buf(total);
-  u64 off = 0;
-  for (const auto& v : iov) {
-    p.read(v.base, buf.data() + off, v.len);
-    off += v.len;
-  }
-  return host_result(::write(static_cast<int>(a[0]), buf.data(), total));
-}
-
-i64 sys_readv(Process& p, const u64* a) {
-  if (!std_fd(a[0])) return err(EBADF);
-  std::vector<GuestIov> iov;
-  u64 total = 0;
-  if (i64 r = read_iov(p, a[1], a[2], iov, total, kPermWrite)) return r;
-  std::vector<u8> buf(total);
-  const long r = ::read(static_cast<int>(a[0]), buf.data(), total);
-  if (r < 0) return err(errno);
-  u64 off = 0;
-  for (const auto& v : iov) {
-    const u64 n = std::min<u64>(v.len, static_cast<u64>(r) - off);
-    p.write(v.base, buf.data() + off, n);
-    off += n;
-  }
-  return r;
-}
-
-// struct stat of aarch64 (asm-generic/stat.h), 128 bytes.
-struct GuestStat {
-  u64 dev, ino;
-  u32 mode, nlink, uid, gid;
-  u64 rdev, pad1;
-  i64 size;
-  i32 blksize, pad2;
-  i64 blocks;
-  i64 atime, atime_nsec, mtime, mtime_nsec, ctime, ctime_nsec;
-  u32 unused4, unused5;
-};
-static_assert(sizeof(GuestStat) == 128);
-
-i64 stat_to_guest(Process& p, const struct stat& st, u64 addr) {
-  GuestStat g{};
-  g.dev = st.st_dev;
-  g.ino = st.st_ino;
-  g.mode = st.st_mode;
-  g.nlink = static_cast<u32>(st.st_nlink);
-  g.uid = st.st_uid;
-  g.gid = st.st_gid;
-  g.rdev = st.st_rdev;
-  g.size = st.st_size;
-  g.blksize = static_cast<i32>(st.st_blksize);
-  g.blocks = st.st_blocks;
-  g.atime = st.st_atim.tv_sec;
-  g.atime_nsec = st.st_atim.tv_nsec;
-  g.mtime = st.st_mtim.tv_sec;
-  g.mtime_nsec = st.st_mtim.tv_nsec;
-  g.ctime = st.st_ctim.tv_sec;
-  g.ctime_nsec = st.st_ctim.tv_nsec;
-  return p.write(addr, &g, sizeof g) ? 0 : err(EFAULT);
-}
-
-i64 sys_fstat(Process& p, const u64* a) {
-  if (!std_fd(a[0])) return err(EBADF);
-  struct stat st;
-  if (::fstat(static_cast<int>(a[0]), &st) != 0) return err(errno);
-  return stat_to_guest(p, st, a[1]);
-}
-
-i64 sys_newfstatat(Process& p, const u64* a) {
-  constexpr u64 AT_EMPTY_PATH = 0x1000;
-  std::string path;
-  if (!p.read_string(a[1], path)) return err(EFAULT);
-  if (path.empty() && (a[3] & AT_EMPTY_PATH)) {
-    const u64 f[2] = {a[0], a[2]};
-    return sys_fstat(p, f);
-  }
-  return err(ENOSYS);  // paths come with the sandboxed file system
-}
-
-i64 sys_ioctl(Process& p, const u64* a) {
-  constexpr u64 kTcgets = 0x5401, kTiocgwinsz = 0x5413;  // the same numbers on both
-  if (!std_fd(a[0])) return err(EBADF);
-  const int fd = static_cast<int>(a[0]);
-  if (a[1] == kTcgets) {
-    // struct termios of the kernel: 4 u32 flags, c_line, 19 c_cc: 36 bytes, the same on
-    // x86-64 and aarch64.
-    u8 t[64] = {};
-    if (::ioctl(fd, TCGETS, t) != 0) return err(errno);
-    return p.write(a[2], t, 36) ? 0 : err(EFAULT);
-  }
-  if (a[1] == kTiocgwinsz) {
-    struct winsize w;
-    if (::ioctl(fd, TIOCGWINSZ, &w) != 0) return err(errno);
-    return p.write(a[2], &w, sizeof w) ? 0 : err(EFAULT);
-  }
-  return err(ENOTTY);
-}
 
 // ---- Process ----------------------------------------------------------------------------------
 
@@ -238,6 +94,11 @@ i64 sys_prlimit64(Process& p, const u64* a) {
     if (!p.write(a[3], g, sizeof g)) return err(EFAULT);
   }
   return 0;
+}
+
+i64 sys_getrlimit(Process& p, const u64* a) {
+  const u64 b[4] = {0, a[0], 0, a[1]};
+  return sys_prlimit64(p, b);
 }
 
 i64 sys_sched_getaffinity(Process& p, const u64* a) {
@@ -447,6 +308,54 @@ i64 sys_madvise(Process& p, const u64* a) {
   return 0;
 }
 
+// Anonymous mappings only (file mappings are not there yet): shrink in place, grow in place
+// when the pages after are free, else move with MREMAP_MAYMOVE. MREMAP_FIXED and
+// MREMAP_DONTUNMAP: -ENOSYS.
+i64 sys_mremap(Process& p, const u64* a) {
+  constexpr u64 kMayMove = 1, kFixed = 2, kDontUnmap = 4;
+  const u64 old = a[0], flags = a[3];
+  if (flags & ~(kMayMove | kFixed | kDontUnmap)) return err(EINVAL);
+  if (flags & (kFixed | kDontUnmap)) return err(ENOSYS);
+  if ((old & kPageMask) || a[2] == 0 || a[1] > kUserTop || a[2] > kUserTop) return err(EINVAL);
+  const u64 old_len = page_up(a[1]), new_len = page_up(a[2]);
+  if (old_len == 0 || old > kUserTop - old_len || !p.vmas().covered(old, old + old_len, 0))
+    return err(EFAULT);
+  const u8 perms = p.vmas().perms_at(old);
+  if (new_len <= old_len) {
+    if (new_len < old_len) {
+      p.engine().unmap(old + new_len, old_len - new_len);
+      p.vmas().clear(old + new_len, old + old_len);
+    }
+    return static_cast<i64>(old);
+  }
+  const u64 extra = new_len - old_len;
+  if (old + new_len <= kUserTop && !p.vmas().any(old + old_len, old + new_len)) {
+    try {
+      p.engine().map(old + old_len, extra, perms);
+      p.vmas().set(old + old_len, old + new_len, perms);
+      return static_cast<i64>(old);
+    } catch (const Error&) {
+      // fall through to moving
+    }
+  }
+  if (!(flags & kMayMove)) return err(ENOMEM);
+  const u64 at = p.vmas().find_free(new_len, p.mmap_top, p.mmap_bottom);
+  if (at == 0) return err(ENOMEM);
+  try {
+    p.engine().map(at, new_len, perms | kPermRead | kPermWrite);
+  } catch (const Error&) {
+    return err(ENOMEM);
+  }
+  std::vector<u8> buf(old_len);
+  p.engine().read_memory(old, buf.data(), old_len);
+  p.engine().write_memory(at, buf.data(), old_len);
+  p.engine().protect(at, new_len, perms);
+  p.engine().unmap(old, old_len);
+  p.vmas().clear(old, old + old_len);
+  p.vmas().set(at, at + new_len, perms);
+  return static_cast<i64>(at);
+}
+
 // ---- The table ----------------------------------------------------------------------------------
 
 struct Table {
@@ -456,13 +365,6 @@ struct Table {
       defs[nr] = {name, args, fn};
     };
     // Implemented.
-    def(29, "ioctl", "dxx", sys_ioctl);
-    def(63, "read", "dxu", sys_read);
-    def(64, "write", "dxu", sys_write);
-    def(65, "readv", "dxd", sys_readv);
-    def(66, "writev", "dxd", sys_writev);
-    def(79, "newfstatat", "dsxx", sys_newfstatat);
-    def(80, "fstat", "dx", sys_fstat);
     def(93, "exit", "d", sys_exit);
     def(94, "exit_group", "d", sys_exit);
     def(96, "set_tid_address", "x", sys_set_tid_address);
@@ -488,38 +390,15 @@ struct Table {
     def(222, "mmap", "xuxxdx", sys_mmap);
     def(226, "mprotect", "xux", sys_mprotect);
     def(233, "madvise", "xud", sys_madvise);
+    def(163, "getrlimit", "dx", sys_getrlimit);
+    def(216, "mremap", "xuuxx", sys_mremap);
     def(261, "prlimit64", "ddxx", sys_prlimit64);
     def(278, "getrandom", "xux", sys_getrandom);
     // Known, not implemented yet: -ENOSYS (rseq: -ENOSYS is the right answer).
-    def(17, "getcwd", "xu", nullptr);
-    def(23, "dup", "d", nullptr);
-    def(24, "dup3", "ddx", nullptr);
-    def(25, "fcntl", "ddx", nullptr);
-    def(48, "faccessat", "dsx", nullptr);
-    def(49, "chdir", "s", nullptr);
-    def(56, "openat", "dsxo", nullptr);
-    def(57, "close", "d", nullptr);
-    def(59, "pipe2", "xx", nullptr);
-    def(61, "getdents64", "dxu", nullptr);
-    def(62, "lseek", "ddd", nullptr);
-    def(67, "pread64", "dxud", nullptr);
-    def(68, "pwrite64", "dxud", nullptr);
-    def(78, "readlinkat", "dsxu", nullptr);
-    def(101, "nanosleep", "xx", nullptr);
-    def(114, "clock_getres", "dx", nullptr);
-    def(115, "clock_nanosleep", "ddxx", nullptr);
-    def(124, "sched_yield", "", nullptr);
-    def(132, "sigaltstack", "xx", nullptr);
     def(139, "rt_sigreturn", "", nullptr);
-    def(153, "times", "x", nullptr);
-    def(163, "getrlimit", "dx", nullptr);
-    def(166, "umask", "o", nullptr);
-    def(167, "prctl", "dxxxx", nullptr);
-    def(169, "gettimeofday", "xx", nullptr);
-    def(179, "sysinfo", "x", nullptr);
-    def(216, "mremap", "xuuxx", nullptr);
-    def(291, "statx", "dsxxx", nullptr);
     def(293, "rseq", "xudx", nullptr);
+    detail::add_file_syscalls(defs);
+    detail::add_misc_syscalls(defs);
   }
 };
 
@@ -591,7 +470,7 @@ void do_syscall(Process& p) {
     if (r < 0 && r >= -4095)
       std::fprintf(stderr, "%s = -1 errno=%lld (%s)\n", line.c_str(), static_cast<long long>(-r),
                    strerror(static_cast<int>(-r)));
-    else if (nr == 214 || nr == 222)  // addresses: brk, mmap
+    else if (nr == 214 || nr == 222 || nr == 216)  // addresses: brk, mmap, mremap
       std::fprintf(stderr, "%s = 0x%llx\n", line.c_str(), static_cast<unsigned long long>(r));
     else
       std::fprintf(stderr, "%s = %lld\n", line.c_str(), static_cast<long long>(r));

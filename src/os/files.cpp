@@ -1,0 +1,525 @@
+// File syscalls: guest descriptors (FdTable) over host descriptors, guest paths resolved by the
+// Sandbox (os/sandbox.hpp). Layouts that differ between x86-64 and aarch64 (struct stat, the
+// O_DIRECTORY/O_NOFOLLOW/O_DIRECT/O_LARGEFILE bits) are translated; statx, linux_dirent64,
+// termios and winsize are the same on both.
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "isa/mmu.hpp"
+#include "os/process.hpp"
+#include "os/syscalls_internal.hpp"
+
+namespace kvrm::os::detail {
+namespace {
+
+constexpr int kAtFdcwd = -100;
+constexpr u64 kAtSymlinkNofollow = 0x100, kAtRemovedir = 0x200, kAtEaccess = 0x200,
+              kAtEmptyPath = 0x1000;
+
+// aarch64 (asm-generic) open flags that differ from x86-64's.
+constexpr u64 kGDirectory = 040000, kGNofollow = 0100000, kGDirect = 0200000, kGLargefile = 0400000;
+#if defined(__x86_64__)
+constexpr int kHostLargefile = 0100000;
+#else
+constexpr int kHostLargefile = 0400000;
+#endif
+constexpr u64 kGDiffering = kGDirectory | kGNofollow | kGDirect | kGLargefile;
+constexpr int kHostDiffering = O_DIRECTORY | O_NOFOLLOW | O_DIRECT | kHostLargefile;
+
+int host_open_flags(u64 g) {
+  int h = static_cast<int>(g & ~kGDiffering & 037777777);
+  if (g & kGDirectory) h |= O_DIRECTORY;
+  if (g & kGNofollow) h |= O_NOFOLLOW;
+  if (g & kGDirect) h |= O_DIRECT;
+  return h;
+}
+
+u64 guest_open_flags(int h) {
+  u64 g = static_cast<u64>(h & ~kHostDiffering);
+  if (h & O_DIRECTORY) g |= kGDirectory;
+  if (h & O_DIRECT) g |= kGDirect;
+  if (h & kHostLargefile) g |= kGLargefile;
+  return g;
+}
+
+GuestFd* fd_of(Process& p, u64 fd) { return p.fds.get(fd); }
+
+// Reads the path argument and resolves it relative to dirfd (or the cwd): 0 or -errno.
+i64 resolve_at(Process& p, u64 dirfd, u64 path_addr, bool follow, Resolved& r,
+               std::string* raw = nullptr) {
+  std::string path;
+  if (!p.read_string(path_addr, path)) return err(path.size() >= 4096 ? ENAMETOOLONG : EFAULT);
+  if (raw) *raw = path;
+  std::string base = p.sandbox.cwd;
+  if (!path.empty() && path[0] != '/' && static_cast<i32>(dirfd) != kAtFdcwd) {
+    GuestFd* f = fd_of(p, dirfd);
+    if (!f) return err(EBADF);
+    struct stat st;
+    if (f->path.empty() || ::fstat(f->host, &st) != 0 || !S_ISDIR(st.st_mode)) return err(ENOTDIR);
+    base = f->path;
+  }
+  return p.sandbox.resolve(base, path, follow, r);
+}
+
+bool write_ok(const Process& p, const Resolved& r) {
+  return p.sandbox.writable(r.host) || (p.sandbox.root().empty() && r.host == "/dev/null");
+}
+
+// ---- I/O on any guest descriptor ------------------------------------------------------------
+
+bool guest_range(Process& p, u64 addr, u64 n, u8 need) {
+  return n == 0 || (addr + n >= addr && p.vmas().covered(addr, addr + n, need));
+}
+
+i64 do_write(Process& p, const u64* a, bool positional) {
+  GuestFd* f = fd_of(p, a[0]);
+  if (!f) return err(EBADF);
+  const u64 n = std::min(a[2], kIoMax);
+  std::vector<u8> buf(n);
+  if (!p.read(a[1], buf.data(), n)) return err(EFAULT);
+  if (positional) {
+    if (static_cast<i64>(a[3]) < 0) return err(EINVAL);
+    return host_result(::pwrite(f->host, buf.data(), n, static_cast<off_t>(a[3])));
+  }
+  return host_result(::write(f->host, buf.data(), n));
+}
+
+i64 do_read(Process& p, const u64* a, bool positional) {
+  GuestFd* f = fd_of(p, a[0]);
+  if (!f) return err(EBADF);
+  const u64 n = std::min(a[2], kIoMax);
+  if (!guest_range(p, a[1], n, kPermWrite)) return err(EFAULT);
+  if (positional && static_cast<i64>(a[3]) < 0) return err(EINVAL);
+  std::vector<u8> buf(n);
+  const long r = positional ? ::pread(f->host, buf.data(), n, static_cast<off_t>(a[3]))
+                            : ::read(f->host, buf.data(), n);
+  if (r < 0) return err(errno);
+  p.write(a[1], buf.data(), static_cast<u64>(r));
+  return r;
+}
+
+i64 sys_write(Process& p, const u64* a) { return do_write(p, a, false); }
+i64 sys_read(Process& p, const u64* a) { return do_read(p, a, false); }
+i64 sys_pwrite64(Process& p, const u64* a) { return do_write(p, a, true); }
+i64 sys_pread64(Process& p, const u64* a) { return do_read(p, a, true); }
+
+struct GuestIov {
+  u64 base, len;
+};
+
+// Reads and checks an iovec array: -errno or 0.
+i64 read_iov(Process& p, u64 addr, u64 count, std::vector<GuestIov>& iov, u64& total, u8 need) {
+  if (count > 1024) return err(EINVAL);
+  iov.resize(count);
+  if (!p.read(addr, iov.data(), count * sizeof(GuestIov))) return err(EFAULT);
+  total = 0;
+  for (auto& v : iov) {
+    if (v.len > (u64{1} << 62) || total + v.len > kIoMax) v.len = kIoMax - std::min(total, kIoMax);
+    if (!guest_range(p, v.base, v.len, need)) return err(EFAULT);
+    total += v.len;
+  }
+  return 0;
+}
+
+i64 sys_writev(Process& p, const u64* a) {
+  GuestFd* f = fd_of(p, a[0]);
+  if (!f) return err(EBADF);
+  std::vector<GuestIov> iov;
+  u64 total = 0;
+  if (i64 r = read_iov(p, a[1], a[2], iov, total, kPermRead)) return r;
+  std::vector<u8> buf(total);
+  u64 off = 0;
+  for (const auto& v : iov) {
+    p.read(v.base, buf.data() + off, v.len);
+    off += v.len;
+  }
+  return host_result(::write(f->host, buf.data(), total));
+}
+
+i64 sys_readv(Process& p, const u64* a) {
+  GuestFd* f = fd_of(p, a[0]);
+  if (!f) return err(EBADF);
+  std::vector<GuestIov> iov;
+  u64 total = 0;
+  if (i64 r = read_iov(p, a[1], a[2], iov, total, kPermWrite)) return r;
+  std::vector<u8> buf(total);
+  const long r = ::read(f->host, buf.data(), total);
+  if (r < 0) return err(errno);
+  u64 off = 0;
+  for (const auto& v : iov) {
+    const u64 n = std::min<u64>(v.len, static_cast<u64>(r) - off);
+    p.write(v.base, buf.data() + off, n);
+    off += n;
+  }
+  return r;
+}
+
+i64 sys_lseek(Process& p, const u64* a) {
+  GuestFd* f = fd_of(p, a[0]);
+  if (!f) return err(EBADF);
+  return host_result(::lseek(f->host, static_cast<off_t>(a[1]), static_cast<int>(a[2])));
+}
+
+i64 sys_ftruncate(Process& p, const u64* a) {
+  GuestFd* f = fd_of(p, a[0]);
+  if (!f) return err(EBADF);
+  return host_result(::ftruncate(f->host, static_cast<off_t>(a[1])));
+}
+
+// ---- stat ------------------------------------------------------------------------------------
+
+// struct stat of aarch64 (asm-generic/stat.h), 128 bytes.
+struct GuestStat {
+  u64 dev, ino;
+  u32 mode, nlink, uid, gid;
+  u64 rdev, pad1;
+  i64 size;
+  i32 blksize, pad2;
+  i64 blocks;
+  i64 atime, atime_nsec, mtime, mtime_nsec, ctime, ctime_nsec;
+  u32 unused4, unused5;
+};
+static_assert(sizeof(GuestStat) == 128);
+
+i64 stat_to_guest(Process& p, const struct stat& st, u64 addr) {
+  GuestStat g{};
+  g.dev = st.st_dev;
+  g.ino = st.st_ino;
+  g.mode = st.st_mode;
+  g.nlink = static_cast<u32>(st.st_nlink);
+  g.uid = st.st_uid;
+  g.gid = st.st_gid;
+  g.rdev = st.st_rdev;
+  g.size = st.st_size;
+  g.blksize = static_cast<i32>(st.st_blksize);
+  g.blocks = st.st_blocks;
+  g.atime = st.st_atim.tv_sec;
+  g.atime_nsec = st.st_atim.tv_nsec;
+  g.mtime = st.st_mtim.tv_sec;
+  g.mtime_nsec = st.st_mtim.tv_nsec;
+  g.ctime = st.st_ctim.tv_sec;
+  g.ctime_nsec = st.st_ctim.tv_nsec;
+  return p.write(addr, &g, sizeof g) ? 0 : err(EFAULT);
+}
+
+i64 sys_fstat(Process& p, const u64* a) {
+  GuestFd* f = fd_of(p, a[0]);
+  if (!f) return err(EBADF);
+  struct stat st;
+  if (::fstat(f->host, &st) != 0) return err(errno);
+  return stat_to_guest(p, st, a[1]);
+}
+
+// The host descriptor an AT_EMPTY_PATH call names (the cwd for AT_FDCWD): fd, or -errno.
+int empty_path_fd(Process& p, u64 dirfd, int& owned) {
+  owned = -1;
+  if (static_cast<i32>(dirfd) == kAtFdcwd) {
+    Resolved r;
+    if (i64 e = p.sandbox.resolve("/", p.sandbox.cwd, true, r)) return static_cast<int>(e);
+    owned = p.sandbox.open(r, O_PATH, 0);
+    return owned;
+  }
+  GuestFd* f = fd_of(p, dirfd);
+  return f ? f->host : -EBADF;
+}
+
+i64 sys_newfstatat(Process& p, const u64* a) {
+  std::string raw;
+  if (!p.read_string(a[1], raw)) return err(EFAULT);
+  struct stat st;
+  if (raw.empty() && (a[3] & kAtEmptyPath)) {
+    int owned;
+    const int fd = empty_path_fd(p, a[0], owned);
+    if (fd < 0) return fd;
+    const int r = ::fstat(fd, &st);
+    const int e = errno;
+    if (owned >= 0) ::close(owned);
+    return r != 0 ? err(e) : stat_to_guest(p, st, a[2]);
+  }
+  Resolved r;
+  if (i64 e = resolve_at(p, a[0], a[1], !(a[3] & kAtSymlinkNofollow), r)) return e;
+  if (!r.exists) return err(ENOENT);
+  if (::lstat(r.host.c_str(), &st) != 0) return err(errno);
+  return stat_to_guest(p, st, a[2]);
+}
+
+i64 sys_statx(Process& p, const u64* a) {
+  std::string raw;
+  if (!p.read_string(a[1], raw)) return err(EFAULT);
+  struct statx stx;
+  const int flags = static_cast<int>(a[2]) & ~static_cast<int>(kAtSymlinkNofollow | kAtEmptyPath);
+  long r;
+  if (raw.empty() && (a[2] & kAtEmptyPath)) {
+    int owned;
+    const int fd = empty_path_fd(p, a[0], owned);
+    if (fd < 0) return fd;
+    r = ::statx(fd, "", flags | AT_EMPTY_PATH, static_cast<unsigned>(a[3]), &stx);
+    const int e = errno;
+    if (owned >= 0) ::close(owned);
+    if (r != 0) return err(e);
+  } else {
+    Resolved res;
+    if (i64 e = resolve_at(p, a[0], a[1], !(a[2] & kAtSymlinkNofollow), res)) return e;
+    if (!res.exists) return err(ENOENT);
+    r = ::statx(AT_FDCWD, res.host.c_str(), flags | AT_SYMLINK_NOFOLLOW,
+                static_cast<unsigned>(a[3]), &stx);
+    if (r != 0) return err(errno);
+  }
+  return p.write(a[4], &stx, sizeof stx) ? 0 : err(EFAULT);
+}
+
+i64 do_faccessat(Process& p, const u64* a, u64 flags) {
+  if (a[2] & ~u64{7}) return err(EINVAL);
+  if (flags & ~(kAtSymlinkNofollow | kAtEaccess | kAtEmptyPath)) return err(EINVAL);
+  Resolved r;
+  if (i64 e = resolve_at(p, a[0], a[1], !(flags & kAtSymlinkNofollow), r)) return e;
+  if (!r.exists) return err(ENOENT);
+  if ((a[2] & W_OK) && !write_ok(p, r)) return err(EROFS);
+  return host_result(::faccessat(AT_FDCWD, r.host.c_str(), static_cast<int>(a[2]),
+                                 static_cast<int>(flags & kAtEaccess) | AT_SYMLINK_NOFOLLOW));
+}
+i64 sys_faccessat(Process& p, const u64* a) { return do_faccessat(p, a, 0); }
+i64 sys_faccessat2(Process& p, const u64* a) { return do_faccessat(p, a, a[3]); }
+
+// ---- open, close, directories
+// --------------------------------------------------------------------
+
+i64 sys_openat(Process& p, const u64* a) {
+  const u64 g = a[2];
+  Resolved r;
+  if (i64 e = resolve_at(p, a[0], a[1], !(g & kGNofollow), r)) return e;
+  const bool creat = g & O_CREAT, tmpfile = (g & 020000000) != 0;
+  const bool writes = (g & O_ACCMODE) != O_RDONLY || (g & O_TRUNC) || tmpfile;
+  if (!r.exists) {
+    if (!creat) return err(ENOENT);
+    if (!write_ok(p, r)) return err(EROFS);
+  } else {
+    if (creat && (g & O_EXCL)) return err(EEXIST);
+    if (writes && !r.is_dir && !write_ok(p, r)) return err(EROFS);
+  }
+  if (tmpfile && !write_ok(p, r)) return err(EROFS);
+  const int fd = p.sandbox.open(r, host_open_flags(g) & ~O_CLOEXEC,
+                                static_cast<unsigned>(a[3]) & 07777 & ~p.umask);
+  if (fd < 0) return fd;
+  return p.fds.install({fd, true, (g & O_CLOEXEC) != 0, r.guest});
+}
+
+i64 sys_close(Process& p, const u64* a) { return p.fds.close(a[0]); }
+
+i64 sys_getdents64(Process& p, const u64* a) {
+  GuestFd* f = fd_of(p, a[0]);
+  if (!f) return err(EBADF);
+  const u64 n = std::min<u64>(a[2], u64{1} << 20);
+  if (!guest_range(p, a[1], n, kPermWrite)) return err(EFAULT);
+  std::vector<u8> buf(n);
+  // struct linux_dirent64 is the same on every architecture: the records go through as they are.
+  const long r = ::syscall(SYS_getdents64, f->host, buf.data(), n);
+  if (r < 0) return err(errno);
+  p.write(a[1], buf.data(), static_cast<u64>(r));
+  return r;
+}
+
+i64 sys_readlinkat(Process& p, const u64* a) {
+  if (static_cast<i64>(a[3]) <= 0) return err(EINVAL);
+  Resolved r;
+  std::string raw;
+  if (i64 e = resolve_at(p, a[0], a[1], false, r, &raw)) return e;
+  std::string target;
+  const std::string self_exe = "/proc/" + std::to_string(::getpid()) + "/exe";
+  if (raw == "/proc/self/exe" || raw == self_exe || r.guest == self_exe) {
+    target = p.exe;
+  } else {
+    if (!r.exists) return err(ENOENT);
+    char buf[4096];
+    const ssize_t n = ::readlink(r.host.c_str(), buf, sizeof buf);
+    if (n < 0) return err(errno);
+    target.assign(buf, static_cast<size_t>(n));
+  }
+  const u64 n = std::min<u64>(target.size(), a[3]);
+  return p.write(a[2], target.data(), n) ? static_cast<i64>(n) : err(EFAULT);
+}
+
+i64 sys_getcwd(Process& p, const u64* a) {
+  const std::string& c = p.sandbox.cwd;
+  if (a[1] < c.size() + 1) return err(ERANGE);
+  return p.write(a[0], c.c_str(), c.size() + 1) ? static_cast<i64>(c.size() + 1) : err(EFAULT);
+}
+
+i64 change_dir(Process& p, const Resolved& r) {
+  if (!r.exists) return err(ENOENT);
+  if (!r.is_dir) return err(ENOTDIR);
+  if (::access(r.host.c_str(), X_OK) != 0) return err(errno);
+  p.sandbox.cwd = r.guest;
+  return 0;
+}
+
+i64 sys_chdir(Process& p, const u64* a) {
+  Resolved r;
+  if (i64 e = resolve_at(p, static_cast<u64>(kAtFdcwd), a[0], true, r)) return e;
+  return change_dir(p, r);
+}
+
+i64 sys_fchdir(Process& p, const u64* a) {
+  GuestFd* f = fd_of(p, a[0]);
+  if (!f) return err(EBADF);
+  if (f->path.empty()) return err(ENOTDIR);
+  Resolved r;
+  if (i64 e = p.sandbox.resolve("/", f->path, true, r)) return e;
+  return change_dir(p, r);
+}
+
+i64 sys_unlinkat(Process& p, const u64* a) {
+  if (a[2] & ~kAtRemovedir) return err(EINVAL);
+  Resolved r;
+  if (i64 e = resolve_at(p, a[0], a[1], false, r)) return e;
+  if (!r.exists) return err(ENOENT);
+  if (!write_ok(p, r)) return err(EROFS);
+  return host_result(::unlinkat(AT_FDCWD, r.host.c_str(), static_cast<int>(a[2])));
+}
+
+i64 sys_mkdirat(Process& p, const u64* a) {
+  Resolved r;
+  if (i64 e = resolve_at(p, a[0], a[1], false, r)) return e;
+  if (r.exists) return err(EEXIST);
+  if (!write_ok(p, r)) return err(EROFS);
+  return host_result(::mkdir(r.host.c_str(), static_cast<mode_t>(a[2] & 07777 & ~p.umask)));
+}
+
+// ---- descriptors ------------------------------------------------------------------------------
+
+i64 dup_to(Process& p, GuestFd& f, int min, bool cloexec) {
+  const int h = ::fcntl(f.host, F_DUPFD_CLOEXEC, 3);
+  if (h < 0) return err(errno);
+  return p.fds.install({h, true, cloexec, f.path}, min);
+}
+
+i64 sys_dup(Process& p, const u64* a) {
+  GuestFd* f = fd_of(p, a[0]);
+  if (!f) return err(EBADF);
+  return dup_to(p, *f, 0, false);
+}
+
+i64 sys_dup3(Process& p, const u64* a) {
+  if (a[2] & ~u64{O_CLOEXEC}) return err(EINVAL);
+  GuestFd* f = fd_of(p, a[0]);
+  if (!f) return err(EBADF);
+  if (a[0] == a[1]) return err(EINVAL);
+  if (a[1] >= FdTable::kMax) return err(EBADF);
+  const int h = ::fcntl(f->host, F_DUPFD_CLOEXEC, 3);
+  if (h < 0) return err(errno);
+  return p.fds.install_at({h, true, (a[2] & O_CLOEXEC) != 0, f->path}, static_cast<int>(a[1]));
+}
+
+i64 sys_fcntl(Process& p, const u64* a) {
+  GuestFd* f = fd_of(p, a[0]);
+  if (!f) return err(EBADF);
+  switch (a[1]) {
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+      if (a[2] >= FdTable::kMax) return err(EINVAL);
+      return dup_to(p, *f, static_cast<int>(a[2]), a[1] == F_DUPFD_CLOEXEC);
+    case F_GETFD: return f->cloexec ? FD_CLOEXEC : 0;
+    case F_SETFD: f->cloexec = a[2] & FD_CLOEXEC; return 0;
+    case F_GETFL: {
+      const int h = ::fcntl(f->host, F_GETFL);
+      if (h < 0) return err(errno);
+      // kvrm opens with O_NOFOLLOW on the host: the guest sees its own request.
+      return static_cast<i64>(guest_open_flags(h & ~O_NOFOLLOW));
+    }
+    case F_SETFL: return host_result(::fcntl(f->host, F_SETFL, host_open_flags(a[2])));
+    default: return err(EINVAL);
+  }
+}
+
+i64 sys_pipe2(Process& p, const u64* a) {
+  if (a[1] & ~(u64{O_CLOEXEC | O_NONBLOCK} | kGDirect)) return err(EINVAL);
+  int h[2];
+  if (::pipe2(h, host_open_flags(a[1]) | O_CLOEXEC) != 0) return err(errno);
+  const bool cloexec = a[1] & O_CLOEXEC;
+  const int r = p.fds.install({h[0], true, cloexec, ""});
+  if (r < 0) {
+    ::close(h[1]);
+    return r;
+  }
+  const int w = p.fds.install({h[1], true, cloexec, ""});
+  if (w < 0) {
+    p.fds.close(static_cast<u64>(r));
+    return w;
+  }
+  const i32 g[2] = {r, w};
+  if (!p.write(a[0], g, sizeof g)) {
+    p.fds.close(static_cast<u64>(r));
+    p.fds.close(static_cast<u64>(w));
+    return err(EFAULT);
+  }
+  return 0;
+}
+
+i64 sys_umask(Process& p, const u64* a) {
+  const u32 old = p.umask;
+  p.umask = static_cast<u32>(a[0]) & 0777;
+  return old;
+}
+
+i64 sys_ioctl(Process& p, const u64* a) {
+  constexpr u64 kTcgets = 0x5401, kTiocgwinsz = 0x5413;  // the same numbers on both
+  GuestFd* f = fd_of(p, a[0]);
+  if (!f) return err(EBADF);
+  if (a[1] == kTcgets) {
+    // struct termios of the kernel: 4 u32 flags, c_line, 19 c_cc: 36 bytes, the same on
+    // x86-64 and aarch64.
+    u8 t[64] = {};
+    if (::ioctl(f->host, TCGETS, t) != 0) return err(errno);
+    return p.write(a[2], t, 36) ? 0 : err(EFAULT);
+  }
+  if (a[1] == kTiocgwinsz) {
+    struct winsize w;
+    if (::ioctl(f->host, TIOCGWINSZ, &w) != 0) return err(errno);
+    return p.write(a[2], &w, sizeof w) ? 0 : err(EFAULT);
+  }
+  return err(ENOTTY);
+}
+
+}  // namespace
+
+void add_file_syscalls(SyscallDef* d) {
+  d[17] = {"getcwd", "xu", sys_getcwd};
+  d[23] = {"dup", "d", sys_dup};
+  d[24] = {"dup3", "ddx", sys_dup3};
+  d[25] = {"fcntl", "ddx", sys_fcntl};
+  d[29] = {"ioctl", "dxx", sys_ioctl};
+  d[34] = {"mkdirat", "dso", sys_mkdirat};
+  d[35] = {"unlinkat", "dsx", sys_unlinkat};
+  d[46] = {"ftruncate", "dd", sys_ftruncate};
+  d[48] = {"faccessat", "dso", sys_faccessat};
+  d[49] = {"chdir", "s", sys_chdir};
+  d[50] = {"fchdir", "d", sys_fchdir};
+  d[56] = {"openat", "dsxo", sys_openat};
+  d[57] = {"close", "d", sys_close};
+  d[59] = {"pipe2", "xx", sys_pipe2};
+  d[61] = {"getdents64", "dxu", sys_getdents64};
+  d[62] = {"lseek", "ddd", sys_lseek};
+  d[63] = {"read", "dxu", sys_read};
+  d[64] = {"write", "dxu", sys_write};
+  d[65] = {"readv", "dxd", sys_readv};
+  d[66] = {"writev", "dxd", sys_writev};
+  d[67] = {"pread64", "dxud", sys_pread64};
+  d[68] = {"pwrite64", "dxud", sys_pwrite64};
+  d[78] = {"readlinkat", "dsxu", sys_readlinkat};
+  d[79] = {"newfstatat", "dsxx", sys_newfstatat};
+  d[80] = {"fstat", "dx", sys_fstat};
+  d[166] = {"umask", "o", sys_umask};
+  d[291] = {"statx", "dsxxx", sys_statx};
+  d[439] = {"faccessat2", "dsox", sys_faccessat2};
+}
+
+}  // namespace kvrm::os::detail

@@ -1,0 +1,127 @@
+// Clocks and sleeping, sigaltstack (recorded), prctl (the name), sysinfo, times.
+#include <sched.h>
+#include <sys/sysinfo.h>
+#include <sys/times.h>
+#include <time.h>
+
+#include <cstring>
+
+#include "os/process.hpp"
+#include "os/syscalls_internal.hpp"
+
+namespace kvrm::os::detail {
+namespace {
+
+i64 sys_clock_getres(Process& p, const u64* a) {
+  struct timespec ts;
+  if (::clock_getres(static_cast<clockid_t>(a[0]), &ts) != 0) return err(errno);
+  const i64 g[2] = {ts.tv_sec, ts.tv_nsec};
+  return !a[1] || p.write(a[1], g, sizeof g) ? 0 : err(EFAULT);
+}
+
+i64 sys_gettimeofday(Process& p, const u64* a) {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  const i64 tv[2] = {ts.tv_sec, ts.tv_nsec / 1000};
+  if (a[0] && !p.write(a[0], tv, sizeof tv)) return err(EFAULT);
+  const i32 tz[2] = {0, 0};
+  if (a[1] && !p.write(a[1], tz, sizeof tz)) return err(EFAULT);
+  return 0;
+}
+
+// Reads a guest timespec: 0, -EFAULT or -EINVAL.
+i64 read_timespec(Process& p, u64 addr, struct timespec& ts) {
+  i64 g[2];
+  if (!p.read(addr, g, sizeof g)) return err(EFAULT);
+  if (g[0] < 0 || g[1] < 0 || g[1] >= 1000000000) return err(EINVAL);
+  ts.tv_sec = g[0];
+  ts.tv_nsec = g[1];
+  return 0;
+}
+
+i64 sys_clock_nanosleep(Process& p, const u64* a) {
+  struct timespec req, rem{};
+  if (i64 e = read_timespec(p, a[2], req)) return e;
+  const int r = ::clock_nanosleep(static_cast<clockid_t>(a[0]), static_cast<int>(a[1]), &req, &rem);
+  if (r == EINTR && a[3] && !(a[1] & TIMER_ABSTIME)) {
+    const i64 g[2] = {rem.tv_sec, rem.tv_nsec};
+    p.write(a[3], g, sizeof g);
+  }
+  return r ? err(r) : 0;
+}
+
+i64 sys_nanosleep(Process& p, const u64* a) {
+  const u64 b[4] = {CLOCK_REALTIME, 0, a[0], a[1]};
+  return sys_clock_nanosleep(p, b);
+}
+
+i64 sys_sched_yield(Process&, const u64*) { return 0; }
+
+// stack_t of aarch64: ss_sp, ss_flags (int, padded), ss_size. Recorded; signals are not
+// delivered yet, so it is never used.
+i64 sys_sigaltstack(Process& p, const u64* a) {
+  constexpr u64 kSsDisable = 2, kSsAutodisarm = u64{1} << 31, kMinSigStkSz = 5120;
+  u64 ss[3];
+  if (a[0]) {
+    if (!p.read(a[0], ss, sizeof ss)) return err(EFAULT);
+    ss[1] &= 0xffffffff;
+    if (ss[1] & ~(kSsDisable | kSsAutodisarm)) return err(EINVAL);
+    if (!(ss[1] & kSsDisable) && ss[2] < kMinSigStkSz) return err(ENOMEM);
+  }
+  if (a[1] && !p.write(a[1], p.altstack, sizeof p.altstack)) return err(EFAULT);
+  if (a[0]) {
+    if (ss[1] & kSsDisable) {
+      p.altstack[0] = p.altstack[2] = 0;
+      p.altstack[1] = kSsDisable;
+    } else {
+      std::memcpy(p.altstack, ss, sizeof ss);
+    }
+  }
+  return 0;
+}
+
+i64 sys_prctl(Process& p, const u64* a) {
+  constexpr u64 kPrSetName = 15, kPrGetName = 16;
+  if (a[0] == kPrSetName) {
+    char name[16] = {};
+    for (u64 k = 0; k < 15; ++k) {  // up to 16 bytes, stopping at the NUL
+      if (!p.read(a[1] + k, &name[k], 1)) return err(EFAULT);
+      if (!name[k]) break;
+    }
+    std::memcpy(p.comm, name, sizeof name);
+    return 0;
+  }
+  if (a[0] == kPrGetName) return p.write(a[1], p.comm, sizeof p.comm) ? 0 : err(EFAULT);
+  return err(EINVAL);
+}
+
+i64 sys_sysinfo(Process& p, const u64* a) {
+  struct sysinfo si;  // the same layout on x86-64 and aarch64 (112 bytes)
+  if (::sysinfo(&si) != 0) return err(errno);
+  static_assert(sizeof si == 112);
+  return p.write(a[0], &si, sizeof si) ? 0 : err(EFAULT);
+}
+
+i64 sys_times(Process& p, const u64* a) {
+  struct tms t;
+  const clock_t r = ::times(&t);
+  const i64 g[4] = {t.tms_utime, t.tms_stime, t.tms_cutime, t.tms_cstime};
+  if (a[0] && !p.write(a[0], g, sizeof g)) return err(EFAULT);
+  return r;
+}
+
+}  // namespace
+
+void add_misc_syscalls(SyscallDef* d) {
+  d[101] = {"nanosleep", "xx", sys_nanosleep};
+  d[114] = {"clock_getres", "dx", sys_clock_getres};
+  d[115] = {"clock_nanosleep", "ddxx", sys_clock_nanosleep};
+  d[124] = {"sched_yield", "", sys_sched_yield};
+  d[132] = {"sigaltstack", "xx", sys_sigaltstack};
+  d[153] = {"times", "x", sys_times};
+  d[167] = {"prctl", "dxxxx", sys_prctl};
+  d[169] = {"gettimeofday", "xx", sys_gettimeofday};
+  d[179] = {"sysinfo", "x", sys_sysinfo};
+}
+
+}  // namespace kvrm::os::detail

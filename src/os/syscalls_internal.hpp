@@ -1,0 +1,20 @@
+// What the syscall source files share: errno results, I/O limits and the registration of each
+// file's handlers in the table (os/syscalls.cpp).
+#pragma once
+
+#include <cerrno>
+
+#include "os/syscalls.hpp"
+
+namespace kvrm::os::detail {
+
+// The generic Linux errno values (the same on aarch64 and x86-64).
+constexpr i64 err(int e) { return -static_cast<i64>(e); }
+inline i64 host_result(long r) { return r < 0 ? err(errno) : r; }
+constexpr u64 kIoMax = u64{16} << 20;  // the most bytes one read/write moves
+
+using DefFn = void (*)(SyscallDef* defs);
+void add_file_syscalls(SyscallDef* defs);  // os/files.cpp
+void add_misc_syscalls(SyscallDef* defs);  // os/misc_syscalls.cpp
+
+}  // namespace kvrm::os::detail
