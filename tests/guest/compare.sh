@@ -3,17 +3,20 @@
 # stderr and the exit status are the same. The emulators' own "uncaught target signal" lines
 # differ in wording and are left out of the stderr comparison; the exit status of a program
 # killed by a signal is compared as 128+signal.
-# Usage: compare.sh KVRM QEMU BACKEND [-E VAR=VALUE | -U VAR]... PROGRAM [ARGS...]
+# Usage: compare.sh KVRM QEMU BACKEND [--stdin FILE] [-E VAR=VALUE | -U VAR]... PROGRAM [ARGS...]
+# (--stdin: both read FILE on stdin; /dev/null otherwise)
 set -u
 kvrm=$1 qemu=$2 backend=$3
 shift 3
+input=/dev/null
+if [ "${1:-}" = --stdin ]; then input=$2; shift 2; fi
 opts=()
 while [ $# -gt 0 ] && { [ "$1" = -E ] || [ "$1" = -U ]; }; do opts+=("$1" "$2"); shift 2; done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$kvrm" run --backend "$backend" "${opts[@]}" "$@" </dev/null >"$tmp/k.out" 2>"$tmp/k.err"
+"$kvrm" run --backend "$backend" "${opts[@]}" "$@" <"$input" >"$tmp/k.out" 2>"$tmp/k.err"
 k=$?
-(exec "$qemu" "${opts[@]}" "$@" </dev/null >"$tmp/q.out" 2>"$tmp/q.err") 2>/dev/null
+(exec "$qemu" "${opts[@]}" "$@" <"$input" >"$tmp/q.out" 2>"$tmp/q.err") 2>/dev/null
 q=$?
 filter() { grep -v -E '^(kvrm|qemu): uncaught target signal' "$1" || true; }
 fail=0
