@@ -332,12 +332,14 @@ i64 sys_readlinkat(Process& p, const u64* a) {
   if (static_cast<i64>(a[3]) <= 0) return err(EINVAL);
   Resolved r;
   std::string raw;
-  if (i64 e = resolve_at(p, a[0], a[1], false, r, &raw)) return e;
+  const i64 e = resolve_at(p, a[0], a[1], false, r, &raw);
+  if (e == err(EFAULT) && raw.empty()) return e;
   std::string target;
   const std::string self_exe = "/proc/" + std::to_string(::getpid()) + "/exe";
-  if (raw == "/proc/self/exe" || raw == self_exe || r.guest == self_exe) {
-    target = p.exe;
+  if (raw == "/proc/self/exe" || raw == self_exe || (e == 0 && r.guest == self_exe)) {
+    target = p.exe;  // also under --root, where there is no /proc
   } else {
+    if (e) return e;
     if (!r.exists) return err(ENOENT);
     char buf[4096];
     const ssize_t n = ::readlink(r.host.c_str(), buf, sizeof buf);
