@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git clang-format
+  clang libclang-rt-14-dev
   libgtest-dev libbenchmark-dev libcli11-dev
   libunicorn-dev libcapstone-dev
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
