@@ -11,15 +11,6 @@ constexpr u64 D = Machine::kData + 0x300;  // 16-byte aligned
 constexpr u64 kUnmapped = 0x900000;
 constexpr u64 kJunk = 0xdeadbeefdeadbeefull;
 
-void expect_fault(const RunResult& r, FaultCause cause, Access access, u64 addr) {
-  EXPECT_EQ(r.signal, Signal::Fault);
-  EXPECT_EQ(r.info.cause, cause);
-  EXPECT_EQ(r.info.access, access);
-  EXPECT_EQ(r.info.fault_addr, addr);
-  EXPECT_EQ(r.pc, Machine::kCode);
-  EXPECT_EQ(r.cycles, 0u);
-}
-
 struct AtomicCase {
   u32 w_insn;  // <op> w1, w2, [x3]
   u32 x_insn;  // <op> x1, x2, [x3]

@@ -10,7 +10,8 @@ namespace {
 constexpr u64 D = Machine::kData + 0x200;  // 16-byte aligned
 constexpr u64 kJunk = 0xdeadbeefdeadbeefull;
 
-void expect_fault(const RunResult& r, FaultCause cause, Access access, u64 addr) {
+// The last run stopped with this fault (at whichever instruction of the sequence).
+void expect_fault_kind(const RunResult& r, FaultCause cause, Access access, u64 addr) {
   EXPECT_EQ(r.signal, Signal::Fault);
   EXPECT_EQ(r.info.cause, cause);
   EXPECT_EQ(r.info.access, access);
@@ -143,7 +144,7 @@ TEST(LoadStoreExclusive, MisalignedAddressesFault) {
                         Case{0x88221023 /* stxp w2, w3, w4, [x1] */, D + 4, Access::Write}}) {
     m.set_x(1, k.addr);
     const RunResult r = m.run({k.insn});
-    expect_fault(r, FaultCause::Alignment, k.access, k.addr);
+    expect_fault_kind(r, FaultCause::Alignment, k.access, k.addr);
     EXPECT_EQ(r.cycles, 0u);
   }
   EXPECT_EQ(m.x(0), kJunk);
@@ -157,7 +158,7 @@ TEST(LoadStoreExclusive, StoreToReadOnlyPage) {
   m.set_x(2, kJunk);
   // Marked: the store happens, and faults.
   RunResult r = m.run({0xc85f7c20 /* ldxr x0, [x1] */, 0xc8027c23 /* stxr w2, x3, [x1] */});
-  expect_fault(r, FaultCause::Permission, Access::Write, Machine::kCode + 0x100);
+  expect_fault_kind(r, FaultCause::Permission, Access::Write, Machine::kCode + 0x100);
   EXPECT_EQ(r.pc, Machine::kCode + 4);
   EXPECT_EQ(r.cycles, 1u);
   EXPECT_EQ(m.x(2), kJunk);
@@ -209,13 +210,14 @@ TEST(LoadStoreOrdered, AcquireReleaseAndRcpc) {
   // Misaligned acquire/release accesses fault, changing nothing.
   m.set_x(0, kJunk);
   m.set_x(1, D + 4);
-  expect_fault(m.run({0xc8dffc20 /* ldar x0, [x1] */}), FaultCause::Alignment, Access::Read, D + 4);
+  expect_fault_kind(m.run({0xc8dffc20 /* ldar x0, [x1] */}), FaultCause::Alignment, Access::Read,
+                    D + 4);
   m.set_x(1, D + 1);
-  expect_fault(m.run({0x78bfc020 /* ldaprh w0, [x1] */}), FaultCause::Alignment, Access::Read,
-               D + 1);
+  expect_fault_kind(m.run({0x78bfc020 /* ldaprh w0, [x1] */}), FaultCause::Alignment, Access::Read,
+                    D + 1);
   m.set_x(1, D + 10);
-  expect_fault(m.run({0x889ffc23 /* stlr w3, [x1] */}), FaultCause::Alignment, Access::Write,
-               D + 10);
+  expect_fault_kind(m.run({0x889ffc23 /* stlr w3, [x1] */}), FaultCause::Alignment, Access::Write,
+                    D + 10);
   EXPECT_EQ(m.x(0), kJunk);
   EXPECT_EQ(m.load<u64>(D + 8), 0x0000ef00cdef0000u);
 }

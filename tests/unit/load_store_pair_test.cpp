@@ -11,15 +11,6 @@ constexpr u64 kEnd = Machine::kData + Machine::kDataSize;  // first byte past th
 constexpr u64 kUnmapped = 0x900000;
 constexpr u64 kJunk = 0xdeadbeefdeadbeefull;
 
-void expect_fault(const RunResult& r, FaultCause cause, Access access, u64 addr) {
-  EXPECT_EQ(r.signal, Signal::Fault);
-  EXPECT_EQ(r.info.cause, cause);
-  EXPECT_EQ(r.info.access, access);
-  EXPECT_EQ(r.info.fault_addr, addr);
-  EXPECT_EQ(r.pc, Machine::kCode);
-  EXPECT_EQ(r.cycles, 0u);
-}
-
 // Runs one instruction with X0 and X1 preset to junk.
 void run1(Machine& m, u32 insn) {
   m.set_x(0, kJunk);

@@ -91,6 +91,16 @@ inline void expect_undefined(Machine& m, u32 word) {
   EXPECT_EQ(after.fpsr, before.fpsr) << std::hex << word;
 }
 
+// The one-word run stopped on its first instruction with this fault, having retired nothing.
+inline void expect_fault(const RunResult& r, FaultCause cause, Access access, u64 addr) {
+  EXPECT_EQ(r.signal, Signal::Fault);
+  EXPECT_EQ(r.info.cause, cause);
+  EXPECT_EQ(r.info.access, access);
+  EXPECT_EQ(r.info.fault_addr, addr);
+  EXPECT_EQ(r.pc, Machine::kCode);
+  EXPECT_EQ(r.cycles, 0u);
+}
+
 // NZCV values for expectations.
 constexpr u32 N = 1u << 31, Z = 1u << 30, C = 1u << 29, V = 1u << 28;
 

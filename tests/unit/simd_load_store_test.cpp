@@ -17,15 +17,6 @@ void fill(Machine& m, u64 from, u64 to) {
   for (u64 a = from; a < to; ++a) m.store<u8>(a, static_cast<u8>(a));
 }
 void run1(Machine& m, u32 insn) { EXPECT_EQ(m.run({insn}).signal, Signal::Checkpoint); }
-void expect_fault(const RunResult& r, FaultCause cause, Access access, u64 addr) {
-  EXPECT_EQ(r.signal, Signal::Fault);
-  EXPECT_EQ(r.info.cause, cause);
-  EXPECT_EQ(r.info.access, access);
-  EXPECT_EQ(r.info.fault_addr, addr);
-  EXPECT_EQ(r.pc, Machine::kCode);
-  EXPECT_EQ(r.cycles, 0u);
-}
-
 TEST(SimdLoadStore, Decode) {
   EXPECT_EQ(decode(0x3d400420), Op::LDR_fp_uoff);  // ldr b0, [x1, #1]
   EXPECT_EQ(decode(0x3dbffc20), Op::STR_fp_uoff);  // str q0, [x1, #65520]
