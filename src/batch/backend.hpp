@@ -1,0 +1,69 @@
+// What executes the lanes of a batch: the interface a batch backend implements (the host CPU one
+// here; the CUDA one to come), and the factory that picks one by name.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+
+#include "batch/lane_memory.hpp"
+#include "batch/thread_pool.hpp"
+#include "engines/engine.hpp"
+
+namespace kvrm::batch {
+
+// One lane as a backend sees it: its memory (page table in the PageTableView format, frames in
+// the pool every lane shares) and its registers. Both live in host memory and belong to the
+// batch; `id` is the lane's number in the batch.
+struct LaneRef {
+  LaneMemory* memory = nullptr;
+  CoreState* state = nullptr;
+  u32 id = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual const char* name() const = 0;
+
+  // How many lanes the backend wants resident (started, with memory and registers) at once;
+  // 0: all of the batch's.
+  virtual u32 preferred_resident_lanes() const = 0;
+  // True when run() may be called from several host threads at once, one lane per call (the
+  // CPU backend): the scheduler then executes and services each lane on one thread in turn
+  // (the fused schedule) instead of all lanes, then all services (the phased schedule).
+  virtual bool lanes_independent() const = 0;
+
+  // Executes every lanes[i] until it stops or has retired budgets[i] (>= 1) instructions, and
+  // writes why it stopped to stops[i] (a RunResult as Engine::execute returns it: signal, cycles
+  // retired, final PC, StopInfo). Lanes are independent: one stopping does not stop the others.
+  //  - On entry each lane's CoreState and memory are as the host left them (the host may have
+  //    changed registers, the table and frames since the last call: LaneMemory::table_version,
+  //    LaneMemory::take_host_dirty with FramePool::set_dirty_tracking(true)).
+  //  - On return each lane's CoreState on the host is current, and every frame the lane wrote
+  //    reads correctly through LaneMemory::read (a device backend copies the frames back, or
+  //    registers with the pool so that it can do so before the host reads them).
+  //  - A write to a copy-on-write page (leaf with kLeafCow) may stop the lane with FAULT
+  //    (Write, Permission) at that address, the store not done: the host then copies the page
+  //    (LaneMemory::resolve_cow) and the lane runs the store again on the next call. The CPU
+  //    backend copies the page itself and goes on.
+  virtual void run(std::span<const LaneRef> lanes, std::span<const u64> budgets,
+                   std::span<RunResult> stops) = 0;
+
+  // The lane has ended (or its memory is about to change owner): drop what is kept for it.
+  virtual void release(u32 id) { (void)id; }
+};
+
+// The reference backend: each lane runs the shared step loop (isa/execute.hpp) on one of the
+// pool's threads. With resolve_cow false, copy-on-write faults are returned to the host like a
+// device backend returns them (used by the tests of that path).
+std::unique_ptr<Backend> make_cpu_backend(ThreadPool& pool, bool resolve_cow = true);
+
+// "cpu"; "cuda" (kvrm::Error until the CUDA batch backend exists); "auto": the best one
+// available (the CPU one today). Throws kvrm::Error for any other name.
+std::unique_ptr<Backend> make_backend(const std::string& name, ThreadPool& pool);
+
+// The backend names make_backend accepts.
+const char* const* backend_names();
+
+}  // namespace kvrm::batch

@@ -1,0 +1,85 @@
+// FramePool: reservation of the frame region, allocation and release of frames.
+#include "batch/frame_pool.hpp"
+
+#include <sys/mman.h>
+
+#include <cstring>
+#include <string>
+
+namespace kvrm::batch {
+
+FramePool::FramePool(u64 capacity_bytes) {
+  u64 frames = std::min<u64>(capacity_bytes / kPageSize, kMaxFrames);
+  if (frames < 2)
+    throw Error("frame pool of " + std::to_string(capacity_bytes) + " bytes is empty");
+  constexpr u64 kMinFrames = (u64{64} << 20) / kPageSize;
+  for (;;) {
+    void* p = mmap(nullptr, frames * kPageSize, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p != MAP_FAILED) {
+      base_ = static_cast<u8*>(p);
+      capacity_ = frames;
+      break;
+    }
+    if (frames <= kMinFrames)
+      throw Error("cannot reserve " + std::to_string(frames * kPageSize) +
+                  " bytes of memory for guest pages");
+    frames = std::max(frames / 2, kMinFrames);
+  }
+}
+
+FramePool::~FramePool() {
+  if (base_) munmap(base_, capacity_ * kPageSize);
+}
+
+u32 FramePool::alloc() {
+  u32 f;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!free_.empty()) {
+      f = free_.back();
+      free_.pop_back();
+    } else {
+      f = next_.load(std::memory_order_relaxed);
+      if (f >= capacity_)
+        throw PoolExhausted("out of guest memory: all " + std::to_string(capacity_ * kPageSize) +
+                            " bytes of the batch's frame pool are in use");
+      next_.store(f + 1, std::memory_order_release);
+    }
+  }
+  const u64 n = in_use_.fetch_add(1, std::memory_order_relaxed) + 1;
+  u64 p = peak_.load(std::memory_order_relaxed);
+  while (n > p && !peak_.compare_exchange_weak(p, n, std::memory_order_relaxed)) {
+  }
+  return f;
+}
+
+u32 FramePool::alloc_copy(u32 src) {
+  const u32 f = alloc();
+  std::memcpy(frame(f), frame(src), kPageSize);
+  return f;
+}
+
+void FramePool::release(u32 f) {
+  if (f == kZeroFrame) throw Error("the zero page cannot be released");
+  std::lock_guard<std::mutex> lock(mu_);
+  free_.push_back(f);
+  in_use_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void FramePool::release(const std::vector<u32>& frames) {
+  if (frames.empty()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const u32 f : frames) {
+    if (f == kZeroFrame) throw Error("the zero page cannot be released");
+    free_.push_back(f);
+  }
+  in_use_.fetch_sub(frames.size(), std::memory_order_relaxed);
+}
+
+void FramePool::trim() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const u32 f : free_) madvise(frame(f), kPageSize, MADV_DONTNEED);
+}
+
+}  // namespace kvrm::batch

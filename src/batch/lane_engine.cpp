@@ -1,0 +1,47 @@
+// The host loop of one lane and the LaneEngine adapter.
+#include "batch/lane_engine.hpp"
+
+#include <chrono>
+
+#include "isa/execute.hpp"
+
+namespace kvrm::batch {
+
+RunResult run_lane_on_host(LaneMemory& mem, CoreState& state, u64 max_cycles, bool resolve_cow) {
+  const auto t0 = std::chrono::steady_clock::now();
+  RunResult r;
+  u64 done = 0;
+  for (;;) {
+    r.info = StopInfo{};
+    Mmu mmu{mem.view(), &r.info};
+    Context c{state, mmu, r.info};
+    const RunOutcome o = run_steps(
+        c, max_cycles - done, [](u64, u32 w) { return decode(w); },
+        [](Context& cc, Op op, u32 w) { return kvrm::execute(cc, op, w); }, u64{1} << 62,
+        [] { return false; });
+    done += o.cycles;
+    r.signal = o.signal;
+    if (resolve_cow && o.signal == Signal::Fault && r.info.access == Access::Write &&
+        r.info.cause == FaultCause::Permission &&
+        mem.resolve_cow(r.info.fault_addr) == LaneMemory::CowResult::Copied) {
+      continue;  // the store runs again on the lane's own copy
+    }
+    break;
+  }
+  r.cycles = done;
+  r.pc = state.pc;
+  r.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+RunResult LaneEngine::execute(u64 max_cycles) {
+  if (posted_) {
+    const RunResult r = *posted_;
+    posted_.reset();
+    return r;
+  }
+  if (driven_) throw LaneYield{};
+  return run_lane_on_host(mem_, state_, max_cycles);
+}
+
+}  // namespace kvrm::batch

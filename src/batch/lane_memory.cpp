@@ -1,0 +1,343 @@
+// LaneMemory and SharedImage: page-table maintenance, copy on write, sharing and the limits.
+#include "batch/lane_memory.hpp"
+
+#include <cstring>
+#include <string>
+
+namespace kvrm::batch {
+
+namespace {
+
+std::string hex(u64 v) {
+  char buf[32];
+  snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+bool all_zero(const u8* p) {
+  static const u8 zeros[kPageSize] = {};
+  return std::memcmp(p, zeros, kPageSize) == 0;
+}
+
+}  // namespace
+
+LaneMemory::LaneMemory(FramePool& pool, LaneLimits limits, Mode mode, const SharedImage* shadow)
+    : pool_(pool), limits_(limits), mode_(mode), shadow_(shadow) {
+  if (mode == Mode::Image && shadow) throw Error("an image cannot shadow another image");
+  if (!shadow_) nodes_.assign(kNodeEntries, 0);
+}
+
+LaneMemory::~LaneMemory() {
+  std::vector<u32> own;
+  if (!shadow_) {
+    for_each_page([&](u64, u32 leaf) {
+      if (!(leaf & kLeafShared)) own.push_back(leaf_frame(leaf));
+    });
+  }
+  pool_.release(own);
+}
+
+const u32* LaneMemory::table() const {
+  return shadow_ ? shadow_->lane_table().data() : nodes_.data();
+}
+
+u64 LaneMemory::mapped_bytes() const {
+  return (shadow_ ? shadow_->lane_mapped_pages() : mapped_pages_) * kPageSize;
+}
+
+void LaneMemory::check_range(u64 addr, u64 size) {
+  if ((addr & kPageMask) || (size & kPageMask) || size == 0)
+    throw Error("range " + hex(addr) + "+" + hex(size) + " is not page-aligned and non-empty");
+  if (addr >= (u64{1} << kVaBits) || size > (u64{1} << kVaBits) - addr)
+    throw Error("range " + hex(addr) + "+" + hex(size) + " lies outside the 48-bit address space");
+}
+
+void LaneMemory::materialize() {
+  if (!shadow_) return;
+  nodes_ = shadow_->lane_table();
+  mapped_pages_ = shadow_->lane_mapped_pages();
+  shadow_ = nullptr;
+  ++version_;
+}
+
+u32 LaneMemory::alloc_node() {
+  const u64 index = nodes_.size() / kNodeEntries;
+  if (index >= (u64{1} << 32) / kNodeEntries) throw Error("lane page table too large");
+  nodes_.resize(nodes_.size() + kNodeEntries, 0);
+  return static_cast<u32>(index);
+}
+
+u32* LaneMemory::slot(u64 va, bool create) {
+  const u64 vpn = va >> kPageBits;
+  u64 node = 0;
+  for (int level = 2; level >= 1; --level) {
+    const u64 idx = node * kNodeEntries + ((vpn >> (level * kLevelBits)) & (kNodeEntries - 1));
+    if (nodes_[idx] == 0) {
+      if (!create) return nullptr;
+      const u32 n = alloc_node();  // may move nodes_
+      nodes_[idx] = n;
+    }
+    node = nodes_[idx];
+  }
+  return &nodes_[node * kNodeEntries + (vpn & (kNodeEntries - 1))];
+}
+
+const u32* LaneMemory::slot(u64 va) const {
+  if (va >> kVaBits) return nullptr;
+  const u32* t = table();
+  const u64 vpn = va >> kPageBits;
+  const u32 n1 = t[(vpn >> (2 * kLevelBits)) & (kNodeEntries - 1)];
+  if (!n1) return nullptr;
+  const u32 n2 = t[u64{n1} * kNodeEntries + ((vpn >> kLevelBits) & (kNodeEntries - 1))];
+  if (!n2) return nullptr;
+  return &t[u64{n2} * kNodeEntries + (vpn & (kNodeEntries - 1))];
+}
+
+void LaneMemory::note_dirty(u32 frame) {
+  if (pool_.dirty_tracking()) host_dirty_.push_back(frame);
+}
+
+std::vector<u32> LaneMemory::take_host_dirty() {
+  std::vector<u32> out;
+  out.swap(host_dirty_);
+  return out;
+}
+
+u32 LaneMemory::take_frame(u32 copy_from) {
+  if ((private_frames_ + 1) * kPageSize > limits_.memory_limit) {
+    oom_ = true;
+    throw LaneOutOfMemory("out of memory: the lane's limit of " + hex(limits_.memory_limit) +
+                          " bytes is reached");
+  }
+  u32 f;
+  try {
+    f = pool_.alloc_copy(copy_from);
+  } catch (const PoolExhausted&) {
+    oom_ = true;
+    throw;
+  }
+  ++private_frames_;
+  if (private_frames_ > peak_private_) peak_private_ = private_frames_;
+  note_dirty(f);
+  return f;
+}
+
+void LaneMemory::privatize(u32* leaf) {
+  const u32 f = take_frame(leaf_frame(*leaf));
+  *leaf = make_leaf(f, leaf_logical_perms(*leaf));
+  ++copies_;
+  ++version_;
+}
+
+void LaneMemory::map(u64 addr, u64 size, u8 perms) {
+  check_range(addr, size);
+  const u64 pages = size >> kPageBits;
+  for (u64 p = 0; p < pages; ++p) {
+    const u32* s = slot(addr + (p << kPageBits));
+    if (s && (*s & kLeafPresent))
+      throw Error("cannot map " + hex(addr) + "+" + hex(size) + ": page " +
+                  hex(addr + (p << kPageBits)) + " is already mapped");
+  }
+  if ((mapped_bytes() >> kPageBits) + pages > limits_.mapped_limit >> kPageBits)
+    throw Error("out of guest memory: mapping " + hex(size) + " bytes exceeds the limit of " +
+                hex(limits_.mapped_limit) + " bytes");
+  materialize();
+  perms &= 7;
+  for (u64 p = 0; p < pages; ++p) {
+    u32 leaf;
+    if (mode_ == Mode::Image) {
+      leaf = make_leaf(take_frame(FramePool::kZeroFrame), perms);
+    } else {
+      leaf = make_shared_leaf(FramePool::kZeroFrame, perms);
+    }
+    *slot(addr + (p << kPageBits), true) = leaf;
+    ++mapped_pages_;
+  }
+  ++version_;
+}
+
+void LaneMemory::unmap(u64 addr, u64 size) {
+  check_range(addr, size);
+  materialize();
+  std::vector<u32> own;
+  for (u64 va = addr; va < addr + size; va += kPageSize) {
+    u32* s = slot(va, false);
+    if (!s || !(*s & kLeafPresent)) continue;
+    if (!(*s & kLeafShared)) {
+      own.push_back(leaf_frame(*s));
+      --private_frames_;
+    }
+    *s = 0;
+    --mapped_pages_;
+  }
+  pool_.release(own);
+  ++version_;
+}
+
+void LaneMemory::protect(u64 addr, u64 size, u8 perms) {
+  check_range(addr, size);
+  if (!is_mapped(addr, size))
+    throw Error("cannot protect " + hex(addr) + "+" + hex(size) + ": not all of it is mapped");
+  materialize();
+  perms &= 7;
+  for (u64 va = addr; va < addr + size; va += kPageSize) {
+    u32* s = slot(va, false);
+    *s = (*s & kLeafShared) ? make_shared_leaf(leaf_frame(*s), perms)
+                            : make_leaf(leaf_frame(*s), perms);
+  }
+  ++version_;
+}
+
+bool LaneMemory::is_mapped(u64 addr, u64 size) const {
+  if (size == 0) return true;
+  const u64 last = addr + size - 1;
+  if (last < addr || (last >> kVaBits)) return false;
+  for (u64 va = addr & ~kPageMask; va <= last; va += kPageSize) {
+    const u32* s = slot(va);
+    if (!s || !(*s & kLeafPresent)) return false;
+  }
+  return true;
+}
+
+int LaneMemory::perms_at(u64 addr) const {
+  const u32* s = slot(addr);
+  return s && (*s & kLeafPresent) ? leaf_logical_perms(*s) : -1;
+}
+
+bool LaneMemory::owns_page(u64 addr) const {
+  const u32* s = slot(addr);
+  return s && (*s & kLeafPresent) && !(*s & kLeafShared);
+}
+
+void LaneMemory::read(u64 addr, void* dst, u64 size) const {
+  if (!is_mapped(addr, size))
+    throw Error("cannot read " + std::to_string(size) + " bytes at " + hex(addr) +
+                ": address not mapped");
+  u8* out = static_cast<u8*>(dst);
+  while (size > 0) {
+    const u64 off = addr & kPageMask;
+    const u64 n = std::min<u64>(size, kPageSize - off);
+    std::memcpy(out, pool_.frame(leaf_frame(*slot(addr))) + off, n);
+    addr += n;
+    out += n;
+    size -= n;
+  }
+}
+
+void LaneMemory::write(u64 addr, const void* src, u64 size) {
+  if (!is_mapped(addr, size))
+    throw Error("cannot write " + std::to_string(size) + " bytes at " + hex(addr) +
+                ": address not mapped");
+  const u8* in = static_cast<const u8*>(src);
+  while (size > 0) {
+    const u64 off = addr & kPageMask;
+    const u64 n = std::min<u64>(size, kPageSize - off);
+    const u32* cs = slot(addr);
+    const bool same = std::memcmp(pool_.frame(leaf_frame(*cs)) + off, in, n) == 0;
+    if (!(same && (*cs & kLeafShared))) {
+      materialize();
+      u32* s = slot(addr, false);
+      if (*s & kLeafShared) privatize(s);
+      std::memcpy(pool_.frame(leaf_frame(*s)) + off, in, n);
+      note_dirty(leaf_frame(*s));
+    }
+    addr += n;
+    in += n;
+    size -= n;
+  }
+}
+
+void LaneMemory::share(const LaneMemory& image, u64 addr, u64 size) {
+  check_range(addr, size);
+  u64 pages = 0;
+  for (u64 va = addr; va < addr + size; va += kPageSize) {
+    const u32* s = slot(va);
+    if (s && (*s & kLeafPresent) && image.perms_at(va) >= 0)
+      throw Error("cannot share page " + hex(va) + ": it is mapped already");
+    pages += image.perms_at(va) >= 0;
+  }
+  if ((mapped_bytes() >> kPageBits) + pages > limits_.mapped_limit >> kPageBits)
+    throw Error("out of guest memory: sharing " + hex(pages * kPageSize) +
+                " bytes exceeds the limit of " + hex(limits_.mapped_limit) + " bytes");
+  materialize();
+  for (u64 va = addr; va < addr + size; va += kPageSize) {
+    const u32* is = image.slot(va);
+    if (!is || !(*is & kLeafPresent)) continue;
+    *slot(va, true) = make_shared_leaf(leaf_frame(*is), leaf_logical_perms(*is));
+    ++mapped_pages_;
+  }
+  ++version_;
+}
+
+u64 LaneMemory::dedup(const LaneMemory& image) {
+  if (shadow_) return 0;
+  std::vector<u64> pages;
+  for_each_page([&](u64 va, u32 leaf) {
+    if (!(leaf & kLeafShared)) pages.push_back(va);
+  });
+  std::vector<u32> freed;
+  for (const u64 va : pages) {
+    u32* s = slot(va, false);
+    const u8* mine = pool_.frame(leaf_frame(*s));
+    u32 to = ~0u;
+    const u32* is = image.slot(va);
+    if (is && (*is & kLeafPresent) &&
+        std::memcmp(mine, pool_.frame(leaf_frame(*is)), kPageSize) == 0) {
+      to = leaf_frame(*is);
+    } else if (all_zero(mine)) {
+      to = FramePool::kZeroFrame;
+    }
+    if (to == ~0u) continue;
+    freed.push_back(leaf_frame(*s));
+    *s = make_shared_leaf(to, leaf_logical_perms(*s));
+  }
+  pool_.release(freed);
+  private_frames_ -= freed.size();
+  if (!freed.empty()) ++version_;
+  return freed.size();
+}
+
+LaneMemory::CowResult LaneMemory::resolve_cow(u64 va) {
+  const u32* cs = slot(va);
+  if (!cs || !(*cs & kLeafPresent) || !(*cs & kLeafCow)) return CowResult::NotCow;
+  materialize();
+  try {
+    privatize(slot(va, false));
+  } catch (const Error&) {  // LaneOutOfMemory, PoolExhausted
+    return CowResult::OutOfMemory;
+  }
+  return CowResult::Copied;
+}
+
+// ---- SharedImage ------------------------------------------------------------------------------
+
+SharedImage::SharedImage(FramePool& pool, u64 mapped_limit)
+    : mem_(pool, LaneLimits{.memory_limit = mapped_limit, .mapped_limit = mapped_limit},
+           LaneMemory::Mode::Image) {
+  publish();
+}
+
+void SharedImage::publish() {
+  std::vector<u32> t(mem_.table(), mem_.table() + mem_.table_bytes() / sizeof(u32));
+  u64 mapped = 0;
+  // Interior entries are node indices (kept); leaves become shared leaves of the same frames.
+  const u32* src = mem_.table();
+  for (u64 i1 = 0; i1 < kNodeEntries; ++i1) {
+    const u32 n1 = src[i1];
+    if (!n1) continue;
+    for (u64 i2 = 0; i2 < kNodeEntries; ++i2) {
+      const u32 n2 = src[u64{n1} * kNodeEntries + i2];
+      if (!n2) continue;
+      for (u64 i3 = 0; i3 < kNodeEntries; ++i3) {
+        u32& leaf = t[u64{n2} * kNodeEntries + i3];
+        if (!(leaf & kLeafPresent)) continue;
+        leaf = make_shared_leaf(leaf_frame(leaf), leaf_logical_perms(leaf));
+        ++mapped;
+      }
+    }
+  }
+  lane_table_.swap(t);
+  lane_mapped_ = mapped;
+}
+
+}  // namespace kvrm::batch

@@ -1,0 +1,332 @@
+// The batch engine's lane memory: zero pages and shared image pages are shared until written
+// (by a guest store, through the copy-on-write fault, or by the host), a lane's copy stays its
+// own, the limits hold, frames return to the pool, and the table is the PageTableView format.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "batch/frame_pool.hpp"
+#include "batch/lane_engine.hpp"
+#include "batch/lane_memory.hpp"
+
+namespace kvrm::batch {
+namespace {
+
+constexpr u64 kCode = 0x10000, kData = 0x20000;
+constexpr u32 kStrX0X1 = 0xf9000020;     // str x0, [x1]
+constexpr u32 kLdrX2X1 = 0xf9400022;     // ldr x2, [x1]
+constexpr u32 kLdxrX2X1 = 0xc85f7c22;    // ldxr x2, [x1]
+constexpr u32 kStxrW3X0X1 = 0xc8037c20;  // stxr w3, x0, [x1]
+constexpr u32 kHlt = 0xd4400000;
+
+u32 frame_of(const LaneMemory& m, u64 va) { return leaf_frame(m.view().leaf(va)); }
+
+// An image with code at kCode (R+X) and one data page at kData (R+W) holding `data_word`.
+struct Image {
+  FramePool pool{u64{256} << 20};
+  SharedImage image{pool};
+  explicit Image(std::vector<u32> code, u64 data_word = 0x1111) {
+    code.push_back(kHlt);
+    image.pages().map(kCode, kPageSize, kPermRead | kPermExec);
+    image.pages().map(kData, kPageSize, kPermRead | kPermWrite);
+    image.pages().write(kCode, code.data(), code.size() * 4);
+    image.pages().write(kData, &data_word, 8);
+    image.publish();
+  }
+};
+
+RunResult run(LaneMemory& m, CoreState& s, u64 x0, u64 x1, u64 max = 100, bool resolve_cow = true) {
+  s.pc = kCode;
+  s.x[0] = x0;
+  s.x[1] = x1;
+  return run_lane_on_host(m, s, max, resolve_cow);
+}
+
+TEST(BatchLaneMemory, FreshMappingsShareTheZeroPage) {
+  FramePool pool(u64{64} << 20);
+  LaneMemory m(pool);
+  m.map(kData, 16 * kPageSize, kPermRead | kPermWrite);
+  EXPECT_EQ(m.mapped_bytes(), 16 * kPageSize);
+  EXPECT_EQ(m.private_bytes(), 0u);
+  EXPECT_EQ(pool.frames_in_use(), 0u);
+  for (u64 p = 0; p < 16; ++p) EXPECT_EQ(frame_of(m, kData + p * kPageSize), FramePool::kZeroFrame);
+  u64 v = 1;
+  m.read(kData + 8 * kPageSize, &v, 8);
+  EXPECT_EQ(v, 0u);
+  // Leaves hold the write permission back (copy on write) but report it.
+  EXPECT_EQ(leaf_perms(m.view().leaf(kData)), kPermRead);
+  EXPECT_EQ(m.perms_at(kData), kPermRead | kPermWrite);
+}
+
+TEST(BatchLaneMemory, HostWritesCopyOnlyWhatChanges) {
+  FramePool pool(u64{64} << 20);
+  LaneMemory m(pool);
+  m.map(kData, 4 * kPageSize, kPermRead | kPermWrite);
+  const u64 zero = 0;
+  m.write(kData, &zero, 8);  // same bytes: stays shared
+  EXPECT_EQ(m.private_bytes(), 0u);
+  const u64 v = 0x1234;
+  m.write(kData + kPageSize + 100, &v, 8);
+  EXPECT_EQ(m.private_bytes(), kPageSize);
+  EXPECT_EQ(pool.frames_in_use(), 1u);
+  EXPECT_NE(frame_of(m, kData + kPageSize), FramePool::kZeroFrame);
+  EXPECT_EQ(leaf_perms(m.view().leaf(kData + kPageSize)), kPermRead | kPermWrite);
+  u64 back = 0;
+  m.read(kData + kPageSize + 100, &back, 8);
+  EXPECT_EQ(back, v);
+  // The zero page itself is untouched.
+  m.read(kData + 2 * kPageSize + 100, &back, 8);
+  EXPECT_EQ(back, 0u);
+  EXPECT_TRUE(std::all_of(pool.frame(0), pool.frame(0) + kPageSize, [](u8 b) { return b == 0; }));
+}
+
+TEST(BatchLaneMemory, LanesShadowTheImageUntilTheyWrite) {
+  Image img({kStrX0X1});
+  LaneMemory a(img.pool, {}, LaneMemory::Mode::Lane, &img.image);
+  LaneMemory b(img.pool, {}, LaneMemory::Mode::Lane, &img.image);
+  EXPECT_TRUE(a.shadowing());
+  EXPECT_EQ(a.table_bytes(), 0u);
+  EXPECT_EQ(a.mapped_bytes(), 2 * kPageSize);
+  // Shared for real: both lanes' leaves index the image's frames.
+  EXPECT_EQ(frame_of(a, kCode), frame_of(img.image.pages(), kCode));
+  EXPECT_EQ(frame_of(b, kData), frame_of(img.image.pages(), kData));
+  const u64 in_use = img.pool.frames_in_use();
+
+  CoreState sa, sb;
+  const RunResult r = run(a, sa, 0xaaaa, kData);
+  EXPECT_EQ(r.signal, Signal::Halt);
+  EXPECT_EQ(r.cycles, 1u);  // the faulting try of the store does not count
+  EXPECT_FALSE(a.shadowing());
+  EXPECT_EQ(a.private_bytes(), kPageSize);
+  EXPECT_EQ(a.copies(), 1u);
+  EXPECT_EQ(img.pool.frames_in_use(), in_use + 1);
+  EXPECT_NE(frame_of(a, kData), frame_of(img.image.pages(), kData));
+  EXPECT_EQ(frame_of(a, kCode), frame_of(img.image.pages(), kCode));  // code still shared
+
+  u64 va = 0, vb = 0, vi = 0;
+  a.read(kData, &va, 8);
+  b.read(kData, &vb, 8);
+  img.image.pages().read(kData, &vi, 8);
+  EXPECT_EQ(va, 0xaaaau);
+  EXPECT_EQ(vb, 0x1111u);
+  EXPECT_EQ(vi, 0x1111u);
+  EXPECT_TRUE(b.shadowing());
+
+  // Lane b writes its own value; a's copy is unaffected.
+  const RunResult r2 = run(b, sb, 0xbbbb, kData);
+  EXPECT_EQ(r2.signal, Signal::Halt);
+  a.read(kData, &va, 8);
+  b.read(kData, &vb, 8);
+  EXPECT_EQ(va, 0xaaaau);
+  EXPECT_EQ(vb, 0xbbbbu);
+}
+
+TEST(BatchLaneMemory, CopyOnWriteFaultsCanGoBackToTheHost) {
+  Image img({kStrX0X1});
+  LaneMemory a(img.pool, {}, LaneMemory::Mode::Lane, &img.image);
+  CoreState s;
+  RunResult r = run(a, s, 7, kData, 100, /*resolve_cow=*/false);
+  EXPECT_EQ(r.signal, Signal::Fault);
+  EXPECT_EQ(r.info.access, Access::Write);
+  EXPECT_EQ(r.info.cause, FaultCause::Permission);
+  EXPECT_EQ(r.info.fault_addr, kData);
+  EXPECT_EQ(r.pc, kCode);
+  EXPECT_EQ(r.cycles, 0u);
+  EXPECT_EQ(a.resolve_cow(kData), LaneMemory::CowResult::Copied);
+  EXPECT_EQ(a.resolve_cow(kData), LaneMemory::CowResult::NotCow);  // already its own
+  r = run_lane_on_host(a, s, 100, false);
+  EXPECT_EQ(r.signal, Signal::Halt);
+  u64 v = 0;
+  a.read(kData, &v, 8);
+  EXPECT_EQ(v, 7u);
+  // A write to read-only code is a real fault, not copy-on-write.
+  EXPECT_EQ(a.resolve_cow(kCode), LaneMemory::CowResult::NotCow);
+}
+
+TEST(BatchLaneMemory, ExclusiveStoreSucceedsAcrossTheCopy) {
+  Image img({kLdxrX2X1, kStxrW3X0X1, kLdrX2X1}, 0x55);
+  LaneMemory a(img.pool, {}, LaneMemory::Mode::Lane, &img.image);
+  CoreState s;
+  s.x[3] = 99;
+  const RunResult r = run(a, s, 0x66, kData);
+  EXPECT_EQ(r.signal, Signal::Halt);
+  EXPECT_EQ(s.x[3], 0u);     // the store-exclusive succeeded
+  EXPECT_EQ(s.x[2], 0x66u);  // and the lane reads its own copy
+}
+
+TEST(BatchLaneMemory, ProtectKeepsSharingAndCopyOnWriteStraight) {
+  Image img({kStrX0X1});
+  LaneMemory a(img.pool, {}, LaneMemory::Mode::Lane, &img.image);
+  a.protect(kData, kPageSize, kPermRead);
+  EXPECT_FALSE(a.shadowing());
+  EXPECT_EQ(a.private_bytes(), 0u);
+  CoreState s;
+  RunResult r = run(a, s, 1, kData);
+  EXPECT_EQ(r.signal, Signal::Fault);
+  EXPECT_EQ(r.info.cause, FaultCause::Permission);
+  EXPECT_EQ(a.private_bytes(), 0u);
+  a.protect(kData, kPageSize, kPermRead | kPermWrite);
+  EXPECT_EQ(a.perms_at(kData), kPermRead | kPermWrite);
+  r = run(a, s, 2, kData);
+  EXPECT_EQ(r.signal, Signal::Halt);
+  EXPECT_EQ(a.private_bytes(), kPageSize);
+  // Protecting a page the lane owns changes the leaf, not the frame.
+  const u32 f = frame_of(a, kData);
+  a.protect(kData, kPageSize, kPermRead);
+  EXPECT_EQ(frame_of(a, kData), f);
+  EXPECT_EQ(leaf_perms(a.view().leaf(kData)), kPermRead);
+}
+
+TEST(BatchLaneMemory, HostWriteToReadOnlySharedPageCopiesIt) {
+  Image img({kStrX0X1});
+  LaneMemory a(img.pool, {}, LaneMemory::Mode::Lane, &img.image);
+  const u32 nop = 0xd503201f;
+  a.write(kCode, &nop, 4);
+  EXPECT_EQ(a.private_bytes(), kPageSize);
+  EXPECT_EQ(a.perms_at(kCode), kPermRead | kPermExec);
+  u32 w = 0;
+  img.image.pages().read(kCode, &w, 4);
+  EXPECT_EQ(w, kStrX0X1);  // the image is unchanged
+  a.read(kCode, &w, 4);
+  EXPECT_EQ(w, nop);
+}
+
+TEST(BatchLaneMemory, MemoryLimitStopsTheLane) {
+  FramePool pool(u64{64} << 20);
+  LaneMemory m(pool, LaneLimits{.memory_limit = 2 * kPageSize});
+  m.map(kData, 8 * kPageSize, kPermRead | kPermWrite);  // mapping is not owning
+  const u64 v = 1;
+  m.write(kData, &v, 8);
+  m.write(kData + kPageSize, &v, 8);
+  EXPECT_FALSE(m.out_of_memory());
+  EXPECT_THROW(m.write(kData + 2 * kPageSize, &v, 8), LaneOutOfMemory);
+  EXPECT_TRUE(m.out_of_memory());
+  EXPECT_EQ(m.private_bytes(), 2 * kPageSize);
+  EXPECT_EQ(m.peak_private_bytes(), 2 * kPageSize);
+
+  // The same limit met by a guest store: the FAULT stays, out_of_memory() tells why.
+  LaneMemory g(pool, LaneLimits{.memory_limit = kPageSize});
+  g.map(kCode, kPageSize, kPermRead | kPermExec);
+  g.map(kData, 2 * kPageSize, kPermRead | kPermWrite);
+  const u32 code[] = {kStrX0X1, 0x91400421 /* add x1, x1, #1, lsl #12 */, kStrX0X1, kHlt};
+  g.write(kCode, code, sizeof code);  // the code page is the lane's one page
+  CoreState s;
+  const RunResult r = run(g, s, 5, kData);
+  EXPECT_EQ(r.signal, Signal::Fault);
+  EXPECT_EQ(r.info.access, Access::Write);
+  EXPECT_EQ(r.pc, kCode);
+  EXPECT_TRUE(g.out_of_memory());
+  EXPECT_EQ(g.resolve_cow(kData), LaneMemory::CowResult::OutOfMemory);
+}
+
+TEST(BatchLaneMemory, MappedLimitFailsTheMapping) {
+  FramePool pool(u64{64} << 20);
+  LaneMemory m(pool, LaneLimits{.mapped_limit = 4 * kPageSize});
+  m.map(kData, 3 * kPageSize, kPermRead);
+  EXPECT_THROW(m.map(kCode, 2 * kPageSize, kPermRead), Error);
+  EXPECT_FALSE(m.out_of_memory());
+  m.map(kCode, kPageSize, kPermRead);
+  EXPECT_EQ(m.mapped_bytes(), 4 * kPageSize);
+}
+
+TEST(BatchLaneMemory, ContractErrors) {
+  FramePool pool(u64{64} << 20);
+  LaneMemory m(pool);
+  m.map(kData, kPageSize, kPermRead);
+  EXPECT_THROW(m.map(kData, kPageSize, kPermRead), Error);      // mapped already
+  EXPECT_THROW(m.map(kData + 1, kPageSize, kPermRead), Error);  // not aligned
+  EXPECT_THROW(m.map(u64{1} << 48, kPageSize, kPermRead), Error);
+  EXPECT_THROW(m.protect(kData, 2 * kPageSize, kPermRead), Error);
+  u64 v;
+  EXPECT_THROW(m.read(kData + kPageSize - 4, &v, 8), Error);
+  EXPECT_THROW(m.write(kCode, &v, 8), Error);
+  EXPECT_FALSE(m.is_mapped(kData, 2 * kPageSize));
+  EXPECT_TRUE(m.is_mapped(kData + 5, 10));
+  EXPECT_EQ(m.perms_at(kCode), -1);
+}
+
+TEST(BatchLaneMemory, FramesGoBackToThePool) {
+  FramePool pool(u64{64} << 20);
+  {
+    LaneMemory m(pool);
+    m.map(kData, 8 * kPageSize, kPermRead | kPermWrite);
+    std::vector<u8> ones(8 * kPageSize, 1);
+    m.write(kData, ones.data(), ones.size());
+    EXPECT_EQ(pool.frames_in_use(), 8u);
+    m.unmap(kData, 4 * kPageSize);
+    EXPECT_EQ(pool.frames_in_use(), 4u);
+    EXPECT_EQ(m.private_bytes(), 4 * kPageSize);
+    EXPECT_EQ(m.mapped_bytes(), 4 * kPageSize);
+  }
+  EXPECT_EQ(pool.frames_in_use(), 0u);
+  EXPECT_EQ(pool.peak_frames_in_use(), 8u);
+  // Released frames are handed out again before new ones.
+  const u32 hw = pool.high_water();
+  LaneMemory m2(pool);
+  m2.map(kData, kPageSize, kPermRead | kPermWrite);
+  const u64 v = 3;
+  m2.write(kData, &v, 8);
+  EXPECT_EQ(pool.high_water(), hw);
+  // A reused frame holds the copy, not the previous owner's bytes.
+  u64 next = 9;
+  m2.read(kData + 8, &next, 8);
+  EXPECT_EQ(next, 0u);
+}
+
+TEST(BatchLaneMemory, DedupSharesPagesEqualToTheImage) {
+  Image img({kStrX0X1}, 0x4242);
+  LaneMemory a(img.pool);  // loads the same bytes by itself, as a lane's process does
+  a.map(kCode, kPageSize, kPermRead | kPermExec);
+  a.map(kData, 2 * kPageSize, kPermRead | kPermWrite);
+  std::vector<u8> page(kPageSize);
+  img.image.pages().read(kCode, page.data(), kPageSize);
+  a.write(kCode, page.data(), kPageSize);
+  const u64 same = 0x4242, other = 0x4343;
+  a.write(kData, &same, 8);
+  a.write(kData + kPageSize, &other, 8);
+  EXPECT_EQ(a.private_bytes(), 3 * kPageSize);
+  EXPECT_EQ(a.dedup(img.image.pages()), 2u);
+  EXPECT_EQ(a.private_bytes(), kPageSize);
+  EXPECT_EQ(frame_of(a, kCode), frame_of(img.image.pages(), kCode));
+  EXPECT_EQ(frame_of(a, kData), frame_of(img.image.pages(), kData));
+  EXPECT_EQ(a.perms_at(kData), kPermRead | kPermWrite);  // copy on write again
+  CoreState s;
+  EXPECT_EQ(run(a, s, 0x99, kData).signal, Signal::Halt);
+  u64 v = 0;
+  img.image.pages().read(kData, &v, 8);
+  EXPECT_EQ(v, 0x4242u);
+  a.read(kData, &v, 8);
+  EXPECT_EQ(v, 0x99u);
+  // A page written back to zeros shares the zero page again.
+  const u64 zero = 0;
+  a.write(kData + kPageSize, &zero, 8);
+  EXPECT_EQ(a.dedup(img.image.pages()), 1u);
+  EXPECT_EQ(frame_of(a, kData + kPageSize), FramePool::kZeroFrame);
+}
+
+TEST(BatchLaneMemory, ShareAddsImagePagesToAnOwnTable) {
+  Image img({kStrX0X1});
+  LaneMemory a(img.pool);
+  a.share(img.image.pages(), kCode, 0x20000);
+  EXPECT_EQ(a.mapped_bytes(), 2 * kPageSize);
+  EXPECT_EQ(frame_of(a, kData), frame_of(img.image.pages(), kData));
+  EXPECT_THROW(a.share(img.image.pages(), kCode, kPageSize), Error);
+  CoreState s;
+  EXPECT_EQ(run(a, s, 3, kData).signal, Signal::Halt);
+  EXPECT_EQ(a.private_bytes(), kPageSize);
+}
+
+TEST(BatchLaneMemory, PoolRunsDry) {
+  FramePool pool(u64{1} << 20);  // 256 frames, the zero page included
+  LaneMemory m(pool, LaneLimits{.memory_limit = u64{1} << 30});
+  m.map(kData, u64{2} << 20, kPermRead | kPermWrite);
+  std::vector<u8> ones(u64{1} << 20, 1);
+  EXPECT_THROW(m.write(kData, ones.data(), ones.size()), PoolExhausted);
+  EXPECT_TRUE(m.out_of_memory());
+  EXPECT_EQ(pool.frames_in_use(), pool.capacity_frames() - 1);
+}
+
+}  // namespace
+}  // namespace kvrm::batch
