@@ -41,8 +41,9 @@ std::unique_ptr<Backend> make_cpu_backend(ThreadPool& pool, bool resolve_cow) {
   return std::make_unique<CpuBackend>(pool, resolve_cow);
 }
 
-std::unique_ptr<Backend> make_backend(const std::string& name, ThreadPool& pool) {
-  if (name == "cpu" || name == "auto") return make_cpu_backend(pool);
+std::unique_ptr<Backend> make_backend(const std::string& name, ThreadPool& pool,
+                                      bool device_style_cow) {
+  if (name == "cpu" || name == "auto") return make_cpu_backend(pool, !device_style_cow);
   if (name == "cuda")
     throw Error("the CUDA batch backend is not available yet (use --backend cpu)");
   throw Error("unknown batch backend '" + name + "' (use auto, cpu or cuda)");

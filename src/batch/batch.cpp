@@ -103,7 +103,7 @@ struct Batch::Impl {
       std::vector<std::string> e;
       merge_env(e, l.env);
     }
-    backend = make_backend(o.backend, threads);
+    backend = make_backend(o.backend, threads, o.device_style_cow);
     // The image: the program's segments, loaded once; each lane's own load is deduplicated
     // against it (LaneMemory::dedup) as the lane starts.
     const std::vector<u8> file = os::read_program_file(o.program);

@@ -90,8 +90,9 @@ struct BatchOptions {
   u64 lane_memory_limit = u64{256} << 20;  // bytes of pages one lane may own (write)
   u64 slice_instructions = u64{1} << 22;   // most instructions a lane runs per round
   u32 max_resident_lanes = 0;              // lanes started at once (0: the backend's preference)
-  bool phased = false;         // always the phased schedule (execute all, then service all)
-  os::SandboxOptions sandbox;  // the guest's view of the file system (default /, read-only)
+  bool phased = false;            // always the phased schedule (execute all, then service all)
+  bool device_style_cow = false;  // tests: copy-on-write faults come back to the host
+  os::SandboxOptions sandbox;     // the guest's view of the file system (default /, read-only)
   // Called on the calling thread as each lane ends, in the order they end; it may move the
   // output out of the result.
   std::function<void(u32 lane, LaneResult& result)> on_lane_done;

@@ -29,6 +29,7 @@ struct ParallelOptions {
   u64 lane_memory_limit = u64{64} << 20;  // bytes of pages one lane may own (write)
   std::string backend = "auto";           // "auto", "cpu", "cuda"
   unsigned threads = 0;                   // host threads (0: one per CPU)
+  bool device_style_cow = false;          // tests: copy-on-write faults come back to the host
 };
 
 // One lane's part of an execute() call.

@@ -1,0 +1,224 @@
+// The bare-metal batch (ParallelMachine): lanes over one shared image with their own registers,
+// PC, cycle counts and stops; per-lane copies of written pages; image changes reaching every
+// lane; the copy-on-write path a device backend takes giving the same results.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "batch/parallel.hpp"
+
+namespace kvrm::batch {
+namespace {
+
+constexpr u64 kCode = 0x1000, kData = 0x2000;
+constexpr u32 kHlt = 0xd4400000;
+constexpr u32 kSvc = 0xd4000001;
+
+// Lane i counts x0 down to zero, storing x0 at [x1] each time, then halts: 4*x0 + 1
+// instructions.
+const std::vector<u32> kCountdown = {
+    0xb4000080,  // cbz x0, +16
+    0xf9000020,  // str x0, [x1]
+    0xd1000400,  // sub x0, x0, #1
+    0x17fffffd,  // b -12
+    kHlt,
+};
+
+std::unique_ptr<ParallelMachine> make(u32 lanes, const std::vector<u32>& code,
+                                      bool device_style_cow = false) {
+  auto m = std::make_unique<ParallelMachine>(ParallelOptions{
+      .lanes = lanes, .backend = "cpu", .threads = 2, .device_style_cow = device_style_cow});
+  m->load_program(code.data(), code.size() * 4, kCode);
+  m->set_pc_all(kCode);
+  m->set_reg_all(1, kData);
+  return m;
+}
+
+void check_countdown(bool device_style_cow) {
+  constexpr u32 kLanes = 300;
+  auto mp = make(kLanes, kCountdown, device_style_cow);
+  ParallelMachine& m = *mp;
+  const u64 before = 0x5a5a;
+  m.write_memory(kData, &before, 8);
+  for (u32 i = 0; i < kLanes; ++i) m.set_reg(i, 0, i % 17);
+  const ParallelResult r = m.execute(1'000'000);
+  ASSERT_EQ(r.lanes.size(), kLanes);
+  u64 total = 0;
+  for (u32 i = 0; i < kLanes; ++i) {
+    const u64 n = i % 17;
+    const LaneRunResult& l = r.lanes[i];
+    EXPECT_EQ(l.signal, Signal::Halt) << i;
+    EXPECT_EQ(l.cycles, 4 * n + 1) << i;
+    EXPECT_EQ(l.pc, kCode + 16) << i;
+    EXPECT_FALSE(l.out_of_memory);
+    EXPECT_EQ(m.reg(i, 0), 0u);
+    u64 v = 0;
+    m.read_memory(i, kData, &v, 8);
+    EXPECT_EQ(v, n ? 1 : before) << i;  // the lane's own last store, or the image's value
+    EXPECT_EQ(m.lane_private_bytes(i), n ? kPageSize : 0) << i;
+    total += l.cycles;
+  }
+  EXPECT_EQ(r.total_cycles, total);
+}
+
+TEST(BatchParallel, LanesRunTheirOwnCounts) { check_countdown(false); }
+TEST(BatchParallel, DeviceStyleCopyOnWriteGivesTheSameResults) { check_countdown(true); }
+
+TEST(BatchParallel, OneLaneFaultingStopsAlone) {
+  auto mp = make(64, kCountdown);
+  ParallelMachine& m = *mp;
+  for (u32 i = 0; i < 64; ++i) {
+    m.set_reg(i, 0, 3);
+    if (i % 2) m.set_reg(i, 1, 0x70000000);  // unmapped
+  }
+  const ParallelResult r = m.execute(1000);
+  for (u32 i = 0; i < 64; ++i) {
+    if (i % 2) {
+      EXPECT_EQ(r.lanes[i].signal, Signal::Fault);
+      EXPECT_EQ(r.lanes[i].info.fault_addr, 0x70000000u);
+      EXPECT_EQ(r.lanes[i].info.cause, FaultCause::Unmapped);
+      EXPECT_EQ(r.lanes[i].cycles, 1u);
+      EXPECT_EQ(r.lanes[i].pc, kCode + 4);
+    } else {
+      EXPECT_EQ(r.lanes[i].signal, Signal::Halt);
+      EXPECT_EQ(r.lanes[i].cycles, 13u);
+    }
+  }
+}
+
+TEST(BatchParallel, SeedLoopsShareEverythingUntilAStore) {
+  // ADD + B: no lane writes, so no lane needs a table or a page of its own.
+  auto mp = make(100, {0x91000400 /* add x0, x0, #1 */, 0x17ffffff /* b .-4 */});
+  ParallelMachine& m = *mp;
+  const ParallelResult r = m.execute(1000);
+  for (u32 i = 0; i < 100; ++i) {
+    EXPECT_EQ(r.lanes[i].signal, Signal::Checkpoint);
+    EXPECT_EQ(r.lanes[i].cycles, 1000u);
+    EXPECT_EQ(m.reg(i, 0), 500u);
+    EXPECT_TRUE(m.lane_memory(i).shadowing());
+  }
+  EXPECT_EQ(r.total_cycles, 100'000u);
+  // ADD + STR + B: one page each.
+  auto sp = make(100, {0x91000400 /* add x0, x0, #1 */, 0xf9000020 /* str x0, [x1] */, 0x17fffffe});
+  ParallelMachine& s = *sp;
+  const ParallelResult rs = s.execute(3000);
+  for (u32 i = 0; i < 100; ++i) {
+    EXPECT_EQ(rs.lanes[i].cycles, 3000u);
+    EXPECT_EQ(s.reg(i, 0), 1000u);
+    EXPECT_EQ(s.lane_private_bytes(i), kPageSize);
+  }
+  EXPECT_EQ(s.image_bytes(), u64{4} << 20);
+}
+
+TEST(BatchParallel, SyscallStopsAndResumes) {
+  auto mp = make(8, {0x91000400 /* add x0, x0, #1 */, kSvc, 0x91000400, kHlt});
+  ParallelMachine& m = *mp;
+  ParallelResult r = m.execute(100);
+  for (u32 i = 0; i < 8; ++i) {
+    EXPECT_EQ(r.lanes[i].signal, Signal::Syscall);
+    EXPECT_EQ(r.lanes[i].cycles, 2u);
+    EXPECT_EQ(r.lanes[i].pc, kCode + 8);
+  }
+  m.set_reg(3, 0, 100);
+  r = m.execute(100);
+  for (u32 i = 0; i < 8; ++i) {
+    EXPECT_EQ(r.lanes[i].signal, Signal::Halt);
+    EXPECT_EQ(r.lanes[i].cycles, 1u);
+    EXPECT_EQ(m.reg(i, 0), i == 3 ? 101u : 2u);
+  }
+}
+
+TEST(BatchParallel, ImageChangesReachEveryLane) {
+  auto mp = make(4, kCountdown);
+  ParallelMachine& m = *mp;
+  m.set_reg(0, 0, 1);  // lane 0 writes (own table, own data page); the others only shadow
+  m.execute(100);
+  ASSERT_FALSE(m.lane_memory(0).shadowing());
+  ASSERT_TRUE(m.lane_memory(1).shadowing());
+  // A write to every lane: lane 0's own copy and the shared page alike.
+  const u64 v = 0x77;
+  m.write_memory(kData + 8, &v, 8);
+  for (u32 i = 0; i < 4; ++i) {
+    u64 got = 0;
+    m.read_memory(i, kData + 8, &got, 8);
+    EXPECT_EQ(got, v) << i;
+  }
+  u64 own = 0;
+  m.read_memory(0, kData, &own, 8);
+  EXPECT_EQ(own, 1u);  // lane 0's own store is still there
+  // A write to one lane only.
+  const u64 w = 0x88;
+  m.write_memory(2, kData + 16, &w, 8);
+  u64 got2 = 0, got1 = 0;
+  m.read_memory(2, kData + 16, &got2, 8);
+  m.read_memory(1, kData + 16, &got1, 8);
+  EXPECT_EQ(got2, w);
+  EXPECT_EQ(got1, 0u);
+  // A new mapping is there in every lane; unmapping takes it away from every lane.
+  const u64 page = 0x10000000;
+  m.map(page, kPageSize, kPermRead | kPermWrite);
+  const u64 z = 5;
+  m.write_memory(page, &z, 8);
+  for (u32 i = 0; i < 4; ++i) {
+    u64 got = 0;
+    m.read_memory(i, page, &got, 8);
+    EXPECT_EQ(got, 5u) << i;
+  }
+  m.set_reg_all(1, page);
+  m.set_pc_all(kCode);
+  m.set_reg_all(0, 2);
+  const ParallelResult r = m.execute(100);
+  for (u32 i = 0; i < 4; ++i) EXPECT_EQ(r.lanes[i].signal, Signal::Halt) << i;
+  m.unmap(page, kPageSize);
+  u64 gone;
+  for (u32 i = 0; i < 4; ++i) EXPECT_THROW(m.read_memory(i, page, &gone, 8), Error) << i;
+  // protect: the code page made non-executable stops every lane with a fetch fault.
+  m.protect(0, kPageSize * 4, kPermRead);
+  m.set_pc_all(kCode);
+  const ParallelResult rf = m.execute(100);
+  for (u32 i = 0; i < 4; ++i) {
+    EXPECT_EQ(rf.lanes[i].signal, Signal::Fault);
+    EXPECT_EQ(rf.lanes[i].info.access, Access::Fetch);
+  }
+}
+
+TEST(BatchParallel, LaneMemoryLimit) {
+  ParallelMachine m({.lanes = 2, .lane_memory_limit = kPageSize, .backend = "cpu"});
+  const std::vector<u32> code = {0xf9000020 /* str x0, [x1] */, 0x91400421 /* add x1, x1, 4K */,
+                                 0xf9000020, kHlt};
+  m.load_program(code.data(), code.size() * 4, kCode);
+  m.set_pc_all(kCode);
+  m.set_reg_all(1, kData);
+  const ParallelResult r = m.execute(100);
+  for (u32 i = 0; i < 2; ++i) {
+    EXPECT_EQ(r.lanes[i].signal, Signal::Fault);
+    EXPECT_TRUE(r.lanes[i].out_of_memory);
+    EXPECT_EQ(r.lanes[i].pc, kCode + 8);
+    EXPECT_EQ(r.lanes[i].cycles, 2u);
+  }
+}
+
+TEST(BatchParallel, Errors) {
+  EXPECT_THROW(ParallelMachine({.lanes = 0}), Error);
+  try {
+    ParallelMachine m({.lanes = 1, .backend = "cuda"});
+    FAIL() << "the CUDA batch backend does not exist yet";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not available yet"), std::string::npos);
+  }
+  EXPECT_THROW(ParallelMachine({.lanes = 1, .backend = "gpu"}), Error);
+  ParallelMachine m({.lanes = 2, .backend = "cpu"});
+  EXPECT_STREQ(m.backend_name(), "cpu");
+  EXPECT_THROW(m.reg(2, 0), Error);
+  EXPECT_THROW(m.set_reg(0, 32, 1), Error);
+  u64 v;
+  EXPECT_THROW(m.read_memory(0, u64{8} << 20, &v, 8), Error);
+  EXPECT_THROW(m.map(0, kPageSize, kPermRead), Error);  // mapped already
+  const ParallelResult r = m.execute(0);
+  EXPECT_EQ(r.total_cycles, 0u);
+}
+
+}  // namespace
+}  // namespace kvrm::batch
