@@ -52,6 +52,7 @@ struct Lane {
   u64 pending = 0;  // cycles of checkpoints and copy-on-write stops not posted to the process
   RunResult last;   // the last stop posted to the process
   u64 last_syscall = kNoSyscall;
+  u64 load_copies = 0;  // pages copied while the process loaded (deduplicated since)
   bool done = false;
 };
 
@@ -150,6 +151,7 @@ struct Batch::Impl {
       po.stderr_buffer = &l.err;
       l.process = std::make_unique<os::Process>(*l.engine, std::move(po));
       l.mem->dedup(image->pages());
+      l.load_copies = l.mem->copies();
       l.engine->set_driven(true);
     } catch (const os::ExecError& e) {
       fail(l, LaneEnd::ExecFailed, e.status(), std::string("kvrm: ") + e.what());
@@ -221,7 +223,7 @@ struct Batch::Impl {
     if (l.process) r.syscalls = l.process->stats().syscalls;
     if (l.mem) {
       r.peak_memory = l.mem->peak_private_bytes();
-      cow_copies += l.mem->copies();
+      cow_copies += l.mem->copies() - l.load_copies;
     }
     backend->release(l.id);
     l.process.reset();

@@ -37,4 +37,25 @@ struct RunOptions {
 void add_run_command(CLI::App& app, RunOptions& o);
 int run_run(RunOptions& o);
 
+struct BatchCliOptions {
+  std::string program;
+  std::vector<std::string> args;
+  u64 lanes = 0;
+  std::string stdin_dir, args_file, out_dir;
+  bool json = false;
+  std::string backend = "auto";
+  unsigned threads = 0;
+  bool stats = false;
+  u64 max_instructions = 0;
+  double timeout = 0;
+  std::string memory_limit = "256M";
+  u64 slice = 0;
+  bool no_progress = false;
+  std::vector<std::string> set_env, unset_env;
+  std::string root = "/";
+  std::vector<std::string> rw_dirs;
+};
+void add_batch_command(CLI::App& app, BatchCliOptions& o);
+int run_batch_command(BatchCliOptions& o);
+
 }  // namespace kvrm::cli

@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   kvrm::cli::add_bench_command(app, bench);
   kvrm::cli::RunOptions run;
   kvrm::cli::add_run_command(app, run);
+  kvrm::cli::BatchCliOptions batch;
+  kvrm::cli::add_batch_command(app, batch);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -23,6 +25,7 @@ int main(int argc, char** argv) {
   try {
     if (app.got_subcommand("bench")) return kvrm::cli::run_bench(bench);
     if (app.got_subcommand("run")) return kvrm::cli::run_run(run);
+    if (app.got_subcommand("batch")) return kvrm::cli::run_batch_command(batch);
   } catch (const kvrm::Error& e) {
     std::fprintf(stderr, "kvrm: %s\n", e.what());
     return 1;
