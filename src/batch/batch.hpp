@@ -24,11 +24,11 @@ namespace kvrm::batch {
 
 // One lane's input.
 struct LaneSpec {
-  std::vector<std::string> args;  // arguments after BatchOptions::args
-  std::string stdin_data;         // what the lane reads on fd 0 (then EOF)...
-  std::string stdin_path;         // ...or, when set, this host file's contents (read when the
-                                  // lane starts)
-  std::vector<std::string> env;   // VAR=VALUE, added to (or replacing in) BatchOptions::env
+  std::vector<std::string> args{};  // arguments after BatchOptions::args
+  std::string stdin_data{};         // what the lane reads on fd 0 (then EOF)...
+  std::string stdin_path{};         // ...or, when set, this host file's contents (read when the
+                                    // lane starts)
+  std::vector<std::string> env{};   // VAR=VALUE, added to (or replacing in) BatchOptions::env
 };
 
 // How a lane ended.
@@ -48,12 +48,12 @@ struct LaneResult {
   LaneEnd end = LaneEnd::NotRun;
   int exit_status = -1;  // as `kvrm run` would return it for this input
   int signal = 0;        // the fatal signal (Signaled, OutOfMemory), else 0
-  std::string stdout_data;
-  std::string stderr_data;  // the guest's fd 2 and kvrm's messages about the lane
+  std::string stdout_data{};
+  std::string stderr_data{};  // the guest's fd 2 and kvrm's messages about the lane
   u64 instructions = 0;
   u64 syscalls = 0;
-  u64 peak_memory = 0;      // most bytes of pages the lane owned (written) at once
-  std::string description;  // one line: "exited with status 0", "FAULT: write to unmapped ..."
+  u64 peak_memory = 0;        // most bytes of pages the lane owned (written) at once
+  std::string description{};  // one line: "exited with status 0", "FAULT: write to unmapped ..."
 };
 
 struct BatchStats {
@@ -67,8 +67,8 @@ struct BatchStats {
   u32 peak_resident_lanes = 0;
   u64 peak_pool_bytes = 0;  // most frame memory in use at once (private pages of all lanes)
   u64 image_bytes = 0;      // the shared program image
-  std::string backend;      // the backend that ran it
-  std::string schedule;     // "fused" or "phased"
+  std::string backend{};    // the backend that ran it
+  std::string schedule{};   // "fused" or "phased"
   u32 threads = 0;
 };
 
@@ -79,31 +79,31 @@ struct BatchProgress {
 };
 
 struct BatchOptions {
-  std::string program;            // host path of the static AArch64 program (also argv[0])
-  std::vector<std::string> args;  // arguments every lane gets first
-  std::vector<std::string> env;   // the guest environment (VAR=VALUE); LaneSpec::env on top
-  std::vector<LaneSpec> lanes;    // one entry per lane
-  std::string backend = "auto";   // "auto", "cpu", "cuda"
-  unsigned threads = 0;           // host threads (0: one per CPU)
-  u64 max_instructions = 0;       // per lane; 0: none
-  double timeout_seconds = 0;     // for the whole batch; 0: none
+  std::string program{};            // host path of the static AArch64 program (also argv[0])
+  std::vector<std::string> args{};  // arguments every lane gets first
+  std::vector<std::string> env{};   // the guest environment (VAR=VALUE); LaneSpec::env on top
+  std::vector<LaneSpec> lanes{};    // one entry per lane
+  std::string backend = "auto";     // "auto", "cpu", "cuda"
+  unsigned threads = 0;             // host threads (0: one per CPU)
+  u64 max_instructions = 0;         // per lane; 0: none
+  double timeout_seconds = 0;       // for the whole batch; 0: none
   u64 lane_memory_limit = u64{256} << 20;  // bytes of pages one lane may own (write)
   u64 slice_instructions = u64{1} << 22;   // most instructions a lane runs per round
   u32 max_resident_lanes = 0;              // lanes started at once (0: the backend's preference)
   bool phased = false;            // always the phased schedule (execute all, then service all)
   bool device_style_cow = false;  // tests: copy-on-write faults come back to the host
-  os::SandboxOptions sandbox;     // the guest's view of the file system (default /, read-only)
+  os::SandboxOptions sandbox{};   // the guest's view of the file system (default /, read-only)
   // Called on the calling thread as each lane ends, in the order they end; it may move the
   // output out of the result.
-  std::function<void(u32 lane, LaneResult& result)> on_lane_done;
+  std::function<void(u32 lane, LaneResult& result)> on_lane_done{};
   // Called on the calling thread about every progress_interval seconds.
-  std::function<void(const BatchProgress&)> on_progress;
+  std::function<void(const BatchProgress&)> on_progress{};
   double progress_interval = 0.5;
 };
 
 struct BatchResult {
-  std::vector<LaneResult> lanes;
-  BatchStats stats;
+  std::vector<LaneResult> lanes{};
+  BatchStats stats{};
 };
 
 class Batch {
@@ -120,7 +120,7 @@ class Batch {
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<Impl> impl_{};
 };
 
 // Batch(options).run().

@@ -126,15 +126,15 @@ class LaneMemory {
   LaneLimits limits_;
   Mode mode_;
   const SharedImage* shadow_;
-  std::vector<u32> nodes_;  // node i at nodes_[i*kNodeEntries]; node 0 the root; empty while
-                            // shadowing
+  std::vector<u32> nodes_{};  // node i at nodes_[i*kNodeEntries]; node 0 the root; empty while
+                              // shadowing
   u64 mapped_pages_ = 0;
   u64 private_frames_ = 0;
   u64 peak_private_ = 0;
   u64 version_ = 1;
   bool oom_ = false;
   u64 copies_ = 0;
-  std::vector<u32> host_dirty_;
+  std::vector<u32> host_dirty_{};
 };
 
 // The pages every lane of a batch starts from (a loaded program, or the memory image of a
@@ -153,7 +153,7 @@ class SharedImage {
 
  private:
   LaneMemory mem_;
-  std::vector<u32> lane_table_;
+  std::vector<u32> lane_table_{};
   u64 lane_mapped_ = 0;
 };
 

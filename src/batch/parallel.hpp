@@ -37,12 +37,12 @@ struct LaneRunResult {
   u64 cycles = 0;  // instructions retired by this call
   Signal signal = Signal::Checkpoint;
   u64 pc = 0;
-  StopInfo info;
+  StopInfo info{};
   bool out_of_memory = false;  // a write needed a page past lane_memory_limit (signal FAULT)
 };
 
 struct ParallelResult {
-  std::vector<LaneRunResult> lanes;
+  std::vector<LaneRunResult> lanes{};
   u64 total_cycles = 0;
   double elapsed_seconds = 0;
   double ips() const { return elapsed_seconds > 0 ? total_cycles / elapsed_seconds : 0.0; }
@@ -92,12 +92,12 @@ class ParallelMachine {
   void check_reg(int n) const;
 
   ParallelOptions o_;
-  std::unique_ptr<FramePool> pool_;
-  std::unique_ptr<SharedImage> image_;
-  std::vector<std::unique_ptr<LaneMemory>> mems_;
-  std::vector<CoreState> states_;
-  std::unique_ptr<ThreadPool> threads_;
-  std::unique_ptr<Backend> backend_;
+  std::unique_ptr<FramePool> pool_{};
+  std::unique_ptr<SharedImage> image_{};
+  std::vector<std::unique_ptr<LaneMemory>> mems_{};
+  std::vector<CoreState> states_{};
+  std::unique_ptr<ThreadPool> threads_{};
+  std::unique_ptr<Backend> backend_{};
 };
 
 }  // namespace kvrm::batch

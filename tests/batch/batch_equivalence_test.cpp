@@ -1,0 +1,323 @@
+// The batch engine lane by lane against the reference engine: every lane's stdout, stderr, exit
+// status, instruction and syscall counts must equal those of the same input run alone as an
+// os::Process on make_reference_engine(), for lanes that exit early, fault, abort, run long,
+// make many syscalls and read different inputs; under every schedule (fused, phased with
+// device-style copy-on-write, one thread, tiny slices, one lane resident at a time). Also the
+// limits (instructions, memory, timeout) and the errors. The guest program (tests/batch/lanes.c)
+// is built at test time; without the AArch64 cross compiler the tests skip, saying so.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "batch/batch.hpp"
+#include "engines/engine.hpp"
+#include "os/elf.hpp"
+#include "os/process.hpp"
+
+namespace kvrm::batch {
+namespace {
+
+std::string lanes_program() {
+  const char* p = std::getenv("KVRM_BATCH_LANES");
+  struct stat st;
+  if (!p || ::stat(p, &st) != 0) return "";
+  return p;
+}
+
+#define REQUIRE_GUEST(prog)                                                                   \
+  const std::string prog = lanes_program();                                                   \
+  if (prog.empty())                                                                           \
+    GTEST_SKIP() << "no guest program: KVRM_BATCH_LANES unset or missing (needs the aarch64-" \
+                    "linux-gnu-gcc cross compiler at build time)";
+
+const std::vector<std::string> kEnv = {"PATH=/usr/bin:/bin", "HOME=/", "LANG=C"};
+
+struct Outcome {
+  int status = 0;
+  std::string out, err;
+  u64 instructions = 0, syscalls = 0;
+};
+
+// The oracle: one input alone on the reference engine.
+Outcome reference(const std::string& prog, const LaneSpec& spec, u64 max_instructions = 0) {
+  auto e = make_reference_engine();
+  Outcome o;
+  os::ProcessOptions po;
+  po.path = prog;
+  po.argv = {prog};
+  po.argv.insert(po.argv.end(), spec.args.begin(), spec.args.end());
+  po.envp = kEnv;
+  for (const auto& v : spec.env) {
+    const std::string key = v.substr(0, v.find('=') + 1);
+    std::erase_if(po.envp, [&](const std::string& s) { return s.rfind(key, 0) == 0; });
+    po.envp.push_back(v);
+  }
+  po.max_instructions = max_instructions;
+  po.stdin_data = &spec.stdin_data;
+  po.stdout_buffer = &o.out;
+  po.stderr_buffer = &o.err;
+  os::Process p(*e, po);
+  o.status = p.run();
+  o.instructions = p.stats().instructions;
+  o.syscalls = p.stats().syscalls;
+  return o;
+}
+
+LaneSpec lane(std::vector<std::string> args, std::string in = "",
+              std::vector<std::string> env = {}) {
+  return LaneSpec{.args = std::move(args), .stdin_data = std::move(in), .env = std::move(env)};
+}
+
+std::string text_input(int seed, int lines) {
+  std::string s;
+  u64 x = 0x9e3779b97f4a7c15ull * (seed + 1);
+  for (int i = 0; i < lines; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    s += "item-" + std::to_string(x % 100000) + " " + std::to_string(i) + "\n";
+  }
+  return s;
+}
+
+std::vector<LaneSpec> mixed_lanes() {
+  std::vector<LaneSpec> v;
+  v.push_back(lane({"hello", "one", "two words", ""}, "", {"LANE_VAR=first"}));
+  v.push_back(lane({"exit", "0"}));
+  v.push_back(lane({"exit", "3"}));
+  v.push_back(lane({"loop", "300000"}));  // runs long: a few million instructions
+  v.push_back(lane({"segv", "0"}));
+  v.push_back(lane({"exit", "255"}));
+  v.push_back(lane({"syscalls", "400"}));
+  v.push_back(lane({"abort"}));
+  v.push_back(lane({"stdin"}, text_input(1, 2000)));
+  v.push_back(lane({"trap"}));
+  v.push_back(lane({"segv", "0x1234"}));
+  v.push_back(lane({"stdin"}, ""));
+  v.push_back(lane({"malloc", "3"}));
+  v.push_back(lane({"nonsense"}));
+  v.push_back(lane({"hello"}, "", {"LANE_VAR=second", "HOME=/tmp"}));
+  v.push_back(lane({}));
+  for (int i = 0; i < 12; ++i) {
+    v.push_back(lane({"stdin"}, text_input(i + 10, 10 * i + 1)));
+    v.push_back(lane({"loop", std::to_string(1000 * i)}));
+  }
+  v.push_back(lane({"syscalls", "33"}));
+  return v;
+}
+
+void expect_same(const std::vector<Outcome>& ref, const BatchResult& r, const std::string& what) {
+  ASSERT_EQ(r.lanes.size(), ref.size());
+  u64 instructions = 0;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    const LaneResult& l = r.lanes[i];
+    EXPECT_EQ(l.exit_status, ref[i].status) << what << " lane " << i;
+    EXPECT_EQ(l.stdout_data, ref[i].out) << what << " lane " << i;
+    EXPECT_EQ(l.stderr_data, ref[i].err) << what << " lane " << i;
+    EXPECT_EQ(l.instructions, ref[i].instructions) << what << " lane " << i;
+    EXPECT_EQ(l.syscalls, ref[i].syscalls) << what << " lane " << i;
+    EXPECT_NE(l.end, LaneEnd::NotRun);
+    instructions += l.instructions;
+  }
+  EXPECT_EQ(r.stats.instructions, instructions) << what;
+}
+
+TEST(BatchEquivalence, MixedLanesMatchTheReferenceEngine) {
+  REQUIRE_GUEST(prog);
+  const std::vector<LaneSpec> specs = mixed_lanes();
+  std::vector<Outcome> ref;
+  for (const auto& s : specs) ref.push_back(reference(prog, s));
+  // The lanes really differ.
+  EXPECT_EQ(ref[1].status, 0);
+  EXPECT_EQ(ref[2].status, 3);
+  EXPECT_EQ(ref[4].status, 139);
+  EXPECT_EQ(ref[7].status, 134);
+  EXPECT_EQ(ref[9].status, 133);
+  EXPECT_GT(ref[3].instructions, 2'000'000u);
+  EXPECT_GT(ref[6].syscalls, 400u);
+
+  struct Config {
+    const char* name;
+    unsigned threads;
+    bool phased, device_cow;
+    u64 slice;
+    u32 resident;
+  };
+  const Config configs[] = {
+      {"fused", 2, false, false, u64{1} << 22, 0},
+      {"phased, device-style copy on write", 2, true, true, u64{1} << 22, 0},
+      {"one thread, 1000-instruction slices", 1, false, false, 1000, 0},
+      {"phased, 777-instruction slices, all lanes resident", 2, true, false, 777, 1000},
+      {"one lane resident", 2, false, true, u64{1} << 20, 1},
+  };
+  for (const Config& c : configs) {
+    std::vector<u32> order;
+    BatchOptions o{.program = prog,
+                   .env = kEnv,
+                   .lanes = specs,
+                   .backend = "cpu",
+                   .threads = c.threads,
+                   .slice_instructions = c.slice,
+                   .max_resident_lanes = c.resident,
+                   .phased = c.phased,
+                   .device_style_cow = c.device_cow,
+                   .on_lane_done = [&](u32 lane, LaneResult&) { order.push_back(lane); }};
+    const BatchResult r = run_batch(o);
+    expect_same(ref, r, c.name);
+    EXPECT_EQ(r.stats.schedule, c.phased ? "phased" : "fused") << c.name;
+    EXPECT_EQ(order.size(), specs.size()) << c.name;  // every lane reported, once
+    std::sort(order.begin(), order.end());
+    EXPECT_TRUE(std::adjacent_find(order.begin(), order.end()) == order.end()) << c.name;
+    if (c.resident) {
+      EXPECT_LE(r.stats.peak_resident_lanes, c.resident) << c.name;
+    }
+    // How the lanes ended.
+    EXPECT_EQ(r.lanes[1].end, LaneEnd::Exited);
+    EXPECT_EQ(r.lanes[4].end, LaneEnd::Signaled);
+    EXPECT_EQ(r.lanes[4].signal, 11);
+    EXPECT_NE(r.lanes[4].description.find("FAULT: write of unmapped address 0x0"),
+              std::string::npos)
+        << r.lanes[4].description;
+    EXPECT_EQ(r.lanes[7].end, LaneEnd::Signaled);
+    EXPECT_EQ(r.lanes[7].signal, 6);
+    EXPECT_EQ(r.lanes[9].signal, 5);
+  }
+}
+
+TEST(BatchEquivalence, InstructionLimitMatchesTheReference) {
+  REQUIRE_GUEST(prog);
+  const std::vector<LaneSpec> specs = {lane({"loop", "1000000"}), lane({"exit", "4"}),
+                                       lane({"syscalls", "5000"}), lane({"loop", "10"})};
+  constexpr u64 kLimit = 60'000;
+  std::vector<Outcome> ref;
+  for (const auto& s : specs) ref.push_back(reference(prog, s, kLimit));
+  EXPECT_EQ(ref[0].status, os::kExitTimeout);
+  for (const bool phased : {false, true}) {
+    const BatchResult r = run_batch({.program = prog,
+                                     .env = kEnv,
+                                     .lanes = specs,
+                                     .backend = "cpu",
+                                     .max_instructions = kLimit,
+                                     .slice_instructions = 7000,
+                                     .phased = phased});
+    expect_same(ref, r, phased ? "phased" : "fused");
+    EXPECT_EQ(r.lanes[0].end, LaneEnd::InstructionLimit);
+    EXPECT_EQ(r.lanes[0].instructions, kLimit);
+    EXPECT_EQ(r.lanes[1].end, LaneEnd::Exited);
+    EXPECT_EQ(r.lanes[2].end, LaneEnd::InstructionLimit);
+  }
+}
+
+TEST(BatchEquivalence, OutOfMemoryEndsOnlyThatLane) {
+  REQUIRE_GUEST(prog);
+  const std::vector<LaneSpec> specs = {lane({"malloc", "16"}), lane({"hello"}),
+                                       lane({"malloc", "1"})};
+  for (const bool device_cow : {false, true}) {
+    const BatchResult r = run_batch({.program = prog,
+                                     .env = kEnv,
+                                     .lanes = specs,
+                                     .backend = "cpu",
+                                     .lane_memory_limit = u64{4} << 20,
+                                     .device_style_cow = device_cow});
+    EXPECT_EQ(r.lanes[0].end, LaneEnd::OutOfMemory);
+    EXPECT_EQ(r.lanes[0].exit_status, 137);
+    EXPECT_EQ(r.lanes[0].signal, 9);
+    EXPECT_NE(r.lanes[0].stderr_data.find("kvrm: out of memory: the lane's limit of 4194304"),
+              std::string::npos)
+        << r.lanes[0].stderr_data;
+    EXPECT_LE(r.lanes[0].peak_memory, u64{4} << 20);
+    const Outcome ref = reference(prog, specs[1]);
+    EXPECT_EQ(r.lanes[1].stdout_data, ref.out);
+    EXPECT_EQ(r.lanes[1].exit_status, 0);
+    EXPECT_EQ(r.lanes[2].stdout_data, "touched 1 MiB, sum 32640\n");
+    EXPECT_EQ(r.lanes[2].exit_status, 0);
+  }
+}
+
+TEST(BatchEquivalence, TimeoutEndsTheBatch) {
+  REQUIRE_GUEST(prog);
+  const std::vector<LaneSpec> specs(3, lane({"loop", "1000000000"}));
+  const BatchResult r = run_batch({.program = prog,
+                                   .env = kEnv,
+                                   .lanes = specs,
+                                   .backend = "cpu",
+                                   .timeout_seconds = 0.3,
+                                   .slice_instructions = 100'000,
+                                   .max_resident_lanes = 1});
+  EXPECT_LT(r.stats.seconds, 5.0);
+  EXPECT_EQ(r.lanes[0].end, LaneEnd::Timeout);
+  EXPECT_EQ(r.lanes[0].exit_status, os::kExitTimeout);
+  EXPECT_NE(r.lanes[0].stderr_data.find("kvrm: timeout (0.3 s) reached at pc 0x"),
+            std::string::npos);
+  EXPECT_GT(r.lanes[0].instructions, 0u);
+  for (int i = 1; i < 3; ++i) {
+    EXPECT_EQ(r.lanes[i].end, LaneEnd::NotRun);
+    EXPECT_EQ(r.lanes[i].exit_status, os::kExitTimeout);
+    EXPECT_EQ(r.lanes[i].instructions, 0u);
+  }
+}
+
+TEST(BatchEquivalence, ManyLanesStayWithinTheResidentSet) {
+  REQUIRE_GUEST(prog);
+  std::vector<LaneSpec> specs;
+  for (int i = 0; i < 1500; ++i) specs.push_back(lane({"exit", std::to_string(i % 200)}));
+  const BatchResult r =
+      run_batch({.program = prog, .env = kEnv, .lanes = specs, .backend = "cpu", .threads = 2});
+  for (int i = 0; i < 1500; ++i) {
+    ASSERT_EQ(r.lanes[i].exit_status, i % 200) << i;
+    ASSERT_EQ(r.lanes[i].end, LaneEnd::Exited);
+  }
+  EXPECT_LE(r.stats.peak_resident_lanes, 8u);
+  // Lane pages at most: a resident set's worth, not 1500 lanes' worth.
+  EXPECT_LT(r.stats.peak_pool_bytes, u64{32} << 20);
+  EXPECT_GT(r.stats.image_bytes, 0u);
+}
+
+TEST(BatchEquivalence, LaneInputErrors) {
+  REQUIRE_GUEST(prog);
+  const BatchResult r =
+      run_batch({.program = prog,
+                 .env = kEnv,
+                 .lanes = {LaneSpec{.args = {"stdin"}, .stdin_path = "/nonexistent/input"},
+                           lane({"exit", "1"})},
+                 .backend = "cpu"});
+  EXPECT_EQ(r.lanes[0].end, LaneEnd::ExecFailed);
+  EXPECT_EQ(r.lanes[0].exit_status, 1);
+  EXPECT_NE(r.lanes[0].stderr_data.find("/nonexistent/input"), std::string::npos);
+  EXPECT_EQ(r.lanes[1].exit_status, 1);
+  EXPECT_EQ(r.lanes[1].end, LaneEnd::Exited);
+}
+
+TEST(BatchErrors, ProgramAndOptions) {
+  try {
+    Batch b({.program = "/nonexistent/program", .lanes = {LaneSpec{}}, .backend = "cpu"});
+    FAIL() << "a missing program must not start";
+  } catch (const os::ExecError& e) {
+    EXPECT_EQ(e.status(), os::kExitNotFound);
+  }
+  try {
+    Batch b({.program = "/etc/passwd", .lanes = {LaneSpec{}}, .backend = "cpu"});
+    FAIL() << "a text file must not start";
+  } catch (const os::ExecError& e) {
+    EXPECT_EQ(e.status(), os::kExitNotExecutable);
+  }
+  EXPECT_THROW(Batch({.program = "/etc/passwd", .backend = "cpu"}), Error);  // no lanes
+  EXPECT_THROW(Batch({.program = "/etc/passwd", .lanes = {LaneSpec{}}, .backend = "gpu"}), Error);
+  try {
+    Batch b({.program = "/etc/passwd", .lanes = {LaneSpec{}}, .backend = "cuda"});
+    FAIL() << "the CUDA batch backend does not exist yet";
+  } catch (const os::ExecError&) {
+    FAIL() << "the backend is checked first";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not available yet"), std::string::npos);
+  }
+  EXPECT_THROW(
+      Batch(
+          {.program = "/etc/passwd", .env = {"NOEQUALS"}, .lanes = {LaneSpec{}}, .backend = "cpu"}),
+      Error);
+}
+
+}  // namespace
+}  // namespace kvrm::batch
