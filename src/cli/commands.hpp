@@ -56,6 +56,21 @@ struct BatchCliOptions {
   std::vector<std::string> rw_dirs;
 };
 void add_batch_command(CLI::App& app, BatchCliOptions& o);
+
+struct BenchBatchOptions {
+  std::vector<u32> lanes{1, 4, 16, 64, 256, 1024, 4096};
+  std::vector<std::string> workloads{"add_b", "add_str_b"};
+  std::string backend = "auto";
+  unsigned threads = 0;
+  u64 cycles = 0;  // per lane; 0: total_cycles / lanes, at least min_cycles
+  u64 total_cycles = 100'000'000;
+  u64 min_cycles = 10'000;
+  int repeat = 3;
+  std::string json_path;
+};
+// `kvrm bench batch`: a subcommand of `bench` (cli/bench_batch.cpp).
+void add_bench_batch_command(CLI::App& bench, BenchBatchOptions& o);
+int run_bench_batch(const BenchBatchOptions& o);
 int run_batch_command(BatchCliOptions& o);
 
 }  // namespace kvrm::cli

@@ -17,13 +17,19 @@ int main(int argc, char** argv) {
   kvrm::cli::add_run_command(app, run);
   kvrm::cli::BatchCliOptions batch;
   kvrm::cli::add_batch_command(app, batch);
+  kvrm::cli::BenchBatchOptions bench_batch;
+  kvrm::cli::add_bench_batch_command(*app.get_subcommand("bench"), bench_batch);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
   try {
-    if (app.got_subcommand("bench")) return kvrm::cli::run_bench(bench);
+    if (app.got_subcommand("bench")) {
+      if (app.get_subcommand("bench")->got_subcommand("batch"))
+        return kvrm::cli::run_bench_batch(bench_batch);
+      return kvrm::cli::run_bench(bench);
+    }
     if (app.got_subcommand("run")) return kvrm::cli::run_run(run);
     if (app.got_subcommand("batch")) return kvrm::cli::run_batch_command(batch);
   } catch (const kvrm::Error& e) {

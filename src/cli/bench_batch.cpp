@@ -1,0 +1,133 @@
+// `kvrm bench batch`: aggregate IPS of the seed's two loops (ADD + B, ADD + STR + B) run on
+// 1..N lanes of the bare-metal batch (batch/parallel.hpp), every lane checked; a table and, on
+// request, JSON.
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "batch/parallel.hpp"
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+#include "isa/mmu.hpp"
+
+namespace kvrm::cli {
+namespace {
+
+constexpr u64 kCode = 0x10000;
+constexpr u64 kData = 0x20000;
+
+// The seed's loops, as `kvrm bench` runs them (cli/bench.cpp).
+struct Workload {
+  const char* name;
+  std::vector<u32> code;
+};
+const Workload kWorkloads[] = {
+    {"add_b", {0x91000400 /* add x0, x0, #1 */, 0x17ffffff /* b .-4 */}},
+    {"add_str_b",
+     {0x91000400 /* add x0, x0, #1 */, 0xf9000020 /* str x0, [x1] */, 0x17fffffe /* b .-8 */}},
+};
+
+struct Row {
+  std::string backend, workload;
+  u32 lanes;
+  u64 cycles_per_lane, total_cycles;
+  double seconds, ips;
+  u64 lane_bytes;  // pages the lanes own, all together
+};
+
+Row time_one(const BenchBatchOptions& o, const Workload& w, u32 lanes) {
+  const u64 per_lane =
+      o.cycles ? o.cycles : std::max<u64>(o.min_cycles, o.total_cycles / std::max<u32>(lanes, 1));
+  batch::ParallelMachine m(
+      {.lanes = lanes, .memory_size = 0, .backend = o.backend, .threads = o.threads});
+  m.map(kCode, kPageSize, kPermRead | kPermExec);
+  m.map(kData, kPageSize, kPermRead | kPermWrite);
+  m.load_program(w.code.data(), w.code.size() * 4, kCode);
+  const u64 expect_x0 = per_lane / w.code.size() + (per_lane % w.code.size() ? 1 : 0);
+  double best = 0;
+  for (int r = 0; r < o.repeat; ++r) {
+    m.set_pc_all(kCode);
+    m.set_reg_all(0, 0);
+    m.set_reg_all(1, kData);
+    const batch::ParallelResult res = m.execute(per_lane);
+    for (u32 i = 0; i < lanes; ++i) {
+      const auto& l = res.lanes[i];
+      if (l.signal != Signal::Checkpoint || l.cycles != per_lane)
+        throw Error(std::string("bench batch: ") + w.name + " lane " + std::to_string(i) +
+                    " stopped early (" + signal_name(l.signal) + " after " +
+                    std::to_string(l.cycles) + " instructions)");
+      if (m.reg(i, 0) != expect_x0)
+        throw Error(std::string("bench batch: ") + w.name + " lane " + std::to_string(i) +
+                    " computed a wrong result");
+    }
+    best = std::max(best, res.ips());
+  }
+  u64 lane_bytes = 0;
+  for (u32 i = 0; i < lanes; ++i) lane_bytes += m.lane_private_bytes(i);
+  const u64 total = per_lane * lanes;
+  return {m.backend_name(), w.name, lanes, per_lane, total, total / best, best, lane_bytes};
+}
+
+}  // namespace
+
+void add_bench_batch_command(CLI::App& bench, BenchBatchOptions& o) {
+  auto* b = bench.add_subcommand(
+      "batch", "Aggregate IPS of the seed's loops on 1..N lanes of the batch engine");
+  b->add_option("--lanes", o.lanes, "Lane counts to time (comma-separated)")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber);
+  b->add_option("--workload", o.workloads, "add_b, add_str_b")->delimiter(',');
+  b->add_option("--backend", o.backend, "auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  b->add_option("--threads", o.threads, "Host threads (default: one per CPU)")
+      ->check(CLI::Range(1u, 4096u));
+  b->add_option("--cycles", o.cycles,
+                "Instructions per lane (default: --total-cycles spread over the lanes)");
+  b->add_option("--total-cycles", o.total_cycles, "Instructions per figure, all lanes together")
+      ->check(CLI::PositiveNumber);
+  b->add_option("--min-cycles", o.min_cycles, "Fewest instructions per lane (default 10000)")
+      ->check(CLI::PositiveNumber);
+  b->add_option("--repeat", o.repeat, "Runs per figure (the best is reported)")
+      ->check(CLI::Range(1, 100));
+  b->add_option("--json", o.json_path, "Also write the figures as JSON to this file");
+}
+
+int run_bench_batch(const BenchBatchOptions& o) {
+  std::vector<Row> rows;
+  for (const auto& name : o.workloads) {
+    const Workload* w = nullptr;
+    for (const auto& k : kWorkloads) {
+      if (name == k.name) w = &k;
+    }
+    if (!w) throw Error("unknown workload '" + name + "' (add_b, add_str_b)");
+    for (const u32 lanes : o.lanes) rows.push_back(time_one(o, *w, lanes));
+  }
+  std::printf("%-8s %-10s %8s %12s %14s %9s %16s %14s %10s\n", "backend", "workload", "lanes",
+              "cycles/lane", "cycles", "seconds", "aggregate IPS", "IPS/lane", "lane KiB");
+  for (const auto& r : rows) {
+    std::printf("%-8s %-10s %8u %12llu %14llu %9.3f %16.0f %14.0f %10llu\n", r.backend.c_str(),
+                r.workload.c_str(), r.lanes, static_cast<unsigned long long>(r.cycles_per_lane),
+                static_cast<unsigned long long>(r.total_cycles), r.seconds, r.ips, r.ips / r.lanes,
+                static_cast<unsigned long long>(r.lane_bytes / 1024));
+  }
+  if (!o.json_path.empty()) {
+    std::ofstream f(o.json_path);
+    if (!f) throw Error("cannot write " + o.json_path);
+    f << "[\n";
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const auto& r = rows[i];
+      f << "  {\"backend\": \"" << r.backend << "\", \"workload\": \"" << r.workload
+        << "\", \"lanes\": " << r.lanes << ", \"cycles_per_lane\": " << r.cycles_per_lane
+        << ", \"cycles\": " << r.total_cycles << ", \"seconds\": " << r.seconds
+        << ", \"ips\": " << r.ips << ", \"lane_bytes\": " << r.lane_bytes << "}"
+        << (i + 1 < rows.size() ? ",\n" : "\n");
+    }
+    f << "]\n";
+    if (!f) throw Error("cannot write " + o.json_path);
+  }
+  return 0;
+}
+
+}  // namespace kvrm::cli
