@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The batch benchmark: the same AArch64 workload over COUNT different inputs, timed side by side
+# in one run as `kvrm batch` (all inputs as lanes of one batch) and as qemu-aarch64-static (one
+# process per input, JOBS of them at a time through xargs -P: all host cores by default). Every
+# input's output must be the same under both; prints both times and their ratio.
+#
+# Usage: bench/batch_vs_qemu.sh KVRM QEMU WORKLOAD [COUNT] [-- KVRM-BATCH-OPTIONS...]
+#   KVRM      the kvrm program (build/kvrm)
+#   QEMU      qemu-aarch64-static (a static binary: copy it along to the GPU machine)
+#   WORKLOAD  the workload built for AArch64 (build/bench/workload, from bench/workload.c)
+#   COUNT     how many inputs (default 10000)
+# Environment: BACKEND (kvrm's, default auto), JOBS (default: nproc), INPUTS (a directory of
+# inputs to use instead of generating them), KEEP=1 (keep the work directory), JSON=FILE (also
+# write the figures as one JSON object).
+set -euo pipefail
+
+if [ $# -lt 3 ]; then
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+  exit 2
+fi
+kvrm=$(realpath "$1")
+qemu=$(command -v "$2" || true)
+workload=$(realpath "$3")
+shift 3
+count=10000
+if [ $# -gt 0 ] && [ "$1" != "--" ]; then
+  count=$1
+  shift
+fi
+[ $# -gt 0 ] && [ "$1" = "--" ] && shift
+extra=("$@")
+[ -x "$kvrm" ] || { echo "batch_vs_qemu: $kvrm is not an executable" >&2; exit 2; }
+[ -n "$qemu" ] && [ -x "$qemu" ] || { echo "batch_vs_qemu: QEMU '$2' not found" >&2; exit 2; }
+[ -f "$workload" ] || { echo "batch_vs_qemu: workload $workload not found" >&2; exit 2; }
+[[ "$count" =~ ^[1-9][0-9]*$ ]] || { echo "batch_vs_qemu: COUNT must be a positive number" >&2; exit 2; }
+backend=${BACKEND:-auto}
+jobs=${JOBS:-$(nproc)}
+here=$(cd "$(dirname "$0")" && pwd)
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/kvrm-batch-bench.XXXXXX")
+if [ "${KEEP:-0}" = 1 ]; then
+  echo "work directory: $work"
+else
+  trap 'rm -rf "$work"' EXIT
+fi
+
+if [ -n "${INPUTS:-}" ]; then
+  in=$(realpath "$INPUTS")
+else
+  in=$work/in
+  python3 "$here/gen_inputs.py" "$in" "$count"
+fi
+mapfile -t files < <(cd "$in" && LC_ALL=C ls -p | grep -v / | head -n "$count")
+count=${#files[@]}
+bytes=$(cat "${files[@]/#/$in/}" | wc -c)
+echo "inputs: $count files, $bytes bytes; host: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'))"
+
+now() { date +%s.%N; }
+
+# kvrm: one batch, lane i = the i-th input in sorted order.
+t0=$(now)
+"$kvrm" batch "$workload" --lanes "$count" --stdin-dir "$in" --out "$work/kvrm" \
+  --backend "$backend" --no-progress --stats "${extra[@]}" 2>"$work/kvrm.stats" || {
+  st=$?
+  [ "$st" = 123 ] || { cat "$work/kvrm.stats" >&2; echo "kvrm batch failed ($st)" >&2; exit 1; }
+}
+t1=$(now)
+cat "$work/kvrm.stats"
+
+# QEMU: one process per input, $jobs at a time.
+mkdir "$work/qemu"
+t2=$(now)
+printf '%s\n' "${files[@]}" | xargs -P "$jobs" -I{} \
+  sh -c 'exec "$1" "$2" <"$3/$4" >"$5/$4.stdout" 2>"$5/$4.stderr"' sh "$qemu" "$workload" "$in" {} \
+  "$work/qemu" || true
+t3=$(now)
+
+# Same output for every input.
+mismatch=0
+for i in "${!files[@]}"; do
+  f=${files[$i]}
+  if ! cmp -s "$work/kvrm/lane-$i.stdout" "$work/qemu/$f.stdout" ||
+    ! cmp -s "$work/kvrm/lane-$i.stderr" "$work/qemu/$f.stderr"; then
+    [ "$mismatch" -lt 5 ] && echo "output differs for input $f (lane $i)" >&2
+    mismatch=$((mismatch + 1))
+  fi
+done
+
+kvrm_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
+qemu_s=$(awk -v a="$t2" -v b="$t3" 'BEGIN { printf "%.6f", b - a }')
+ratio=$(awk -v k="$kvrm_s" -v q="$qemu_s" 'BEGIN { printf "%.4f", q / k }')
+printf 'kvrm batch (--backend %s): %.3f s\n' "$backend" "$kvrm_s"
+printf 'qemu-aarch64-static (xargs -P %s): %.3f s\n' "$jobs" "$qemu_s"
+printf 'ratio qemu/kvrm: %.2f (above 1: kvrm is faster)\n' "$ratio"
+if [ -n "${JSON:-}" ]; then
+  printf '{"inputs": %s, "bytes": %s, "backend": "%s", "kvrm_seconds": %.6f, "qemu_seconds": %.6f, "qemu_jobs": %s, "ratio": %.4f, "mismatches": %s}\n' \
+    "$count" "$bytes" "$backend" "$kvrm_s" "$qemu_s" "$jobs" "$ratio" "$mismatch" >"$JSON"
+fi
+if [ "$mismatch" != 0 ]; then
+  echo "$mismatch of $count outputs differ between kvrm and QEMU" >&2
+  exit 1
+fi
