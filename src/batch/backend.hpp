@@ -50,7 +50,8 @@ class Backend {
   virtual void run(std::span<const LaneRef> lanes, std::span<const u64> budgets,
                    std::span<RunResult> stops) = 0;
 
-  // The lane has ended (or its memory is about to change owner): drop what is kept for it.
+  // Lane `id` has ended and its LaneMemory is gone (its frames are back in the pool, to be
+  // handed to other lanes): drop what is kept for it. Called on the scheduler's thread.
   virtual void release(u32 id) { (void)id; }
 };
 

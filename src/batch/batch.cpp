@@ -225,7 +225,6 @@ struct Batch::Impl {
       r.peak_memory = l.mem->peak_private_bytes();
       cow_copies += l.mem->copies() - l.load_copies;
     }
-    backend->release(l.id);
     l.process.reset();
     l.engine.reset();
     l.mem.reset();
@@ -353,6 +352,7 @@ struct Batch::Impl {
       stats.instructions += r.instructions;
       stats.syscalls += r.syscalls;
       ++done_lanes;
+      backend->release(l->id);
       if (o.on_lane_done) o.on_lane_done(l->id, r);
       return true;
     });
@@ -384,7 +384,10 @@ struct Batch::Impl {
       }
       threads.parallel_for(starting.size(), [&](size_t i) { start(*starting[i]); });
       collect();
-      if (resident.empty()) break;
+      if (resident.empty()) {
+        if (next_lane < results.size()) continue;  // every lane started here ended at once
+        break;
+      }
       stats.peak_resident_lanes =
           std::max(stats.peak_resident_lanes, static_cast<u32>(resident.size()));
       std::vector<Lane*> lanes;

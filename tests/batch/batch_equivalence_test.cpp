@@ -277,17 +277,20 @@ TEST(BatchEquivalence, ManyLanesStayWithinTheResidentSet) {
 
 TEST(BatchEquivalence, LaneInputErrors) {
   REQUIRE_GUEST(prog);
-  const BatchResult r =
-      run_batch({.program = prog,
-                 .env = kEnv,
-                 .lanes = {LaneSpec{.args = {"stdin"}, .stdin_path = "/nonexistent/input"},
-                           lane({"exit", "1"})},
-                 .backend = "cpu"});
-  EXPECT_EQ(r.lanes[0].end, LaneEnd::ExecFailed);
-  EXPECT_EQ(r.lanes[0].exit_status, 1);
-  EXPECT_NE(r.lanes[0].stderr_data.find("/nonexistent/input"), std::string::npos);
-  EXPECT_EQ(r.lanes[1].exit_status, 1);
-  EXPECT_EQ(r.lanes[1].end, LaneEnd::Exited);
+  const LaneSpec missing{.args = {"stdin"}, .stdin_path = "/nonexistent/input"};
+  // One lane resident at a time: lanes that fail to start must not end the batch early.
+  const BatchResult r = run_batch({.program = prog,
+                                   .env = kEnv,
+                                   .lanes = {missing, missing, lane({"exit", "1"})},
+                                   .backend = "cpu",
+                                   .max_resident_lanes = 1});
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(r.lanes[i].end, LaneEnd::ExecFailed);
+    EXPECT_EQ(r.lanes[i].exit_status, 1);
+    EXPECT_NE(r.lanes[i].stderr_data.find("/nonexistent/input"), std::string::npos);
+  }
+  EXPECT_EQ(r.lanes[2].exit_status, 1);
+  EXPECT_EQ(r.lanes[2].end, LaneEnd::Exited);
 }
 
 TEST(BatchErrors, ProgramAndOptions) {
