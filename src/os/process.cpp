@@ -241,13 +241,16 @@ int Process::run() {
       }
       budget = std::min(budget, o_.max_instructions - stats_.instructions);
     }
-    const RunResult r = e_.execute(budget);
+    // SVCs are serviced inside the run: the CUDA engine's kernel stays resident and waits.
+    const RunResult r = e_.execute_persistent(budget, 0, [this](Engine&) {
+      do_syscall(*this);
+      return !exited_;
+    });
     stats_.instructions += r.cycles;
+    stats_.syscalls += r.syscalls;
     char where[96];
     switch (r.signal) {
-      case Signal::Syscall:
-        ++stats_.syscalls;
-        do_syscall(*this);
+      case Signal::Syscall:  // only when the process ended in a syscall
         break;
       case Signal::Checkpoint: break;
       case Signal::Fault: {
