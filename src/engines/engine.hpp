@@ -77,9 +77,9 @@ class Engine {
   // Conveniences over state()/set_state().
   u64 pc() const { return state().pc; }
   void set_pc(u64 pc);
-  // Registers 0-30 are X0-X30; 31 is SP.
-  u64 reg(int n) const;
-  void set_reg(int n, u64 v);
+  // Registers 0-30 are X0-X30; 31 is SP. Engines may serve these faster than state().
+  virtual u64 reg(int n) const;
+  virtual void set_reg(int n, u64 v);
 };
 
 // The reference engine: the shared semantics in a loop on the calling host thread.

@@ -447,9 +447,11 @@ i64 service_syscall(Process& p, u64 nr, const u64* args) {
 
 void do_syscall(Process& p) {
   Engine& e = p.engine();
-  CoreState s = e.state();
-  const u64 nr = s.x[8];
-  const u64* args = s.x;
+  // Register by register: an engine paused in a persistent run serves these without fetching
+  // its whole state.
+  u64 args[6];
+  for (int i = 0; i < 6; ++i) args[i] = e.reg(i);
+  const u64 nr = e.reg(8);
   const bool strace = p.options().strace;
   std::string line;
   if (strace) {
@@ -475,8 +477,7 @@ void do_syscall(Process& p) {
     else
       std::fprintf(stderr, "%s = %lld\n", line.c_str(), static_cast<long long>(r));
   }
-  s.x[0] = static_cast<u64>(r);
-  e.set_reg(0, s.x[0]);
+  e.set_reg(0, static_cast<u64>(r));
 }
 
 }  // namespace kvrm::os

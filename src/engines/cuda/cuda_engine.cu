@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -49,21 +50,27 @@ struct DeviceCore {
 // The mailbox between one core and the host, in mapped pinned host memory.
 enum MailState : u32 {
   kMailIdle = 0,
-  kMailPosted = 1,        // GPU -> host: a syscall waits; regs hold the core's state
-  kMailAnswered = 2,      // host -> GPU: continue with regs.x[0] as the result
-  kMailAnsweredFull = 3,  // host -> GPU: continue from regs (the host changed more than X0)
+  kMailPosted = 1,        // GPU -> host: a syscall waits; regs hold X0-X30, SP, PC, NZCV, ...
+  kMailAnswered = 2,      // host -> GPU: continue with regs[0] as X0
+  kMailAnsweredFull = 3,  // host -> GPU: continue from the DeviceCore's state (the host
+                          // changed more than X0 and wrote the whole state there)
   kMailStop = 4,          // host -> GPU: end the run here (SYSCALL, PC after the SVC)
   kMailDone = 5,          // GPU -> host: the kernel has finished
 };
+
+// A posted syscall carries the CoreState up to the vector registers (X0-X30, SP, PC, NZCV,
+// FPCR, FPSR, TPIDR*); the rest is in the DeviceCore record, fetched only if the host asks.
+constexpr size_t kPostedBytes = offsetof(CoreState, v);
+static_assert(kPostedBytes % 8 == 0);
 
 struct Mailbox {
   u32 signal;        // the seed's atomic signal flag: RUNNING while running, then the stop
   u32 stop_request;  // host -> GPU: stop with CHECKPOINT at the next poll
   u32 state;         // MailState
   u32 reserved;
-  u64 cycles;        // instructions retired when the syscall was posted
-  PageTableView pt;  // the page table to continue with (the host may have moved it)
-  CoreState regs;    // see MailState
+  u64 cycles;                  // instructions retired when the syscall was posted
+  PageTableView pt;            // the page table to continue with (the host may have moved it)
+  u64 regs[kPostedBytes / 8];  // see MailState
 };
 
 __device__ __forceinline__ u32 load_acquire_sys(const u32* p) {
@@ -92,9 +99,12 @@ __global__ void run_kernel(DeviceCore* cores, u32 n_cores, PageTableView pt, u64
     total += o.cycles;
     sig = o.signal;
     if (!persistent || sig != Signal::Syscall) break;
-    // Post the syscall: guest memory first, then the registers, then the request.
+    // Post the syscall: guest memory and the whole state first, then the scalar registers in
+    // the mailbox, then the request.
+    core.s = s;
     mb->cycles = total;
-    mb->regs = s;
+    const u64* const scalars = reinterpret_cast<const u64*>(&s);
+    for (u32 i = 0; i < kPostedBytes / 8; ++i) mb->regs[i] = scalars[i];
     __threadfence_system();
     *static_cast<volatile u32*>(&mb->signal) = static_cast<u32>(Signal::Syscall);
     store_release_sys(&mb->state, kMailPosted);
@@ -103,9 +113,9 @@ __global__ void run_kernel(DeviceCore* cores, u32 n_cores, PageTableView pt, u64
     }
     if (answer == kMailStop) break;
     if (answer == kMailAnsweredFull) {
-      s = mb->regs;
+      s = core.s;
     } else {
-      s.x[0] = mb->regs.x[0];
+      s.x[0] = mb->regs[0];
     }
     mmu = Mmu{mb->pt, &info};  // mappings may have changed: a fresh translation cache
     *static_cast<volatile u32*>(&mb->signal) = static_cast<u32>(Signal::Running);
@@ -180,9 +190,30 @@ class CudaEngine final : public Engine {
     mem_.write(addr, src, size);
   }
 
-  // Inside a persistent run's syscall the state is the posted one.
-  CoreState state() const override { return in_syscall_ ? pending_ : state_; }
-  void set_state(const CoreState& s) override { (in_syscall_ ? pending_ : state_) = s; }
+  // Inside a persistent run's syscall the state is the posted one: registers come from the
+  // mailbox, the whole state (vector registers too) is fetched on first use.
+  CoreState state() const override {
+    if (!in_syscall_) return state_;
+    load_full();
+    return pending_;
+  }
+  void set_state(const CoreState& s) override {
+    if (!in_syscall_) {
+      state_ = s;
+      return;
+    }
+    load_full();
+    pending_ = s;
+  }
+  u64 reg(int n) const override {
+    if (!in_syscall_ || n < 0 || n > 31) return Engine::reg(n);
+    return pending_.x[n];
+  }
+  void set_reg(int n, u64 v) override {
+    if (!in_syscall_ || n < 0 || n > 31) return Engine::set_reg(n, v);
+    if (n != 0) load_full();
+    pending_.x[n] = v;
+  }
 
   RunResult execute(u64 max_cycles) override { return launch(max_cycles, 0, nullptr); }
   RunResult execute_mega(u64 total_cycles) override { return launch(total_cycles, 0, nullptr); }
@@ -269,8 +300,10 @@ class CudaEngine final : public Engine {
       check(cudaMemcpyAsync(d_nodes_, nodes.data(), nodes.size() * sizeof(u32),
                             cudaMemcpyHostToDevice, st),
             "cudaMemcpy (page table)");
+      copies_pending_ = true;
     }
     std::vector<u32> dirty = mem_.take_dirty_frames();
+    copies_pending_ = copies_pending_ || !dirty.empty();
     for (u32 f : dirty) {
       check(cudaMemcpyAsync(d_frames_ + u64{f} * kPageSize, mem_.frames() + u64{f} * kPageSize,
                             kPageSize, cudaMemcpyHostToDevice, st),
@@ -337,43 +370,80 @@ class CudaEngine final : public Engine {
     return r;
   }
 
+  // Completes the posted state with the part the mailbox does not carry.
+  void load_full() const {
+    if (full_loaded_) return;
+    CoreState d;
+    check(cudaMemcpyAsync(&d, &d_core_->s, sizeof d, cudaMemcpyDeviceToHost, copy_stream_),
+          "cudaMemcpy (core state)");
+    check(cudaStreamSynchronize(copy_stream_), "cudaStreamSynchronize (copy)");
+    const auto tail = [](CoreState& to, const CoreState& from) {
+      std::memcpy(reinterpret_cast<u8*>(&to) + kPostedBytes,
+                  reinterpret_cast<const u8*>(&from) + kPostedBytes,
+                  sizeof(CoreState) - kPostedBytes);
+    };
+    tail(pending_, d);
+    tail(posted_, d);
+    full_loaded_ = true;
+  }
+
   // Services a posted syscall through the handler and returns the answer for the kernel.
   u32 answer_syscall(const SyscallHandler& on_syscall, std::exception_ptr& failure) {
     ++epoch_;  // the device ran since the last look at its memory
-    const CoreState posted = mail_->regs;
-    pending_ = posted;
+    std::memcpy(static_cast<void*>(&posted_), mail_->regs, kPostedBytes);
+    pending_ = posted_;
+    full_loaded_ = false;
     in_syscall_ = true;
     bool go = false;
+    u32 answer = kMailAnswered;
     try {
       go = on_syscall(*this);
+      if (go && full_loaded_) {
+        CoreState only_x0 = posted_;
+        only_x0.x[0] = pending_.x[0];
+        if (std::memcmp(&only_x0, &pending_, sizeof(CoreState)) != 0) {
+          check(cudaMemcpyAsync(&d_core_->s, &pending_, sizeof(CoreState), cudaMemcpyHostToDevice,
+                                copy_stream_),
+                "cudaMemcpy (core state)");
+          copies_pending_ = true;
+          answer = kMailAnsweredFull;
+        }
+      }
       upload(copy_stream_);
       mail_->pt = view();  // the table may have moved
-      check(cudaStreamSynchronize(copy_stream_), "cudaStreamSynchronize (copy)");
+      if (copies_pending_) {
+        check(cudaStreamSynchronize(copy_stream_), "cudaStreamSynchronize (copy)");
+        copies_pending_ = false;
+      }
     } catch (...) {
       failure = std::current_exception();
       go = false;
     }
-    in_syscall_ = false;
     if (!go) {
-      state_ = pending_;  // the state to continue from once the kernel has stopped
+      // The state to continue from once the kernel has stopped.
+      try {
+        load_full();
+      } catch (...) {
+        if (!failure) failure = std::current_exception();
+      }
+      state_ = pending_;
+      in_syscall_ = false;
       return kMailStop;
     }
-    CoreState only_x0 = posted;
-    only_x0.x[0] = pending_.x[0];
-    const bool full = std::memcmp(&only_x0, &pending_, sizeof(CoreState)) != 0;
-    if (full) {
-      mail_->regs = pending_;
-    } else {
-      mail_->regs.x[0] = pending_.x[0];
-    }
-    return full ? kMailAnsweredFull : kMailAnswered;
+    in_syscall_ = false;
+    mail_->regs[0] = pending_.x[0];
+    return answer;
   }
 
   CudaEngineOptions opt_;
   mutable AddressSpace mem_;
   CoreState state_;
-  CoreState pending_;  // the posted state while a syscall is serviced
+  // While a syscall is serviced: the state as posted and as the handler left it (the part past
+  // the mailbox's registers only once full_loaded_).
+  mutable CoreState posted_, pending_;
+  mutable bool full_loaded_ = false;
   bool in_syscall_ = false;
+  bool copies_pending_ = false;  // transfers on copy_stream_ not yet waited for
   cudaStream_t stream_ = nullptr;
   cudaStream_t copy_stream_ = nullptr;
   u8* d_frames_ = nullptr;

@@ -34,11 +34,13 @@ constexpr u64 kPollInterval = u64{1} << 16;
   X(LDP_off) X(STP_off) X(LDP_post) X(STP_pre) X(SVC) X(HLT)
 // clang-format on
 
+// Index 0 is "not inlined", so that an all-zero cache entry reads as word 0 (UDF #0) decoded
+// to Op::UNDEFINED on the cold path: the correct result, so entries need no valid bit.
 enum HotOp : u32 {
+  kHotCold = 0,
 #define KVRM_HOT_ENUM(name) kHot_##name,
   KVRM_HOT_OPS(KVRM_HOT_ENUM)
 #undef KVRM_HOT_ENUM
-      kHotCold  // not inlined
 };
 
 __device__ __forceinline__ u32 hot_index(Op op) {
@@ -76,44 +78,47 @@ __device__ __forceinline__ Signal dispatch(Context& c, u32 hot, Op op, u32 insn)
 // Runs one core from s.pc until a stop signal, max_cycles retired instructions, or (checked
 // every kPollInterval instructions) a nonzero *stop_request, which ends it with CHECKPOINT.
 // Semantics are run_steps()'s (isa/execute.hpp): the same PC, cycle and signal conventions.
-// `dc` is this core's decoded-instruction cache.
+// `dc` is this core's decoded-instruction cache: entry = word << 32 | op << 16 | hot index.
 __device__ __forceinline__ RunOutcome run_core(CoreState& s, StopInfo& info, Mmu& mmu, u64* dc,
                                                u64 max_cycles, const volatile u32* stop_request) {
   Context c{s, mmu, info};
   c.pc = s.pc;
   Signal sig = Signal::Running;
   u64 n = 0;
-  while (n < max_cycles) {
-    const u64 pc = c.pc;
-    u64& slot = dc[(pc >> 2) & (kDecodeCacheEntries - 1)];
-    const u64 e = slot;  // loaded alongside the fetch: neither depends on the other
-    u32 insn;
-    if (!mmu.fetch(pc, insn)) {
-      sig = Signal::Fault;
-      break;
-    }
-    Op op;
-    u32 hot;
-    if (static_cast<u32>(e >> 32) == insn && (e & 1)) {
-      op = static_cast<Op>((e >> 16) & 0xffff);
-      hot = static_cast<u32>(e >> 1) & 0x7f;
-    } else {
-      op = decode(insn);
-      hot = hot_index(op);
-      slot = (u64{insn} << 32) | (u64{static_cast<u16>(op)} << 16) | (u64{hot} << 1) | 1;
-    }
-    c.npc = pc + 4;
-    sig = dispatch(c, hot, op, insn);
-    if (sig != Signal::Running) {
-      if (sig == Signal::Syscall) {
-        c.pc = c.npc;
-        ++n;  // the SVC itself retired
+  while (sig == Signal::Running && n < max_cycles) {
+    // Between polls of the stop request the loop only counts.
+    const u64 end = max_cycles - n > kPollInterval ? n + kPollInterval : max_cycles;
+    for (; n < end; ++n) {
+      const u64 pc = c.pc;
+      u64& slot = dc[(pc >> 2) & (kDecodeCacheEntries - 1)];
+      const u64 e = slot;  // loaded alongside the fetch: neither depends on the other
+      u32 insn;
+      if (!mmu.fetch(pc, insn)) {
+        sig = Signal::Fault;
+        break;
       }
-      break;
+      Op op;
+      u32 hot;
+      if (static_cast<u32>(e >> 32) == insn) {
+        op = static_cast<Op>((e >> 16) & 0xffff);
+        hot = static_cast<u32>(e) & 0xff;
+      } else {
+        op = decode(insn);
+        hot = hot_index(op);
+        slot = (u64{insn} << 32) | (u64{static_cast<u16>(op)} << 16) | hot;
+      }
+      c.npc = pc + 4;
+      sig = dispatch(c, hot, op, insn);
+      if (sig != Signal::Running) {
+        if (sig == Signal::Syscall) {
+          c.pc = c.npc;
+          ++n;  // the SVC itself retired
+        }
+        break;
+      }
+      c.pc = c.npc;
     }
-    c.pc = c.npc;
-    ++n;
-    if ((n & (kPollInterval - 1)) == 0 && *stop_request) break;
+    if (sig == Signal::Running && n < max_cycles && *stop_request) break;
   }
   s.pc = c.pc;
   return {sig == Signal::Running ? Signal::Checkpoint : sig, n};
