@@ -16,6 +16,7 @@
 #include <iterator>
 
 #include "isa/mmu.hpp"
+#include "os/signals.hpp"
 #include "os/syscalls.hpp"
 
 namespace kvrm::os {
@@ -135,6 +136,7 @@ Process::Process(Engine& e, ProcessOptions o) : sandbox(o.sandbox), e_(e), o_(st
   mmap_top = kStackTop - kStackSize - (u64{1} << 20);  // a 1 MiB gap below the stack
   mmap_bottom = li.high + (u64{1} << 30);              // leaves brk 1 GiB to grow
   build_stack(img, li);
+  map_sigtramp(*this);
 }
 
 void Process::build_stack(const ElfImage& img, const LoadedImage& li) {
@@ -190,7 +192,7 @@ void Process::build_stack(const ElfImage& img, const LoadedImage& li) {
       {26, hwcap2()},                     // AT_HWCAP2
       {31, execfn},                       // AT_EXECFN
       {15, platform},                     // AT_PLATFORM
-      {51, 5120},                         // AT_MINSIGSTKSZ
+      {51, sig::kAtMinSigStkSz},          // AT_MINSIGSTKSZ
       {0, 0},                             // AT_NULL
   };
   std::vector<u64> table;
@@ -309,33 +311,17 @@ int Process::run() {
     }
     const RunResult r = e_.execute(budget);
     stats_.instructions += r.cycles;
-    char where[96];
     switch (r.signal) {
       case Signal::Syscall:
         ++stats_.syscalls;
         do_syscall(*this);
+        deliver_signals();
         break;
       case Signal::Checkpoint: break;
-      case Signal::Fault: {
-        const int sig = r.info.cause == FaultCause::Alignment ? 7 /* SIGBUS */ : 11 /* SIGSEGV */;
-        std::snprintf(where, sizeof where, " - %s of address 0x%llx (%s) at pc 0x%llx",
-                      access_name(r.info.access),
-                      static_cast<unsigned long long>(r.info.fault_addr),
-                      fault_cause_name(r.info.cause), static_cast<unsigned long long>(r.pc));
-        die_by_signal(sig, where);
-        break;
-      }
+      case Signal::Fault:
       case Signal::Undefined:
-      case Signal::Halt:  // HLT at EL0 is UNDEFINED
-        std::snprintf(where, sizeof where, " - instruction 0x%08x at pc 0x%llx", r.info.insn,
-                      static_cast<unsigned long long>(r.pc));
-        die_by_signal(4 /* SIGILL */, where);
-        break;
-      case Signal::Breakpoint:
-        std::snprintf(where, sizeof where, " - BRK #%u at pc 0x%llx", r.info.imm16,
-                      static_cast<unsigned long long>(r.pc));
-        die_by_signal(5 /* SIGTRAP */, where);
-        break;
+      case Signal::Halt:  // HLT at EL0 is UNDEFINED: SIGILL
+      case Signal::Breakpoint: signal_for_stop(r); break;
       case Signal::Running: throw Error("engine returned RUNNING");
     }
     stats_.seconds = std::chrono::duration<double>(Clock::now() - t0).count();

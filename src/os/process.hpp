@@ -14,6 +14,7 @@
 #include "engines/engine.hpp"
 #include "os/elf.hpp"
 #include "os/sandbox.hpp"
+#include "os/signals.hpp"
 
 namespace kvrm::os {
 
@@ -87,6 +88,14 @@ class Process {
     exited_ = true;
     exit_status_ = status;
   }
+  bool exited() const { return exited_; }
+  // Signals on the way back to the guest (the run loop calls these; so may an engine that
+  // services syscalls without stopping): deliver_signals() after each syscall delivers what
+  // became pending or unblocked; signal_for_stop() turns a FAULT, UNDEFINED, HALT or BREAKPOINT
+  // stop into the signal Linux would send. Both may change the whole engine state (entering a
+  // handler) or end the process.
+  void deliver_signals() { os::deliver_signals(*this); }
+  void signal_for_stop(const RunResult& r) { os::signal_for_stop(*this, r); }
   // Ends the process by a fatal signal, printing QEMU's style of message.
   void die_by_signal(int sig, const std::string& detail);
   // One of kvrm's own messages about the guest ("kvrm: " is not added): to stderr_buffer when
@@ -101,15 +110,10 @@ class Process {
   u64 brk_start = 0, brk_cur = 0;
   u64 mmap_top = 0, mmap_bottom = 0;
   u64 clear_child_tid = 0;
-  u64 sigmask = 0;
-  struct SigAction {
-    u64 handler = 0, flags = 0, restorer = 0, mask = 0;
-  };
-  SigAction sigactions[65];
-  u64 altstack[3] = {0, 2 /* SS_DISABLE */, 0};  // stack_t: ss_sp, ss_flags, ss_size
-  char comm[16] = {};                            // prctl PR_SET_NAME / PR_GET_NAME
-  u32 umask = 022;  // the guest's, applied by kvrm (the host's is read once, never changed)
-  std::string exe;  // readlink("/proc/self/exe")
+  SignalState signals;  // dispositions, mask, pending signals, alternate stack (os/signals)
+  char comm[16] = {};   // prctl PR_SET_NAME / PR_GET_NAME
+  u32 umask = 022;      // the guest's, applied by kvrm (the host's is read once, never changed)
+  std::string exe;      // readlink("/proc/self/exe")
   Sandbox sandbox;
   FdTable fds;
 

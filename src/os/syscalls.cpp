@@ -111,64 +111,6 @@ i64 sys_sched_getaffinity(Process& p, const u64* a) {
   return p.write(a[2], buf.data(), static_cast<u64>(r)) ? r : err(EFAULT);
 }
 
-// ---- Signals: recorded, not delivered -----------------------------------------------------------
-
-constexpr u64 kSigKill = 9, kSigStop = 19;
-
-i64 sys_rt_sigaction(Process& p, const u64* a) {
-  const u64 sig = a[0];
-  if (a[3] != 8 || sig < 1 || sig > 64) return err(EINVAL);
-  Process::SigAction act;
-  if (a[1] && !p.read(a[1], &act, sizeof act)) return err(EFAULT);
-  if (a[1] && (sig == kSigKill || sig == kSigStop)) return err(EINVAL);
-  if (a[2] && !p.write(a[2], &p.sigactions[sig], sizeof act)) return err(EFAULT);
-  if (a[1]) p.sigactions[sig] = act;
-  return 0;
-}
-
-i64 sys_rt_sigprocmask(Process& p, const u64* a) {
-  if (a[3] != 8) return err(EINVAL);
-  u64 set = 0;
-  if (a[1] && !p.read(a[1], &set, 8)) return err(EFAULT);
-  if (a[1] && a[0] > 2) return err(EINVAL);
-  if (a[2] && !p.write(a[2], &p.sigmask, 8)) return err(EFAULT);
-  set &= ~((u64{1} << (kSigKill - 1)) | (u64{1} << (kSigStop - 1)));
-  if (a[1]) {
-    if (a[0] == 0) p.sigmask |= set;
-    if (a[0] == 1) p.sigmask &= ~set;
-    if (a[0] == 2) p.sigmask = set;
-  }
-  return 0;
-}
-
-// A signal sent to the process itself: the default action (terminate, or ignore for the
-// signals ignored by default); handlers are not run yet.
-i64 send_self(Process& p, u64 sig) {
-  if (sig == 0) return 0;
-  if (sig > 64) return err(EINVAL);
-  const u64 h = p.sigactions[sig].handler;
-  if (h == 1 /* SIG_IGN */ && sig != kSigKill && sig != kSigStop) return 0;
-  if (h == 0 && (sig == 17 || sig == 18 || sig == 23 || sig == 28)) return 0;
-  p.die_by_signal(static_cast<int>(sig),
-                  h > 1 ? " (its handler was not run: signal delivery is not implemented)" : "");
-  return 0;
-}
-
-i64 sys_kill(Process& p, const u64* a) {
-  const i64 pid = static_cast<i64>(a[0]);
-  if (pid != 0 && pid != -1 && pid != ::getpid()) return err(ESRCH);
-  return send_self(p, a[1]);
-}
-i64 sys_tkill(Process& p, const u64* a) {
-  if (static_cast<i64>(a[0]) != ::getpid()) return err(ESRCH);
-  return send_self(p, a[1]);
-}
-i64 sys_tgkill(Process& p, const u64* a) {
-  if (static_cast<i64>(a[0]) != ::getpid() || static_cast<i64>(a[1]) != ::getpid())
-    return err(ESRCH);
-  return send_self(p, a[2]);
-}
-
 i64 sys_futex(Process& p, const u64* a) {
   const u64 cmd = a[1] & ~u64{128 | 256};  // FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME
   if (cmd == 0 || cmd == 9) {              // FUTEX_WAIT, FUTEX_WAIT_BITSET
@@ -372,11 +314,6 @@ struct Table {
     def(99, "set_robust_list", "xu", sys_set_robust_list);
     def(113, "clock_gettime", "dx", sys_clock_gettime);
     def(123, "sched_getaffinity", "dux", sys_sched_getaffinity);
-    def(129, "kill", "dd", sys_kill);
-    def(130, "tkill", "dd", sys_tkill);
-    def(131, "tgkill", "ddd", sys_tgkill);
-    def(134, "rt_sigaction", "dxxu", sys_rt_sigaction);
-    def(135, "rt_sigprocmask", "dxxu", sys_rt_sigprocmask);
     def(160, "uname", "x", sys_uname);
     def(172, "getpid", "", sys_getpid);
     def(173, "getppid", "", sys_getppid);
@@ -395,10 +332,10 @@ struct Table {
     def(261, "prlimit64", "ddxx", sys_prlimit64);
     def(278, "getrandom", "xux", sys_getrandom);
     // Known, not implemented yet: -ENOSYS (rseq: -ENOSYS is the right answer).
-    def(139, "rt_sigreturn", "", nullptr);
     def(293, "rseq", "xudx", nullptr);
     detail::add_file_syscalls(defs);
     detail::add_misc_syscalls(defs);
+    detail::add_signal_syscalls(defs);
   }
 };
 
