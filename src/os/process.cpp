@@ -30,17 +30,36 @@ void MemoryMap::clear(u64 start, u64 end) {
     if (p->second.end > start) it = p;
   }
   while (it != m_.end() && it->first < end) {
-    const u64 vs = it->first, ve = it->second.end;
-    const u8 perms = it->second.perms;
+    const u64 vs = it->first;
+    const Vma v = it->second;
     it = m_.erase(it);
-    if (vs < start) m_[vs] = {start, perms};
-    if (ve > end) m_[end] = {ve, perms};
+    if (vs < start) m_[vs] = {start, v.perms, v.flags};
+    if (v.end > end) m_[end] = {v.end, v.perms, v.flags};
   }
 }
 
-void MemoryMap::set(u64 start, u64 end, u8 perms) {
+void MemoryMap::set(u64 start, u64 end, u8 perms, u8 flags) {
   clear(start, end);
-  m_[start] = {end, perms};
+  m_[start] = {end, perms, flags};
+}
+
+void MemoryMap::protect(u64 start, u64 end, u8 perms) {
+  std::vector<std::pair<u64, Vma>> pieces;  // the overlapping ranges, clipped to [start, end)
+  auto it = m_.upper_bound(start);
+  if (it != m_.begin() && std::prev(it)->second.end > start) --it;
+  for (; it != m_.end() && it->first < end; ++it)
+    pieces.push_back(
+        {std::max(it->first, start), {std::min(it->second.end, end), perms, it->second.flags}});
+  for (const auto& [vs, v] : pieces) set(vs, v.end, v.perms, v.flags);
+}
+
+u8 MemoryMap::flags_in(u64 start, u64 end) const {
+  u8 f = 0;
+  auto it = m_.upper_bound(start);
+  if (it != m_.begin()) --it;
+  for (; it != m_.end() && it->first < end; ++it)
+    if (it->second.end > start) f |= it->second.flags;
+  return f;
 }
 
 bool MemoryMap::covered(u64 start, u64 end, u8 need) const {

@@ -39,15 +39,20 @@ struct ProcessOptions {
 // Exit statuses of runs that did not end by themselves.
 constexpr int kExitTimeout = 124;
 
-// The guest's memory map, page-granular: [start, end) ranges with their permissions.
+// The guest's memory map, page-granular: [start, end) ranges with their permissions and a few
+// flags about what backs them.
 class MemoryMap {
  public:
-  void set(u64 start, u64 end, u8 perms);  // replaces whatever was there
+  static constexpr u8 kFile = 1;     // a file mapping (mremap cannot grow it)
+  static constexpr u8 kNoWrite = 2;  // MAP_SHARED of a file: never writable (mprotect EACCES)
+  void set(u64 start, u64 end, u8 perms, u8 flags = 0);  // replaces whatever was there
+  void protect(u64 start, u64 end, u8 perms);  // new permissions, flags kept (must be mapped)
   void clear(u64 start, u64 end);
   // True when every byte of [start, end) is mapped with at least `need` permissions.
   bool covered(u64 start, u64 end, u8 need) const;
-  bool any(u64 start, u64 end) const;
-  u8 perms_at(u64 addr) const;  // 0 when unmapped  // true when some page of [start, end) is mapped
+  bool any(u64 start, u64 end) const;     // true when some page of [start, end) is mapped
+  u8 perms_at(u64 addr) const;            // 0 when unmapped
+  u8 flags_in(u64 start, u64 end) const;  // the flags of every range overlapping, or'ed
   // The highest page-aligned address a with [a, a+len) free and a+len <= top, a >= bottom; 0
   // when there is none.
   u64 find_free(u64 len, u64 top, u64 bottom) const;
@@ -56,6 +61,7 @@ class MemoryMap {
   struct Vma {
     u64 end;
     u8 perms;
+    u8 flags;
   };
   std::map<u64, Vma> m_;
 };
