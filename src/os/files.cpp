@@ -15,15 +15,34 @@
 #include <vector>
 
 #include "isa/mmu.hpp"
+#include "os/files_internal.hpp"
 #include "os/process.hpp"
 #include "os/syscalls_internal.hpp"
 
 namespace kvrm::os::detail {
-namespace {
 
-constexpr int kAtFdcwd = -100;
-constexpr u64 kAtSymlinkNofollow = 0x100, kAtRemovedir = 0x200, kAtEaccess = 0x200,
-              kAtEmptyPath = 0x1000;
+i64 resolve_at(Process& p, u64 dirfd, u64 path_addr, bool follow, Resolved& r, std::string* raw) {
+  std::string path;
+  if (!p.read_string(path_addr, path)) return err(path.size() >= 4096 ? ENAMETOOLONG : EFAULT);
+  if (raw) *raw = path;
+  std::string base = p.sandbox.cwd;
+  if (!path.empty() && path[0] != '/' && static_cast<i32>(dirfd) != kAtFdcwd) {
+    GuestFd* f = fd_of(p, dirfd);
+    if (!f) return err(EBADF);
+    struct stat st;
+    if (f->path.empty() || ::fstat(f->host, &st) != 0 || !S_ISDIR(st.st_mode)) return err(ENOTDIR);
+    base = f->path;
+  }
+  return p.sandbox.resolve(base, path, follow, r);
+}
+
+bool write_ok(const Process& p, const Resolved& r) {
+  // /dev/null and /dev/zero swallow what is written: harmless to allow under the host's root.
+  return p.sandbox.writable(r.host) ||
+         (p.sandbox.root().empty() && (r.host == "/dev/null" || r.host == "/dev/zero"));
+}
+
+namespace {
 
 // aarch64 (asm-generic) open flags that differ from x86-64's.
 constexpr u64 kGDirectory = 040000, kGNofollow = 0100000, kGDirect = 0200000, kGLargefile = 0400000;
@@ -49,31 +68,6 @@ u64 guest_open_flags(int h) {
   if (h & O_DIRECT) g |= kGDirect;
   // O_LARGEFILE, which every 64-bit open gets, is left out, as qemu-aarch64 leaves it out.
   return g;
-}
-
-GuestFd* fd_of(Process& p, u64 fd) { return p.fds.get(fd); }
-
-// Reads the path argument and resolves it relative to dirfd (or the cwd): 0 or -errno.
-i64 resolve_at(Process& p, u64 dirfd, u64 path_addr, bool follow, Resolved& r,
-               std::string* raw = nullptr) {
-  std::string path;
-  if (!p.read_string(path_addr, path)) return err(path.size() >= 4096 ? ENAMETOOLONG : EFAULT);
-  if (raw) *raw = path;
-  std::string base = p.sandbox.cwd;
-  if (!path.empty() && path[0] != '/' && static_cast<i32>(dirfd) != kAtFdcwd) {
-    GuestFd* f = fd_of(p, dirfd);
-    if (!f) return err(EBADF);
-    struct stat st;
-    if (f->path.empty() || ::fstat(f->host, &st) != 0 || !S_ISDIR(st.st_mode)) return err(ENOTDIR);
-    base = f->path;
-  }
-  return p.sandbox.resolve(base, path, follow, r);
-}
-
-bool write_ok(const Process& p, const Resolved& r) {
-  // /dev/null and /dev/zero swallow what is written: harmless to allow under the host's root.
-  return p.sandbox.writable(r.host) ||
-         (p.sandbox.root().empty() && (r.host == "/dev/null" || r.host == "/dev/zero"));
 }
 
 // ---- I/O on any guest descriptor ------------------------------------------------------------
@@ -165,13 +159,6 @@ i64 sys_lseek(Process& p, const u64* a) {
   if (!f) return err(EBADF);
   if (f->mem) return err(ESPIPE);
   return host_result(::lseek(f->host, static_cast<off_t>(a[1]), static_cast<int>(a[2])));
-}
-
-i64 sys_ftruncate(Process& p, const u64* a) {
-  GuestFd* f = fd_of(p, a[0]);
-  if (!f) return err(EBADF);
-  if (f->mem) return err(EINVAL);
-  return host_result(::ftruncate(f->host, static_cast<off_t>(a[1])));
 }
 
 // ---- stat ------------------------------------------------------------------------------------
@@ -444,31 +431,6 @@ i64 sys_fchdir(Process& p, const u64* a) {
   return change_dir(p, r);
 }
 
-i64 sys_unlinkat(Process& p, const u64* a) {
-  if (a[2] & ~kAtRemovedir) return err(EINVAL);
-  Resolved r;
-  if (i64 e = resolve_at(p, a[0], a[1], false, r)) return e;
-  if (!r.exists) return err(ENOENT);
-  if (!write_ok(p, r)) return err(EROFS);
-  return host_result(::unlinkat(AT_FDCWD, r.host.c_str(), static_cast<int>(a[2])));
-}
-
-i64 sys_mkdirat(Process& p, const u64* a) {
-  Resolved r;
-  if (i64 e = resolve_at(p, a[0], a[1], false, r)) return e;
-  if (r.exists) return err(EEXIST);
-  if (!write_ok(p, r)) return err(EROFS);
-  const mode_t mode = static_cast<mode_t>(a[2] & 07777 & ~p.umask);
-  if (::mkdir(r.host.c_str(), mode) != 0) return err(errno);
-  // As for files: the host's umask is taken back out.
-  const int fd = p.sandbox.open(r, O_RDONLY | O_DIRECTORY, 0);
-  if (fd >= 0) {
-    ::fchmod(fd, mode);
-    ::close(fd);
-  }
-  return 0;
-}
-
 // ---- descriptors ------------------------------------------------------------------------------
 
 // A new guest descriptor for the same open file: a host dup, or the same memory stream.
@@ -591,9 +553,6 @@ void add_file_syscalls(SyscallDef* d) {
   d[24] = {"dup3", "ddx", sys_dup3};
   d[25] = {"fcntl", "ddx", sys_fcntl};
   d[29] = {"ioctl", "dxx", sys_ioctl};
-  d[34] = {"mkdirat", "dso", sys_mkdirat};
-  d[35] = {"unlinkat", "dsx", sys_unlinkat};
-  d[46] = {"ftruncate", "dd", sys_ftruncate};
   d[48] = {"faccessat", "dso", sys_faccessat};
   d[49] = {"chdir", "s", sys_chdir};
   d[50] = {"fchdir", "d", sys_fchdir};

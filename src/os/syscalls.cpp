@@ -393,6 +393,7 @@ struct Table {
     // Known, not implemented yet: -ENOSYS (rseq: -ENOSYS is the right answer).
     def(293, "rseq", "xudx", nullptr);
     detail::add_file_syscalls(defs);
+    detail::add_file_write_syscalls(defs);
     detail::add_misc_syscalls(defs);
     detail::add_signal_syscalls(defs);
   }
