@@ -3,6 +3,7 @@
 # stderr and the exit status are the same. The emulators' own "uncaught target signal" lines
 # differ in wording and are left out of the stderr comparison; the exit status of a program
 # killed by a signal is compared as 128+signal.
+# With BACKEND cuda and no usable GPU it exits 77 (ctest's skip).
 # Usage: compare.sh KVRM QEMU BACKEND [--stdin FILE] [--tmpdir] [-E VAR=VALUE | -U VAR]...
 #                   PROGRAM [ARGS...]
 # (--stdin: both read FILE on stdin; /dev/null otherwise. --tmpdir: each emulator gets a fresh
@@ -16,6 +17,10 @@ tmpdir=0
 if [ "${1:-}" = --tmpdir ]; then tmpdir=1; shift; fi
 opts=()
 while [ $# -gt 0 ] && { [ "$1" = -E ] || [ "$1" = -U ]; }; do opts+=("$1" "$2"); shift 2; done
+if [ "$backend" = cuda ] && ! "$kvrm" bench --list-backends | grep -qx cuda; then
+  echo "skipped: no usable GPU here (kvrm bench --list-backends does not list cuda)"
+  exit 77
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 kargs=("$@") qargs=("$@") kopts=()
