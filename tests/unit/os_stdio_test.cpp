@@ -191,6 +191,33 @@ TEST_F(MemoryFds, DupAndCloseKeepWorking) {
   EXPECT_EQ(get(kScratch, 6), " stdin");
 }
 
+TEST_F(MemoryFds, DevStdoutAndProcSelfFdNameTheStreams) {
+  constexpr u64 kOpenat = 56, kReadlinkat = 78;
+  const u64 cwd = static_cast<u64>(-100);
+  put(kScratch + 1024, std::string("/dev/stdout") + '\0');
+  const i64 out = sys(kOpenat, cwd, kScratch + 1024, O_WRONLY);
+  ASSERT_GE(out, 3);
+  put(kScratch, "via /dev/stdout");
+  EXPECT_EQ(sys(kWrite, static_cast<u64>(out), kScratch, 15), 15);
+  EXPECT_EQ(s_.out, "via /dev/stdout");
+  put(kScratch + 1024, std::string("/proc/self/fd/0") + '\0');
+  const i64 in = sys(kOpenat, cwd, kScratch + 1024, O_RDONLY);
+  ASSERT_GE(in, 3);
+  EXPECT_EQ(sys(kRead, static_cast<u64>(in), kScratch, 5), 5);
+  EXPECT_EQ(sys(kRead, 0, kScratch, 2), 2);  // one pipe: the position is shared
+  EXPECT_EQ(get(kScratch, 2), ", ");
+  EXPECT_EQ(sys(kOpenat, cwd, kScratch + 1024, O_WRONLY), -EACCES);  // stdin's write side
+  ASSERT_EQ(sys(kNewfstatat, cwd, kScratch + 1024, kScratch + 2048, 0), 0);
+  u32 mode;
+  e_->read_memory(kScratch + 2048 + 16, &mode, 4);
+  EXPECT_EQ(mode, S_IFIFO | 0600u);
+  const i64 n = sys(kReadlinkat, cwd, kScratch + 1024, kScratch + 2048, 64);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(get(kScratch + 2048, static_cast<u64>(n)), "pipe:[1]");
+  put(kScratch + 1024, std::string("/dev/fd/9") + '\0');
+  EXPECT_EQ(sys(kOpenat, cwd, kScratch + 1024, O_RDONLY), -ENOENT);
+}
+
 TEST(OsStdio, OnlyTheStreamsAskedForAreInMemory) {
   const std::string prog = cat_program();
   Streams s;
