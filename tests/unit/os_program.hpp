@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <fstream>
@@ -27,6 +28,15 @@ inline u32 tbnz63(int rt, int off) {
 constexpr u32 kLdrX0X1 = 0xf9400020;  // ldr x0, [x1]
 
 constexpr u64 kCode = 0x400100, kData = 0x410000, kBuf = 0x410100;
+
+// The programs written by this test process, removed when it ends.
+struct TempFiles {
+  std::vector<std::string> paths;
+  ~TempFiles() {
+    for (const auto& p : paths) ::unlink(p.c_str());
+  }
+};
+inline TempFiles temp_files;
 
 // A static executable: `code` at 0x400100 (R+X) and "err\n" at 0x410000 in a 4 KiB RW page,
 // written to the test's temporary directory; returns its path.
@@ -59,8 +69,11 @@ inline std::string write_program(const std::string& name, const std::vector<u32>
   ph(1, 6, 0x1000, kData, 4, 0x1000);
   std::memcpy(f.data() + 0x100, code.data(), code.size() * 4);
   std::memcpy(f.data() + 0x1000, "err\n", 4);
-  const std::string path = ::testing::TempDir() + "kvrm_os_test_" + name;
+  // One file per test process: ctest runs the tests of one binary as parallel processes.
+  const std::string path =
+      ::testing::TempDir() + "kvrm_os_test_" + std::to_string(::getpid()) + "_" + name;
   std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(f.data()), f.size());
+  temp_files.paths.push_back(path);
   return path;
 }
 

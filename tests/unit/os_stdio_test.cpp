@@ -264,7 +264,7 @@ unsigned host_umask() {
 
 TEST(OsStdio, CreatesFilesWithTheGuestUmaskAloneAndLeavesTheHostsAlone) {
   const mode_t before = ::umask(022);
-  const std::string dir = ::testing::TempDir() + "kvrm_os_stdio_rw";
+  const std::string dir = ::testing::TempDir() + "kvrm_os_stdio_rw_" + std::to_string(::getpid());
   ::mkdir(dir.c_str(), 0755);
   const std::string file = dir + "/created";
   ::unlink(file.c_str());
@@ -288,6 +288,7 @@ TEST(OsStdio, CreatesFilesWithTheGuestUmaskAloneAndLeavesTheHostsAlone) {
   EXPECT_EQ(st.st_mode & 0777, 0666u);
   EXPECT_EQ(host_umask(), 022u);
   ::unlink(file.c_str());
+  ::rmdir(dir.c_str());
   ::umask(before);
 }
 
