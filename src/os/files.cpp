@@ -15,15 +15,34 @@
 #include <vector>
 
 #include "isa/mmu.hpp"
+#include "os/files_internal.hpp"
 #include "os/process.hpp"
 #include "os/syscalls_internal.hpp"
 
 namespace kvrm::os::detail {
-namespace {
 
-constexpr int kAtFdcwd = -100;
-constexpr u64 kAtSymlinkNofollow = 0x100, kAtRemovedir = 0x200, kAtEaccess = 0x200,
-              kAtEmptyPath = 0x1000;
+i64 resolve_at(Process& p, u64 dirfd, u64 path_addr, bool follow, Resolved& r, std::string* raw) {
+  std::string path;
+  if (!p.read_string(path_addr, path)) return err(path.size() >= 4096 ? ENAMETOOLONG : EFAULT);
+  if (raw) *raw = path;
+  std::string base = p.sandbox.cwd;
+  if (!path.empty() && path[0] != '/' && static_cast<i32>(dirfd) != kAtFdcwd) {
+    GuestFd* f = fd_of(p, dirfd);
+    if (!f) return err(EBADF);
+    struct stat st;
+    if (f->path.empty() || ::fstat(f->host, &st) != 0 || !S_ISDIR(st.st_mode)) return err(ENOTDIR);
+    base = f->path;
+  }
+  return p.sandbox.resolve(base, path, follow, r);
+}
+
+bool write_ok(const Process& p, const Resolved& r) {
+  // /dev/null and /dev/zero swallow what is written: harmless to allow under the host's root.
+  return p.sandbox.writable(r.host) ||
+         (p.sandbox.root().empty() && (r.host == "/dev/null" || r.host == "/dev/zero"));
+}
+
+namespace {
 
 // aarch64 (asm-generic) open flags that differ from x86-64's.
 constexpr u64 kGDirectory = 040000, kGNofollow = 0100000, kGDirect = 0200000, kGLargefile = 0400000;
@@ -51,29 +70,6 @@ u64 guest_open_flags(int h) {
   return g;
 }
 
-GuestFd* fd_of(Process& p, u64 fd) { return p.fds.get(fd); }
-
-// Reads the path argument and resolves it relative to dirfd (or the cwd): 0 or -errno.
-i64 resolve_at(Process& p, u64 dirfd, u64 path_addr, bool follow, Resolved& r,
-               std::string* raw = nullptr) {
-  std::string path;
-  if (!p.read_string(path_addr, path)) return err(path.size() >= 4096 ? ENAMETOOLONG : EFAULT);
-  if (raw) *raw = path;
-  std::string base = p.sandbox.cwd;
-  if (!path.empty() && path[0] != '/' && static_cast<i32>(dirfd) != kAtFdcwd) {
-    GuestFd* f = fd_of(p, dirfd);
-    if (!f) return err(EBADF);
-    struct stat st;
-    if (f->path.empty() || ::fstat(f->host, &st) != 0 || !S_ISDIR(st.st_mode)) return err(ENOTDIR);
-    base = f->path;
-  }
-  return p.sandbox.resolve(base, path, follow, r);
-}
-
-bool write_ok(const Process& p, const Resolved& r) {
-  return p.sandbox.writable(r.host) || (p.sandbox.root().empty() && r.host == "/dev/null");
-}
-
 // ---- I/O on any guest descriptor ------------------------------------------------------------
 
 bool guest_range(Process& p, u64 addr, u64 n, u8 need) {
@@ -81,29 +77,24 @@ bool guest_range(Process& p, u64 addr, u64 n, u8 need) {
 }
 
 i64 do_write(Process& p, const u64* a, bool positional) {
+  if (positional && static_cast<i64>(a[3]) < 0) return err(EINVAL);
   GuestFd* f = fd_of(p, a[0]);
   if (!f) return err(EBADF);
   const u64 n = std::min(a[2], kIoMax);
   std::vector<u8> buf(n);
   if (!p.read(a[1], buf.data(), n)) return err(EFAULT);
-  if (positional) {
-    if (static_cast<i64>(a[3]) < 0) return err(EINVAL);
-    return host_result(::pwrite(f->host, buf.data(), n, static_cast<off_t>(a[3])));
-  }
-  return host_result(::write(f->host, buf.data(), n));
+  return f->write(buf.data(), n, positional ? static_cast<i64>(a[3]) : -1);
 }
 
 i64 do_read(Process& p, const u64* a, bool positional) {
+  if (positional && static_cast<i64>(a[3]) < 0) return err(EINVAL);
   GuestFd* f = fd_of(p, a[0]);
   if (!f) return err(EBADF);
   const u64 n = std::min(a[2], kIoMax);
   if (!guest_range(p, a[1], n, kPermWrite)) return err(EFAULT);
-  if (positional && static_cast<i64>(a[3]) < 0) return err(EINVAL);
   std::vector<u8> buf(n);
-  const long r = positional ? ::pread(f->host, buf.data(), n, static_cast<off_t>(a[3]))
-                            : ::read(f->host, buf.data(), n);
-  if (r < 0) return err(errno);
-  p.write(a[1], buf.data(), static_cast<u64>(r));
+  const i64 r = f->read(buf.data(), n, positional ? static_cast<i64>(a[3]) : -1);
+  if (r > 0) p.write(a[1], buf.data(), static_cast<u64>(r));
   return r;
 }
 
@@ -142,7 +133,7 @@ i64 sys_writev(Process& p, const u64* a) {
     p.read(v.base, buf.data() + off, v.len);
     off += v.len;
   }
-  return host_result(::write(f->host, buf.data(), total));
+  return f->write(buf.data(), total, -1);
 }
 
 i64 sys_readv(Process& p, const u64* a) {
@@ -152,8 +143,8 @@ i64 sys_readv(Process& p, const u64* a) {
   u64 total = 0;
   if (i64 r = read_iov(p, a[1], a[2], iov, total, kPermWrite)) return r;
   std::vector<u8> buf(total);
-  const long r = ::read(f->host, buf.data(), total);
-  if (r < 0) return err(errno);
+  const i64 r = f->read(buf.data(), total, -1);
+  if (r < 0) return r;
   u64 off = 0;
   for (const auto& v : iov) {
     const u64 n = std::min<u64>(v.len, static_cast<u64>(r) - off);
@@ -166,13 +157,74 @@ i64 sys_readv(Process& p, const u64* a) {
 i64 sys_lseek(Process& p, const u64* a) {
   GuestFd* f = fd_of(p, a[0]);
   if (!f) return err(EBADF);
+  if (f->mem) return err(ESPIPE);
   return host_result(::lseek(f->host, static_cast<off_t>(a[1]), static_cast<int>(a[2])));
 }
 
-i64 sys_ftruncate(Process& p, const u64* a) {
-  GuestFd* f = fd_of(p, a[0]);
-  if (!f) return err(EBADF);
-  return host_result(::ftruncate(f->host, static_cast<off_t>(a[1])));
+// ---- The guest's own descriptors by name --------------------------------------------------
+// /dev/stdin, /dev/stdout, /dev/stderr (links to /proc/self/fd/0-2), /dev/fd/N, /proc/self/fd/N,
+// /proc/thread-self/fd/N and /proc/<pid>/fd/N name the guest's descriptors, not kvrm's: they are
+// answered from the FdTable whatever the root.
+
+struct FdName {
+  int fd = -1;            // the descriptor named; -1: not such a path
+  bool dev_link = false;  // /dev/stdin, /dev/stdout, /dev/stderr: a link to /proc/self/fd/N
+};
+
+FdName fd_name(const std::string& raw) {
+  FdName n;
+  if (raw == "/dev/stdin" || raw == "/dev/stdout" || raw == "/dev/stderr") {
+    n.fd = raw == "/dev/stdin" ? 0 : raw == "/dev/stdout" ? 1 : 2;
+    n.dev_link = true;
+    return n;
+  }
+  const std::string pid = std::to_string(::getpid());
+  const std::string prefixes[] = {"/dev/fd/", "/proc/self/fd/", "/proc/thread-self/fd/",
+                                  "/proc/" + pid + "/fd/"};
+  for (const std::string& prefix : prefixes) {
+    if (raw.size() <= prefix.size() || raw.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string num = raw.substr(prefix.size());
+    if (num.size() > 6 || num.find_first_not_of("0123456789") != std::string::npos) return n;
+    n.fd = std::stoi(num);
+    return n;
+  }
+  return n;
+}
+
+// What /proc/self/fd/N links to, as the guest sees it.
+std::string fd_link_target(Process& p, const GuestFd& f) {
+  if (!f.path.empty()) return f.path;
+  if (f.mem) return "pipe:[" + std::to_string(f.mem->ino) + "]";
+  char buf[4096];
+  const ssize_t n =
+      ::readlink(("/proc/self/fd/" + std::to_string(f.host)).c_str(), buf, sizeof buf);
+  if (n <= 0) return "anon_inode:[unknown]";
+  std::string t(buf, static_cast<size_t>(n));
+  if (t[0] == '/') {
+    const std::string g = p.sandbox.guest_path_of(t);
+    if (!g.empty()) return g;
+  }
+  return t;
+}
+
+// lstat of the link itself: /proc/self/fd/N (lrwx------ as the descriptor's access mode) or
+// /dev/stdout and the like (lrwxrwxrwx).
+void fd_link_stat(const GuestFd* f, const FdName& n, struct stat& st) {
+  st = {};
+  st.st_nlink = 1;
+  st.st_uid = ::getuid();
+  st.st_gid = ::getgid();
+  st.st_blksize = static_cast<blksize_t>(kPageSize);
+  if (n.dev_link) {
+    st.st_mode = S_IFLNK | 0777;
+    st.st_size = 15;  // "/proc/self/fd/N"
+    return;
+  }
+  int acc = O_RDWR;
+  if (f && f->mem) acc = f->mem->input ? O_RDONLY : O_WRONLY;
+  if (f && !f->mem) acc = ::fcntl(f->host, F_GETFL) & O_ACCMODE;
+  st.st_mode = S_IFLNK | (acc != O_WRONLY ? 0500 : 0) | (acc != O_RDONLY ? 0300 : 0);
+  st.st_size = 64;
 }
 
 // ---- stat ------------------------------------------------------------------------------------
@@ -211,17 +263,39 @@ i64 stat_to_guest(Process& p, const struct stat& st, u64 addr) {
   return p.write(addr, &g, sizeof g) ? 0 : err(EFAULT);
 }
 
+// A memory stream looks like a pipe end (S_IFIFO, empty, owned by the user).
+void memory_stat(const MemoryStream& m, struct stat& st) {
+  st = {};
+  st.st_ino = m.ino;
+  st.st_mode = S_IFIFO | m.mode;
+  st.st_nlink = 1;
+  st.st_uid = ::getuid();
+  st.st_gid = ::getgid();
+  st.st_blksize = static_cast<blksize_t>(kPageSize);
+  st.st_atim = st.st_mtim = st.st_ctim = {m.created_sec, m.created_nsec};
+}
+
+i64 fd_stat(const GuestFd& f, struct stat& st) {
+  if (f.mem) {
+    memory_stat(*f.mem, st);
+    return 0;
+  }
+  return ::fstat(f.host, &st) == 0 ? 0 : err(errno);
+}
+
 i64 sys_fstat(Process& p, const u64* a) {
   GuestFd* f = fd_of(p, a[0]);
   if (!f) return err(EBADF);
   struct stat st;
-  if (::fstat(f->host, &st) != 0) return err(errno);
+  if (i64 e = fd_stat(*f, st)) return e;
   return stat_to_guest(p, st, a[1]);
 }
 
-// The host descriptor an AT_EMPTY_PATH call names (the cwd for AT_FDCWD): fd, or -errno.
-int empty_path_fd(Process& p, u64 dirfd, int& owned) {
+// The host descriptor an AT_EMPTY_PATH call names (the cwd for AT_FDCWD): fd, or -errno; *mem
+// is set instead when it names a memory stream.
+int empty_path_fd(Process& p, u64 dirfd, int& owned, const MemoryStream** mem) {
   owned = -1;
+  *mem = nullptr;
   if (static_cast<i32>(dirfd) == kAtFdcwd) {
     Resolved r;
     if (i64 e = p.sandbox.resolve("/", p.sandbox.cwd, true, r)) return static_cast<int>(e);
@@ -229,7 +303,9 @@ int empty_path_fd(Process& p, u64 dirfd, int& owned) {
     return owned;
   }
   GuestFd* f = fd_of(p, dirfd);
-  return f ? f->host : -EBADF;
+  if (!f) return -EBADF;
+  *mem = f->mem.get();
+  return f->host;
 }
 
 i64 sys_newfstatat(Process& p, const u64* a) {
@@ -238,18 +314,54 @@ i64 sys_newfstatat(Process& p, const u64* a) {
   struct stat st;
   if (raw.empty() && (a[3] & kAtEmptyPath)) {
     int owned;
-    const int fd = empty_path_fd(p, a[0], owned);
+    const MemoryStream* mem;
+    const int fd = empty_path_fd(p, a[0], owned, &mem);
+    if (mem) {
+      memory_stat(*mem, st);
+      return stat_to_guest(p, st, a[2]);
+    }
     if (fd < 0) return fd;
     const int r = ::fstat(fd, &st);
     const int e = errno;
     if (owned >= 0) ::close(owned);
     return r != 0 ? err(e) : stat_to_guest(p, st, a[2]);
   }
+  if (const FdName n = fd_name(raw); n.fd >= 0) {
+    GuestFd* f = fd_of(p, static_cast<u64>(n.fd));
+    if (a[3] & kAtSymlinkNofollow) {
+      if (!f && !n.dev_link) return err(ENOENT);
+      fd_link_stat(f, n, st);
+    } else {
+      if (!f) return err(ENOENT);
+      if (i64 e = fd_stat(*f, st)) return e;
+    }
+    return stat_to_guest(p, st, a[2]);
+  }
   Resolved r;
   if (i64 e = resolve_at(p, a[0], a[1], !(a[3] & kAtSymlinkNofollow), r)) return e;
   if (!r.exists) return err(ENOENT);
   if (::lstat(r.host.c_str(), &st) != 0) return err(errno);
   return stat_to_guest(p, st, a[2]);
+}
+
+// statx's answer built from a struct stat (for memory streams).
+void statx_of(const struct stat& st, struct statx& x) {
+  x = {};
+  x.stx_mask = STATX_BASIC_STATS;
+  x.stx_blksize = static_cast<u32>(st.st_blksize);
+  x.stx_nlink = static_cast<u32>(st.st_nlink);
+  x.stx_uid = st.st_uid;
+  x.stx_gid = st.st_gid;
+  x.stx_mode = static_cast<u16>(st.st_mode);
+  x.stx_ino = st.st_ino;
+  x.stx_size = static_cast<u64>(st.st_size);
+  x.stx_blocks = static_cast<u64>(st.st_blocks);
+  auto ts = [](const struct timespec& t) {
+    return statx_timestamp{t.tv_sec, static_cast<u32>(t.tv_nsec), 0};
+  };
+  x.stx_atime = ts(st.st_atim);
+  x.stx_mtime = ts(st.st_mtim);
+  x.stx_ctime = ts(st.st_ctim);
 }
 
 i64 sys_statx(Process& p, const u64* a) {
@@ -260,12 +372,35 @@ i64 sys_statx(Process& p, const u64* a) {
   long r;
   if (raw.empty() && (a[2] & kAtEmptyPath)) {
     int owned;
-    const int fd = empty_path_fd(p, a[0], owned);
+    const MemoryStream* mem;
+    const int fd = empty_path_fd(p, a[0], owned, &mem);
+    if (mem) {
+      struct stat st;
+      memory_stat(*mem, st);
+      statx_of(st, stx);
+      return p.write(a[4], &stx, sizeof stx) ? 0 : err(EFAULT);
+    }
     if (fd < 0) return fd;
     r = ::statx(fd, "", flags | AT_EMPTY_PATH, static_cast<unsigned>(a[3]), &stx);
     const int e = errno;
     if (owned >= 0) ::close(owned);
     if (r != 0) return err(e);
+  } else if (const FdName n = fd_name(raw); n.fd >= 0) {
+    GuestFd* f = fd_of(p, static_cast<u64>(n.fd));
+    struct stat st;
+    if (a[2] & kAtSymlinkNofollow) {
+      if (!f && !n.dev_link) return err(ENOENT);
+      fd_link_stat(f, n, st);
+      statx_of(st, stx);
+    } else if (!f) {
+      return err(ENOENT);
+    } else if (f->mem) {
+      memory_stat(*f->mem, st);
+      statx_of(st, stx);
+    } else if (::statx(f->host, "", flags | AT_EMPTY_PATH, static_cast<unsigned>(a[3]), &stx) !=
+               0) {
+      return err(errno);
+    }
   } else {
     Resolved res;
     if (i64 e = resolve_at(p, a[0], a[1], !(a[2] & kAtSymlinkNofollow), res)) return e;
@@ -280,6 +415,19 @@ i64 sys_statx(Process& p, const u64* a) {
 i64 do_faccessat(Process& p, const u64* a, u64 flags) {
   if (a[2] & ~u64{7}) return err(EINVAL);
   if (flags & ~(kAtSymlinkNofollow | kAtEaccess | kAtEmptyPath)) return err(EINVAL);
+  std::string raw;
+  if (!p.read_string(a[1], raw)) return err(EFAULT);
+  if (const FdName n = fd_name(raw); n.fd >= 0 && !(flags & kAtSymlinkNofollow)) {
+    GuestFd* f = fd_of(p, static_cast<u64>(n.fd));
+    if (!f) return err(ENOENT);
+    if (f->path.empty()) return (a[2] & X_OK) ? err(EACCES) : 0;  // a pipe or a terminal: rw
+    Resolved fr;
+    if (i64 e = p.sandbox.resolve("/", f->path, true, fr)) return e;
+    if (!fr.exists) return err(ENOENT);
+    if ((a[2] & W_OK) && !write_ok(p, fr)) return err(EROFS);
+    return host_result(::faccessat(AT_FDCWD, fr.host.c_str(), static_cast<int>(a[2]),
+                                   static_cast<int>(flags & kAtEaccess) | AT_SYMLINK_NOFOLLOW));
+  }
   Resolved r;
   if (i64 e = resolve_at(p, a[0], a[1], !(flags & kAtSymlinkNofollow), r)) return e;
   if (!r.exists) return err(ENOENT);
@@ -293,10 +441,7 @@ i64 sys_faccessat2(Process& p, const u64* a) { return do_faccessat(p, a, a[3]); 
 // ---- open, close, directories
 // --------------------------------------------------------------------
 
-i64 sys_openat(Process& p, const u64* a) {
-  const u64 g = a[2];
-  Resolved r;
-  if (i64 e = resolve_at(p, a[0], a[1], !(g & kGNofollow), r)) return e;
+i64 open_resolved(Process& p, const Resolved& r, u64 g, u64 mode_arg) {
   const bool creat = g & O_CREAT, tmpfile = (g & 020000000) != 0;
   const bool writes = (g & O_ACCMODE) != O_RDONLY || (g & O_TRUNC) || tmpfile;
   if (!r.exists) {
@@ -307,10 +452,56 @@ i64 sys_openat(Process& p, const u64* a) {
     if (writes && !r.is_dir && !write_ok(p, r)) return err(EROFS);
   }
   if (tmpfile && !write_ok(p, r)) return err(EROFS);
-  const int fd = p.sandbox.open(r, host_open_flags(g) & ~O_CLOEXEC,
-                                static_cast<unsigned>(a[3]) & 07777 & ~p.umask);
+  // A new file gets mode & ~umask with the guest's umask alone: the host's (which kvrm never
+  // changes) removed bits too, so they are set again on the file kvrm has just created.
+  const unsigned mode = static_cast<unsigned>(mode_arg) & 07777 & ~p.umask;
+  const int hflags = host_open_flags(g) & ~O_CLOEXEC;
+  const bool creating = creat && !r.exists;
+  int fd = p.sandbox.open(r, creating ? hflags | O_EXCL : hflags, mode);
+  if (creating && fd == -EEXIST && !(g & O_EXCL)) {
+    fd = p.sandbox.open(r, hflags, mode);  // someone else created it meanwhile
+  } else if ((creating || tmpfile) && fd >= 0) {
+    ::fchmod(fd, mode);
+  }
   if (fd < 0) return fd;
-  return p.fds.install({fd, true, (g & O_CLOEXEC) != 0, r.guest});
+  return p.fds.install({fd, true, (g & O_CLOEXEC) != 0, r.guest, nullptr});
+}
+
+// Opening /dev/stdout, /proc/self/fd/N and the like: a new open of the guest's descriptor N.
+// A file the guest opened by name is opened again by that name (the sandbox rules apply); a
+// pipe, a terminal or a memory stream is reopened with at most the access it has.
+i64 reopen_fd(Process& p, int n, u64 g, u64 mode) {
+  if (g & kGNofollow) return err(ELOOP);  // the final component is a link
+  GuestFd* f = fd_of(p, static_cast<u64>(n));
+  if (!f) return err(ENOENT);
+  const bool cloexec = g & O_CLOEXEC;
+  if (!f->path.empty()) {
+    Resolved r;
+    if (i64 e = p.sandbox.resolve("/", f->path, true, r)) return e;
+    return open_resolved(p, r, g, mode);
+  }
+  const u64 acc = g & O_ACCMODE;
+  const bool want_read = acc != O_WRONLY, want_write = acc != O_RDONLY;
+  if (f->mem) {
+    if ((want_read && !f->mem->input) || (want_write && !f->mem->output)) return err(EACCES);
+    return p.fds.install({-1, false, cloexec, "", f->mem});
+  }
+  const int has = ::fcntl(f->host, F_GETFL) & O_ACCMODE;
+  if ((want_read && has == O_WRONLY) || (want_write && has == O_RDONLY)) return err(EACCES);
+  const int hflags = (host_open_flags(g) & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC;
+  int h = ::open(("/proc/self/fd/" + std::to_string(f->host)).c_str(), hflags);
+  if (h < 0 && errno == ENOENT) h = ::fcntl(f->host, F_DUPFD_CLOEXEC, 3);  // no /proc here
+  if (h < 0) return err(errno);
+  return p.fds.install({h, true, cloexec, "", nullptr});
+}
+
+i64 sys_openat(Process& p, const u64* a) {
+  std::string raw;
+  if (!p.read_string(a[1], raw)) return err(raw.size() >= 4096 ? ENAMETOOLONG : EFAULT);
+  if (const FdName n = fd_name(raw); n.fd >= 0) return reopen_fd(p, n.fd, a[2], a[3]);
+  Resolved r;
+  if (i64 e = resolve_at(p, a[0], a[1], !(a[2] & kGNofollow), r)) return e;
+  return open_resolved(p, r, a[2], a[3]);
 }
 
 i64 sys_close(Process& p, const u64* a) { return p.fds.close(a[0]); }
@@ -318,6 +509,7 @@ i64 sys_close(Process& p, const u64* a) { return p.fds.close(a[0]); }
 i64 sys_getdents64(Process& p, const u64* a) {
   GuestFd* f = fd_of(p, a[0]);
   if (!f) return err(EBADF);
+  if (f->mem) return err(ENOTDIR);
   const u64 n = std::min<u64>(a[2], u64{1} << 20);
   if (!guest_range(p, a[1], n, kPermWrite)) return err(EFAULT);
   std::vector<u8> buf(n);
@@ -336,8 +528,15 @@ i64 sys_readlinkat(Process& p, const u64* a) {
   if (e == err(EFAULT) && raw.empty()) return e;
   std::string target;
   const std::string self_exe = "/proc/" + std::to_string(::getpid()) + "/exe";
+  const FdName fn = fd_name(raw);
   if (raw == "/proc/self/exe" || raw == self_exe || (e == 0 && r.guest == self_exe)) {
     target = p.exe;  // also under --root, where there is no /proc
+  } else if (fn.dev_link) {
+    target = "/proc/self/fd/" + std::to_string(fn.fd);
+  } else if (fn.fd >= 0) {
+    GuestFd* f = fd_of(p, static_cast<u64>(fn.fd));
+    if (!f) return err(ENOENT);
+    target = fd_link_target(p, *f);
   } else {
     if (e) return e;
     if (!r.exists) return err(ENOENT);
@@ -379,29 +578,22 @@ i64 sys_fchdir(Process& p, const u64* a) {
   return change_dir(p, r);
 }
 
-i64 sys_unlinkat(Process& p, const u64* a) {
-  if (a[2] & ~kAtRemovedir) return err(EINVAL);
-  Resolved r;
-  if (i64 e = resolve_at(p, a[0], a[1], false, r)) return e;
-  if (!r.exists) return err(ENOENT);
-  if (!write_ok(p, r)) return err(EROFS);
-  return host_result(::unlinkat(AT_FDCWD, r.host.c_str(), static_cast<int>(a[2])));
-}
-
-i64 sys_mkdirat(Process& p, const u64* a) {
-  Resolved r;
-  if (i64 e = resolve_at(p, a[0], a[1], false, r)) return e;
-  if (r.exists) return err(EEXIST);
-  if (!write_ok(p, r)) return err(EROFS);
-  return host_result(::mkdir(r.host.c_str(), static_cast<mode_t>(a[2] & 07777 & ~p.umask)));
-}
-
 // ---- descriptors ------------------------------------------------------------------------------
 
+// A new guest descriptor for the same open file: a host dup, or the same memory stream.
+i64 duplicate(const GuestFd& f, bool cloexec, GuestFd& out) {
+  out = GuestFd{-1, false, cloexec, f.path, f.mem};
+  if (f.mem) return 0;
+  out.host = ::fcntl(f.host, F_DUPFD_CLOEXEC, 3);
+  if (out.host < 0) return err(errno);
+  out.owned = true;
+  return 0;
+}
+
 i64 dup_to(Process& p, GuestFd& f, int min, bool cloexec) {
-  const int h = ::fcntl(f.host, F_DUPFD_CLOEXEC, 3);
-  if (h < 0) return err(errno);
-  return p.fds.install({h, true, cloexec, f.path}, min);
+  GuestFd d;
+  if (i64 e = duplicate(f, cloexec, d)) return e;
+  return p.fds.install(std::move(d), min);
 }
 
 i64 sys_dup(Process& p, const u64* a) {
@@ -416,9 +608,9 @@ i64 sys_dup3(Process& p, const u64* a) {
   if (!f) return err(EBADF);
   if (a[0] == a[1]) return err(EINVAL);
   if (a[1] >= FdTable::kMax) return err(EBADF);
-  const int h = ::fcntl(f->host, F_DUPFD_CLOEXEC, 3);
-  if (h < 0) return err(errno);
-  return p.fds.install_at({h, true, (a[2] & O_CLOEXEC) != 0, f->path}, static_cast<int>(a[1]));
+  GuestFd d;
+  if (i64 e = duplicate(*f, (a[2] & O_CLOEXEC) != 0, d)) return e;
+  return p.fds.install_at(std::move(d), static_cast<int>(a[1]));
 }
 
 i64 sys_fcntl(Process& p, const u64* a) {
@@ -432,12 +624,20 @@ i64 sys_fcntl(Process& p, const u64* a) {
     case F_GETFD: return f->cloexec ? FD_CLOEXEC : 0;
     case F_SETFD: f->cloexec = a[2] & FD_CLOEXEC; return 0;
     case F_GETFL: {
+      if (f->mem) return f->mem->status_flags;
       const int h = ::fcntl(f->host, F_GETFL);
       if (h < 0) return err(errno);
       // kvrm opens with O_NOFOLLOW on the host: the guest sees its own request.
       return static_cast<i64>(guest_open_flags(h & ~O_NOFOLLOW));
     }
-    case F_SETFL: return host_result(::fcntl(f->host, F_SETFL, host_open_flags(a[2])));
+    case F_SETFL:
+      if (f->mem) {  // the flags F_SETFL may change (O_DIRECT is EINVAL on a pipe here)
+        constexpr u32 kSettable = O_APPEND | O_NONBLOCK | O_ASYNC | O_NOATIME;
+        f->mem->status_flags =
+            (f->mem->status_flags & ~kSettable) | (static_cast<u32>(a[2]) & kSettable);
+        return 0;
+      }
+      return host_result(::fcntl(f->host, F_SETFL, host_open_flags(a[2])));
     default: return err(EINVAL);
   }
 }
@@ -447,12 +647,12 @@ i64 sys_pipe2(Process& p, const u64* a) {
   int h[2];
   if (::pipe2(h, host_open_flags(a[1]) | O_CLOEXEC) != 0) return err(errno);
   const bool cloexec = a[1] & O_CLOEXEC;
-  const int r = p.fds.install({h[0], true, cloexec, ""});
+  const int r = p.fds.install({h[0], true, cloexec, "", nullptr});
   if (r < 0) {
     ::close(h[1]);
     return r;
   }
-  const int w = p.fds.install({h[1], true, cloexec, ""});
+  const int w = p.fds.install({h[1], true, cloexec, "", nullptr});
   if (w < 0) {
     p.fds.close(static_cast<u64>(r));
     return w;
@@ -476,6 +676,7 @@ i64 sys_ioctl(Process& p, const u64* a) {
   constexpr u64 kTcgets = 0x5401, kTiocgwinsz = 0x5413;  // the same numbers on both
   GuestFd* f = fd_of(p, a[0]);
   if (!f) return err(EBADF);
+  if (f->mem) return err(ENOTTY);  // a pipe end: no terminal
   if (a[1] == kTcgets) {
     // struct termios of the kernel: 4 u32 flags, c_line, 19 c_cc: 36 bytes, the same on
     // x86-64 and aarch64.
@@ -499,9 +700,6 @@ void add_file_syscalls(SyscallDef* d) {
   d[24] = {"dup3", "ddx", sys_dup3};
   d[25] = {"fcntl", "ddx", sys_fcntl};
   d[29] = {"ioctl", "dxx", sys_ioctl};
-  d[34] = {"mkdirat", "dso", sys_mkdirat};
-  d[35] = {"unlinkat", "dsx", sys_unlinkat};
-  d[46] = {"ftruncate", "dd", sys_ftruncate};
   d[48] = {"faccessat", "dso", sys_faccessat};
   d[49] = {"chdir", "s", sys_chdir};
   d[50] = {"fchdir", "d", sys_fchdir};

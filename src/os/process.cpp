@@ -1,18 +1,22 @@
 // The guest process: loading, the initial stack, the memory map and the run loop.
 #include "os/process.hpp"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/random.h>
-#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <iterator>
 
 #include "isa/mmu.hpp"
+#include "os/signals.hpp"
 #include "os/syscalls.hpp"
 
 namespace kvrm::os {
@@ -26,17 +30,36 @@ void MemoryMap::clear(u64 start, u64 end) {
     if (p->second.end > start) it = p;
   }
   while (it != m_.end() && it->first < end) {
-    const u64 vs = it->first, ve = it->second.end;
-    const u8 perms = it->second.perms;
+    const u64 vs = it->first;
+    const Vma v = it->second;
     it = m_.erase(it);
-    if (vs < start) m_[vs] = {start, perms};
-    if (ve > end) m_[end] = {ve, perms};
+    if (vs < start) m_[vs] = {start, v.perms, v.flags};
+    if (v.end > end) m_[end] = {v.end, v.perms, v.flags};
   }
 }
 
-void MemoryMap::set(u64 start, u64 end, u8 perms) {
+void MemoryMap::set(u64 start, u64 end, u8 perms, u8 flags) {
   clear(start, end);
-  m_[start] = {end, perms};
+  m_[start] = {end, perms, flags};
+}
+
+void MemoryMap::protect(u64 start, u64 end, u8 perms) {
+  std::vector<std::pair<u64, Vma>> pieces;  // the overlapping ranges, clipped to [start, end)
+  auto it = m_.upper_bound(start);
+  if (it != m_.begin() && std::prev(it)->second.end > start) --it;
+  for (; it != m_.end() && it->first < end; ++it)
+    pieces.push_back(
+        {std::max(it->first, start), {std::min(it->second.end, end), perms, it->second.flags}});
+  for (const auto& [vs, v] : pieces) set(vs, v.end, v.perms, v.flags);
+}
+
+u8 MemoryMap::flags_in(u64 start, u64 end) const {
+  u8 f = 0;
+  auto it = m_.upper_bound(start);
+  if (it != m_.begin()) --it;
+  for (; it != m_.end() && it->first < end; ++it)
+    if (it->second.end > start) f |= it->second.flags;
+  return f;
 }
 
 bool MemoryMap::covered(u64 start, u64 end, u8 need) const {
@@ -93,8 +116,30 @@ u64 hwcap2() {
   return FLAGM2;
 }
 
+namespace {
+
+// The host process's umask, read without changing it (umask(2) would, for every thread).
+u32 host_umask() {
+  std::FILE* f = std::fopen("/proc/self/status", "re");
+  u32 mask = 022;
+  if (!f) return mask;
+  char line[256];
+  while (std::fgets(line, sizeof line, f)) {
+    unsigned v;
+    if (std::sscanf(line, "Umask: %o", &v) == 1) {
+      mask = v & 0777;
+      break;
+    }
+  }
+  std::fclose(f);
+  return mask;
+}
+
+}  // namespace
+
 Process::Process(Engine& e, ProcessOptions o) : sandbox(o.sandbox), e_(e), o_(std::move(o)) {
-  umask = ::umask(0);  // the guest's umask is applied by kvrm, not twice
+  umask = host_umask();
+  install_memory_streams();
   char real[PATH_MAX];
   exe = ::realpath(o_.path.c_str(), real) ? std::string(real) : o_.path;
   if (const std::string g = sandbox.guest_path_of(exe); !g.empty()) exe = g;
@@ -110,6 +155,7 @@ Process::Process(Engine& e, ProcessOptions o) : sandbox(o.sandbox), e_(e), o_(st
   mmap_top = kStackTop - kStackSize - (u64{1} << 20);  // a 1 MiB gap below the stack
   mmap_bottom = li.high + (u64{1} << 30);              // leaves brk 1 GiB to grow
   build_stack(img, li);
+  map_sigtramp(*this);
 }
 
 void Process::build_stack(const ElfImage& img, const LoadedImage& li) {
@@ -165,7 +211,7 @@ void Process::build_stack(const ElfImage& img, const LoadedImage& li) {
       {26, hwcap2()},                     // AT_HWCAP2
       {31, execfn},                       // AT_EXECFN
       {15, platform},                     // AT_PLATFORM
-      {51, 5120},                         // AT_MINSIGSTKSZ
+      {51, sig::kAtMinSigStkSz},          // AT_MINSIGSTKSZ
       {0, 0},                             // AT_NULL
   };
   std::vector<u64> table;
@@ -219,9 +265,50 @@ bool Process::read_string(u64 addr, std::string& out, u64 max) {
   return false;
 }
 
+void Process::install_memory_streams() {
+  struct timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  auto stream = [&](int fd, const std::string* in, std::string* out) {
+    auto m = std::make_shared<MemoryStream>();
+    m->input = in;
+    m->output = out;
+    m->status_flags = in ? O_RDONLY : O_WRONLY;
+    m->ino = static_cast<u64>(fd) + 1;
+    m->created_sec = now.tv_sec;
+    m->created_nsec = now.tv_nsec;
+    fds.install_at(GuestFd{-1, false, false, "", std::move(m)}, fd);
+  };
+  if (o_.stdin_data) stream(0, o_.stdin_data, nullptr);
+  if (o_.stdout_buffer) stream(1, nullptr, o_.stdout_buffer);
+  if (o_.stderr_buffer) stream(2, nullptr, o_.stderr_buffer);
+}
+
+void Process::message(const char* fmt, ...) {
+  va_list ap, again;
+  va_start(ap, fmt);
+  va_copy(again, ap);
+  char small[512];
+  const int n = std::vsnprintf(small, sizeof small, fmt, ap);
+  va_end(ap);
+  std::string big;
+  const char* text = small;
+  if (n >= static_cast<int>(sizeof small)) {
+    big.resize(static_cast<size_t>(n) + 1);
+    std::vsnprintf(big.data(), big.size(), fmt, again);
+    text = big.data();
+  }
+  va_end(again);
+  if (n <= 0) return;
+  if (o_.stderr_buffer)
+    o_.stderr_buffer->append(text, static_cast<size_t>(n));
+  else
+    std::fwrite(text, 1, static_cast<size_t>(n), stderr);
+}
+
 void Process::die_by_signal(int sig, const std::string& detail) {
-  std::fprintf(stderr, "kvrm: uncaught target signal %d (%s)%s\n", sig, strsignal(sig),
-               detail.c_str());
+  const char* d = sigdescr_np(sig);
+  message("kvrm: uncaught target signal %d (%s)%s\n", sig, d ? d : "Unknown signal",
+          detail.c_str());
   exit(128 + sig);
 }
 
@@ -233,52 +320,37 @@ int Process::run() {
     u64 budget = o_.timeout_seconds > 0 ? kSlice : ~u64{0} >> 1;
     if (o_.max_instructions) {
       if (stats_.instructions >= o_.max_instructions) {
-        std::fprintf(stderr, "kvrm: instruction limit (%llu) reached at pc 0x%llx\n",
-                     static_cast<unsigned long long>(o_.max_instructions),
-                     static_cast<unsigned long long>(e_.pc()));
+        message("kvrm: instruction limit (%llu) reached at pc 0x%llx\n",
+                static_cast<unsigned long long>(o_.max_instructions),
+                static_cast<unsigned long long>(e_.pc()));
         exit(kExitTimeout);
         break;
       }
       budget = std::min(budget, o_.max_instructions - stats_.instructions);
     }
     // SVCs are serviced inside the run: the CUDA engine's kernel stays resident and waits.
+    // Signals raised by a syscall are delivered before the guest continues.
     const RunResult r = e_.execute_persistent(budget, 0, [this](Engine&) {
       do_syscall(*this);
+      deliver_signals();
       return !exited_;
     });
     stats_.instructions += r.cycles;
     stats_.syscalls += r.syscalls;
-    char where[96];
     switch (r.signal) {
       case Signal::Syscall:  // only when the process ended in a syscall
         break;
       case Signal::Checkpoint: break;
-      case Signal::Fault: {
-        const int sig = r.info.cause == FaultCause::Alignment ? 7 /* SIGBUS */ : 11 /* SIGSEGV */;
-        std::snprintf(where, sizeof where, " - %s of address 0x%llx (%s) at pc 0x%llx",
-                      access_name(r.info.access),
-                      static_cast<unsigned long long>(r.info.fault_addr),
-                      fault_cause_name(r.info.cause), static_cast<unsigned long long>(r.pc));
-        die_by_signal(sig, where);
-        break;
-      }
+      case Signal::Fault:
       case Signal::Undefined:
-      case Signal::Halt:  // HLT at EL0 is UNDEFINED
-        std::snprintf(where, sizeof where, " - instruction 0x%08x at pc 0x%llx", r.info.insn,
-                      static_cast<unsigned long long>(r.pc));
-        die_by_signal(4 /* SIGILL */, where);
-        break;
-      case Signal::Breakpoint:
-        std::snprintf(where, sizeof where, " - BRK #%u at pc 0x%llx", r.info.imm16,
-                      static_cast<unsigned long long>(r.pc));
-        die_by_signal(5 /* SIGTRAP */, where);
-        break;
+      case Signal::Halt:  // HLT at EL0 is UNDEFINED: SIGILL
+      case Signal::Breakpoint: signal_for_stop(r); break;
       case Signal::Running: throw Error("engine returned RUNNING");
     }
     stats_.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     if (!exited_ && o_.timeout_seconds > 0 && stats_.seconds > o_.timeout_seconds) {
-      std::fprintf(stderr, "kvrm: timeout (%g s) reached at pc 0x%llx\n", o_.timeout_seconds,
-                   static_cast<unsigned long long>(e_.pc()));
+      message("kvrm: timeout (%g s) reached at pc 0x%llx\n", o_.timeout_seconds,
+              static_cast<unsigned long long>(e_.pc()));
       exit(kExitTimeout);
     }
   }

@@ -2,6 +2,9 @@
 // Linux builds (argc, argv, envp, auxv), the memory map (VMAs) the syscalls manage, and the run
 // loop that executes until a stop, services SVC through the syscall table (os/syscalls.hpp) and
 // ends the process as Linux would on exit or on a fatal signal.
+//
+// A Process changes no host-global state (umask, cwd, signal dispositions): several of them,
+// each on its own engine, may run at once on different host threads.
 #pragma once
 
 #include <map>
@@ -11,6 +14,7 @@
 #include "engines/engine.hpp"
 #include "os/elf.hpp"
 #include "os/sandbox.hpp"
+#include "os/signals.hpp"
 
 namespace kvrm::os {
 
@@ -22,20 +26,33 @@ struct ProcessOptions {
   double timeout_seconds = 0;     // 0: none
   bool strace = false;            // one line per syscall on stderr
   SandboxOptions sandbox;         // --root, --rw
+  // In-memory standard streams for callers that embed kvrm (each independently; the caller
+  // keeps the strings alive until the Process is gone and does not touch them during run()).
+  const std::string* stdin_data = nullptr;  // when set: guest fd 0 reads these bytes, then EOF
+  std::string* stdout_buffer = nullptr;     // when set: guest fd 1 output is appended here, not
+                                            // written to host fd 1
+  std::string* stderr_buffer = nullptr;     // when set: same for fd 2, and kvrm's own messages
+                                            // about the guest (fatal signal, instruction limit,
+                                            // timeout, --strace lines) go here too
 };
 
 // Exit statuses of runs that did not end by themselves.
 constexpr int kExitTimeout = 124;
 
-// The guest's memory map, page-granular: [start, end) ranges with their permissions.
+// The guest's memory map, page-granular: [start, end) ranges with their permissions and a few
+// flags about what backs them.
 class MemoryMap {
  public:
-  void set(u64 start, u64 end, u8 perms);  // replaces whatever was there
+  static constexpr u8 kFile = 1;     // a file mapping (mremap cannot grow it)
+  static constexpr u8 kNoWrite = 2;  // MAP_SHARED of a file: never writable (mprotect EACCES)
+  void set(u64 start, u64 end, u8 perms, u8 flags = 0);  // replaces whatever was there
+  void protect(u64 start, u64 end, u8 perms);  // new permissions, flags kept (must be mapped)
   void clear(u64 start, u64 end);
   // True when every byte of [start, end) is mapped with at least `need` permissions.
   bool covered(u64 start, u64 end, u8 need) const;
-  bool any(u64 start, u64 end) const;
-  u8 perms_at(u64 addr) const;  // 0 when unmapped  // true when some page of [start, end) is mapped
+  bool any(u64 start, u64 end) const;     // true when some page of [start, end) is mapped
+  u8 perms_at(u64 addr) const;            // 0 when unmapped
+  u8 flags_in(u64 start, u64 end) const;  // the flags of every range overlapping, or'ed
   // The highest page-aligned address a with [a, a+len) free and a+len <= top, a >= bottom; 0
   // when there is none.
   u64 find_free(u64 len, u64 top, u64 bottom) const;
@@ -44,6 +61,7 @@ class MemoryMap {
   struct Vma {
     u64 end;
     u8 perms;
+    u8 flags;
   };
   std::map<u64, Vma> m_;
 };
@@ -76,8 +94,19 @@ class Process {
     exited_ = true;
     exit_status_ = status;
   }
+  bool exited() const { return exited_; }
+  // Signals on the way back to the guest (the run loop calls these; so may an engine that
+  // services syscalls without stopping): deliver_signals() after each syscall delivers what
+  // became pending or unblocked; signal_for_stop() turns a FAULT, UNDEFINED, HALT or BREAKPOINT
+  // stop into the signal Linux would send. Both may change the whole engine state (entering a
+  // handler) or end the process.
+  void deliver_signals() { os::deliver_signals(*this); }
+  void signal_for_stop(const RunResult& r) { os::signal_for_stop(*this, r); }
   // Ends the process by a fatal signal, printing QEMU's style of message.
   void die_by_signal(int sig, const std::string& detail);
+  // One of kvrm's own messages about the guest ("kvrm: " is not added): to stderr_buffer when
+  // the options give one, else to the host's stderr.
+  void message(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 
   Engine& engine() { return e_; }
   MemoryMap& vmas() { return vmas_; }
@@ -87,15 +116,10 @@ class Process {
   u64 brk_start = 0, brk_cur = 0;
   u64 mmap_top = 0, mmap_bottom = 0;
   u64 clear_child_tid = 0;
-  u64 sigmask = 0;
-  struct SigAction {
-    u64 handler = 0, flags = 0, restorer = 0, mask = 0;
-  };
-  SigAction sigactions[65];
-  u64 altstack[3] = {0, 2 /* SS_DISABLE */, 0};  // stack_t: ss_sp, ss_flags, ss_size
-  char comm[16] = {};                            // prctl PR_SET_NAME / PR_GET_NAME
-  u32 umask = 022;                               // the guest's (the host's is set to 0)
-  std::string exe;                               // readlink("/proc/self/exe")
+  SignalState signals;  // dispositions, mask, pending signals, alternate stack (os/signals)
+  char comm[16] = {};   // prctl PR_SET_NAME / PR_GET_NAME
+  u32 umask = 022;      // the guest's, applied by kvrm (the host's is read once, never changed)
+  std::string exe;      // readlink("/proc/self/exe")
   Sandbox sandbox;
   FdTable fds;
 
@@ -105,6 +129,7 @@ class Process {
 
  private:
   void build_stack(const ElfImage& img, const LoadedImage& li);
+  void install_memory_streams();
 
   Engine& e_;
   ProcessOptions o_;
