@@ -81,29 +81,24 @@ bool guest_range(Process& p, u64 addr, u64 n, u8 need) {
 }
 
 i64 do_write(Process& p, const u64* a, bool positional) {
+  if (positional && static_cast<i64>(a[3]) < 0) return err(EINVAL);
   GuestFd* f = fd_of(p, a[0]);
   if (!f) return err(EBADF);
   const u64 n = std::min(a[2], kIoMax);
   std::vector<u8> buf(n);
   if (!p.read(a[1], buf.data(), n)) return err(EFAULT);
-  if (positional) {
-    if (static_cast<i64>(a[3]) < 0) return err(EINVAL);
-    return host_result(::pwrite(f->host, buf.data(), n, static_cast<off_t>(a[3])));
-  }
-  return host_result(::write(f->host, buf.data(), n));
+  return f->write(buf.data(), n, positional ? static_cast<i64>(a[3]) : -1);
 }
 
 i64 do_read(Process& p, const u64* a, bool positional) {
+  if (positional && static_cast<i64>(a[3]) < 0) return err(EINVAL);
   GuestFd* f = fd_of(p, a[0]);
   if (!f) return err(EBADF);
   const u64 n = std::min(a[2], kIoMax);
   if (!guest_range(p, a[1], n, kPermWrite)) return err(EFAULT);
-  if (positional && static_cast<i64>(a[3]) < 0) return err(EINVAL);
   std::vector<u8> buf(n);
-  const long r = positional ? ::pread(f->host, buf.data(), n, static_cast<off_t>(a[3]))
-                            : ::read(f->host, buf.data(), n);
-  if (r < 0) return err(errno);
-  p.write(a[1], buf.data(), static_cast<u64>(r));
+  const i64 r = f->read(buf.data(), n, positional ? static_cast<i64>(a[3]) : -1);
+  if (r > 0) p.write(a[1], buf.data(), static_cast<u64>(r));
   return r;
 }
 
@@ -142,7 +137,7 @@ i64 sys_writev(Process& p, const u64* a) {
     p.read(v.base, buf.data() + off, v.len);
     off += v.len;
   }
-  return host_result(::write(f->host, buf.data(), total));
+  return f->write(buf.data(), total, -1);
 }
 
 i64 sys_readv(Process& p, const u64* a) {
@@ -152,8 +147,8 @@ i64 sys_readv(Process& p, const u64* a) {
   u64 total = 0;
   if (i64 r = read_iov(p, a[1], a[2], iov, total, kPermWrite)) return r;
   std::vector<u8> buf(total);
-  const long r = ::read(f->host, buf.data(), total);
-  if (r < 0) return err(errno);
+  const i64 r = f->read(buf.data(), total, -1);
+  if (r < 0) return r;
   u64 off = 0;
   for (const auto& v : iov) {
     const u64 n = std::min<u64>(v.len, static_cast<u64>(r) - off);
@@ -166,12 +161,14 @@ i64 sys_readv(Process& p, const u64* a) {
 i64 sys_lseek(Process& p, const u64* a) {
   GuestFd* f = fd_of(p, a[0]);
   if (!f) return err(EBADF);
+  if (f->mem) return err(ESPIPE);
   return host_result(::lseek(f->host, static_cast<off_t>(a[1]), static_cast<int>(a[2])));
 }
 
 i64 sys_ftruncate(Process& p, const u64* a) {
   GuestFd* f = fd_of(p, a[0]);
   if (!f) return err(EBADF);
+  if (f->mem) return err(EINVAL);
   return host_result(::ftruncate(f->host, static_cast<off_t>(a[1])));
 }
 
@@ -211,17 +208,39 @@ i64 stat_to_guest(Process& p, const struct stat& st, u64 addr) {
   return p.write(addr, &g, sizeof g) ? 0 : err(EFAULT);
 }
 
+// A memory stream looks like a pipe end (S_IFIFO, empty, owned by the user).
+void memory_stat(const MemoryStream& m, struct stat& st) {
+  st = {};
+  st.st_ino = m.ino;
+  st.st_mode = S_IFIFO | m.mode;
+  st.st_nlink = 1;
+  st.st_uid = ::getuid();
+  st.st_gid = ::getgid();
+  st.st_blksize = static_cast<blksize_t>(kPageSize);
+  st.st_atim = st.st_mtim = st.st_ctim = {m.created_sec, m.created_nsec};
+}
+
+i64 fd_stat(const GuestFd& f, struct stat& st) {
+  if (f.mem) {
+    memory_stat(*f.mem, st);
+    return 0;
+  }
+  return ::fstat(f.host, &st) == 0 ? 0 : err(errno);
+}
+
 i64 sys_fstat(Process& p, const u64* a) {
   GuestFd* f = fd_of(p, a[0]);
   if (!f) return err(EBADF);
   struct stat st;
-  if (::fstat(f->host, &st) != 0) return err(errno);
+  if (i64 e = fd_stat(*f, st)) return e;
   return stat_to_guest(p, st, a[1]);
 }
 
-// The host descriptor an AT_EMPTY_PATH call names (the cwd for AT_FDCWD): fd, or -errno.
-int empty_path_fd(Process& p, u64 dirfd, int& owned) {
+// The host descriptor an AT_EMPTY_PATH call names (the cwd for AT_FDCWD): fd, or -errno; *mem
+// is set instead when it names a memory stream.
+int empty_path_fd(Process& p, u64 dirfd, int& owned, const MemoryStream** mem) {
   owned = -1;
+  *mem = nullptr;
   if (static_cast<i32>(dirfd) == kAtFdcwd) {
     Resolved r;
     if (i64 e = p.sandbox.resolve("/", p.sandbox.cwd, true, r)) return static_cast<int>(e);
@@ -229,7 +248,9 @@ int empty_path_fd(Process& p, u64 dirfd, int& owned) {
     return owned;
   }
   GuestFd* f = fd_of(p, dirfd);
-  return f ? f->host : -EBADF;
+  if (!f) return -EBADF;
+  *mem = f->mem.get();
+  return f->host;
 }
 
 i64 sys_newfstatat(Process& p, const u64* a) {
@@ -238,7 +259,12 @@ i64 sys_newfstatat(Process& p, const u64* a) {
   struct stat st;
   if (raw.empty() && (a[3] & kAtEmptyPath)) {
     int owned;
-    const int fd = empty_path_fd(p, a[0], owned);
+    const MemoryStream* mem;
+    const int fd = empty_path_fd(p, a[0], owned, &mem);
+    if (mem) {
+      memory_stat(*mem, st);
+      return stat_to_guest(p, st, a[2]);
+    }
     if (fd < 0) return fd;
     const int r = ::fstat(fd, &st);
     const int e = errno;
@@ -252,6 +278,26 @@ i64 sys_newfstatat(Process& p, const u64* a) {
   return stat_to_guest(p, st, a[2]);
 }
 
+// statx's answer built from a struct stat (for memory streams).
+void statx_of(const struct stat& st, struct statx& x) {
+  x = {};
+  x.stx_mask = STATX_BASIC_STATS;
+  x.stx_blksize = static_cast<u32>(st.st_blksize);
+  x.stx_nlink = static_cast<u32>(st.st_nlink);
+  x.stx_uid = st.st_uid;
+  x.stx_gid = st.st_gid;
+  x.stx_mode = static_cast<u16>(st.st_mode);
+  x.stx_ino = st.st_ino;
+  x.stx_size = static_cast<u64>(st.st_size);
+  x.stx_blocks = static_cast<u64>(st.st_blocks);
+  auto ts = [](const struct timespec& t) {
+    return statx_timestamp{t.tv_sec, static_cast<u32>(t.tv_nsec), 0};
+  };
+  x.stx_atime = ts(st.st_atim);
+  x.stx_mtime = ts(st.st_mtim);
+  x.stx_ctime = ts(st.st_ctim);
+}
+
 i64 sys_statx(Process& p, const u64* a) {
   std::string raw;
   if (!p.read_string(a[1], raw)) return err(EFAULT);
@@ -260,7 +306,14 @@ i64 sys_statx(Process& p, const u64* a) {
   long r;
   if (raw.empty() && (a[2] & kAtEmptyPath)) {
     int owned;
-    const int fd = empty_path_fd(p, a[0], owned);
+    const MemoryStream* mem;
+    const int fd = empty_path_fd(p, a[0], owned, &mem);
+    if (mem) {
+      struct stat st;
+      memory_stat(*mem, st);
+      statx_of(st, stx);
+      return p.write(a[4], &stx, sizeof stx) ? 0 : err(EFAULT);
+    }
     if (fd < 0) return fd;
     r = ::statx(fd, "", flags | AT_EMPTY_PATH, static_cast<unsigned>(a[3]), &stx);
     const int e = errno;
@@ -307,10 +360,19 @@ i64 sys_openat(Process& p, const u64* a) {
     if (writes && !r.is_dir && !write_ok(p, r)) return err(EROFS);
   }
   if (tmpfile && !write_ok(p, r)) return err(EROFS);
-  const int fd = p.sandbox.open(r, host_open_flags(g) & ~O_CLOEXEC,
-                                static_cast<unsigned>(a[3]) & 07777 & ~p.umask);
+  // A new file gets mode & ~umask with the guest's umask alone: the host's (which kvrm never
+  // changes) removed bits too, so they are set again on the file kvrm has just created.
+  const unsigned mode = static_cast<unsigned>(a[3]) & 07777 & ~p.umask;
+  const int hflags = host_open_flags(g) & ~O_CLOEXEC;
+  const bool creating = creat && !r.exists;
+  int fd = p.sandbox.open(r, creating ? hflags | O_EXCL : hflags, mode);
+  if (creating && fd == -EEXIST && !(g & O_EXCL)) {
+    fd = p.sandbox.open(r, hflags, mode);  // someone else created it meanwhile
+  } else if ((creating || tmpfile) && fd >= 0) {
+    ::fchmod(fd, mode);
+  }
   if (fd < 0) return fd;
-  return p.fds.install({fd, true, (g & O_CLOEXEC) != 0, r.guest});
+  return p.fds.install({fd, true, (g & O_CLOEXEC) != 0, r.guest, nullptr});
 }
 
 i64 sys_close(Process& p, const u64* a) { return p.fds.close(a[0]); }
@@ -318,6 +380,7 @@ i64 sys_close(Process& p, const u64* a) { return p.fds.close(a[0]); }
 i64 sys_getdents64(Process& p, const u64* a) {
   GuestFd* f = fd_of(p, a[0]);
   if (!f) return err(EBADF);
+  if (f->mem) return err(ENOTDIR);
   const u64 n = std::min<u64>(a[2], u64{1} << 20);
   if (!guest_range(p, a[1], n, kPermWrite)) return err(EFAULT);
   std::vector<u8> buf(n);
@@ -393,15 +456,33 @@ i64 sys_mkdirat(Process& p, const u64* a) {
   if (i64 e = resolve_at(p, a[0], a[1], false, r)) return e;
   if (r.exists) return err(EEXIST);
   if (!write_ok(p, r)) return err(EROFS);
-  return host_result(::mkdir(r.host.c_str(), static_cast<mode_t>(a[2] & 07777 & ~p.umask)));
+  const mode_t mode = static_cast<mode_t>(a[2] & 07777 & ~p.umask);
+  if (::mkdir(r.host.c_str(), mode) != 0) return err(errno);
+  // As for files: the host's umask is taken back out.
+  const int fd = p.sandbox.open(r, O_RDONLY | O_DIRECTORY, 0);
+  if (fd >= 0) {
+    ::fchmod(fd, mode);
+    ::close(fd);
+  }
+  return 0;
 }
 
 // ---- descriptors ------------------------------------------------------------------------------
 
+// A new guest descriptor for the same open file: a host dup, or the same memory stream.
+i64 duplicate(const GuestFd& f, bool cloexec, GuestFd& out) {
+  out = GuestFd{-1, false, cloexec, f.path, f.mem};
+  if (f.mem) return 0;
+  out.host = ::fcntl(f.host, F_DUPFD_CLOEXEC, 3);
+  if (out.host < 0) return err(errno);
+  out.owned = true;
+  return 0;
+}
+
 i64 dup_to(Process& p, GuestFd& f, int min, bool cloexec) {
-  const int h = ::fcntl(f.host, F_DUPFD_CLOEXEC, 3);
-  if (h < 0) return err(errno);
-  return p.fds.install({h, true, cloexec, f.path}, min);
+  GuestFd d;
+  if (i64 e = duplicate(f, cloexec, d)) return e;
+  return p.fds.install(std::move(d), min);
 }
 
 i64 sys_dup(Process& p, const u64* a) {
@@ -416,9 +497,9 @@ i64 sys_dup3(Process& p, const u64* a) {
   if (!f) return err(EBADF);
   if (a[0] == a[1]) return err(EINVAL);
   if (a[1] >= FdTable::kMax) return err(EBADF);
-  const int h = ::fcntl(f->host, F_DUPFD_CLOEXEC, 3);
-  if (h < 0) return err(errno);
-  return p.fds.install_at({h, true, (a[2] & O_CLOEXEC) != 0, f->path}, static_cast<int>(a[1]));
+  GuestFd d;
+  if (i64 e = duplicate(*f, (a[2] & O_CLOEXEC) != 0, d)) return e;
+  return p.fds.install_at(std::move(d), static_cast<int>(a[1]));
 }
 
 i64 sys_fcntl(Process& p, const u64* a) {
@@ -432,12 +513,20 @@ i64 sys_fcntl(Process& p, const u64* a) {
     case F_GETFD: return f->cloexec ? FD_CLOEXEC : 0;
     case F_SETFD: f->cloexec = a[2] & FD_CLOEXEC; return 0;
     case F_GETFL: {
+      if (f->mem) return f->mem->status_flags;
       const int h = ::fcntl(f->host, F_GETFL);
       if (h < 0) return err(errno);
       // kvrm opens with O_NOFOLLOW on the host: the guest sees its own request.
       return static_cast<i64>(guest_open_flags(h & ~O_NOFOLLOW));
     }
-    case F_SETFL: return host_result(::fcntl(f->host, F_SETFL, host_open_flags(a[2])));
+    case F_SETFL:
+      if (f->mem) {  // the flags F_SETFL may change (O_DIRECT is EINVAL on a pipe here)
+        constexpr u32 kSettable = O_APPEND | O_NONBLOCK | O_ASYNC | O_NOATIME;
+        f->mem->status_flags =
+            (f->mem->status_flags & ~kSettable) | (static_cast<u32>(a[2]) & kSettable);
+        return 0;
+      }
+      return host_result(::fcntl(f->host, F_SETFL, host_open_flags(a[2])));
     default: return err(EINVAL);
   }
 }
@@ -447,12 +536,12 @@ i64 sys_pipe2(Process& p, const u64* a) {
   int h[2];
   if (::pipe2(h, host_open_flags(a[1]) | O_CLOEXEC) != 0) return err(errno);
   const bool cloexec = a[1] & O_CLOEXEC;
-  const int r = p.fds.install({h[0], true, cloexec, ""});
+  const int r = p.fds.install({h[0], true, cloexec, "", nullptr});
   if (r < 0) {
     ::close(h[1]);
     return r;
   }
-  const int w = p.fds.install({h[1], true, cloexec, ""});
+  const int w = p.fds.install({h[1], true, cloexec, "", nullptr});
   if (w < 0) {
     p.fds.close(static_cast<u64>(r));
     return w;
@@ -476,6 +565,7 @@ i64 sys_ioctl(Process& p, const u64* a) {
   constexpr u64 kTcgets = 0x5401, kTiocgwinsz = 0x5413;  // the same numbers on both
   GuestFd* f = fd_of(p, a[0]);
   if (!f) return err(EBADF);
+  if (f->mem) return err(ENOTTY);  // a pipe end: no terminal
   if (a[1] == kTcgets) {
     // struct termios of the kernel: 4 u32 flags, c_line, 19 c_cc: 36 bytes, the same on
     // x86-64 and aarch64.

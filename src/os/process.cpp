@@ -1,13 +1,16 @@
 // The guest process: loading, the initial stack, the memory map and the run loop.
 #include "os/process.hpp"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/random.h>
-#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <iterator>
@@ -93,8 +96,30 @@ u64 hwcap2() {
   return FLAGM2;
 }
 
+namespace {
+
+// The host process's umask, read without changing it (umask(2) would, for every thread).
+u32 host_umask() {
+  std::FILE* f = std::fopen("/proc/self/status", "re");
+  u32 mask = 022;
+  if (!f) return mask;
+  char line[256];
+  while (std::fgets(line, sizeof line, f)) {
+    unsigned v;
+    if (std::sscanf(line, "Umask: %o", &v) == 1) {
+      mask = v & 0777;
+      break;
+    }
+  }
+  std::fclose(f);
+  return mask;
+}
+
+}  // namespace
+
 Process::Process(Engine& e, ProcessOptions o) : sandbox(o.sandbox), e_(e), o_(std::move(o)) {
-  umask = ::umask(0);  // the guest's umask is applied by kvrm, not twice
+  umask = host_umask();
+  install_memory_streams();
   char real[PATH_MAX];
   exe = ::realpath(o_.path.c_str(), real) ? std::string(real) : o_.path;
   if (const std::string g = sandbox.guest_path_of(exe); !g.empty()) exe = g;
@@ -219,9 +244,50 @@ bool Process::read_string(u64 addr, std::string& out, u64 max) {
   return false;
 }
 
+void Process::install_memory_streams() {
+  struct timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  auto stream = [&](int fd, const std::string* in, std::string* out) {
+    auto m = std::make_shared<MemoryStream>();
+    m->input = in;
+    m->output = out;
+    m->status_flags = in ? O_RDONLY : O_WRONLY;
+    m->ino = static_cast<u64>(fd) + 1;
+    m->created_sec = now.tv_sec;
+    m->created_nsec = now.tv_nsec;
+    fds.install_at(GuestFd{-1, false, false, "", std::move(m)}, fd);
+  };
+  if (o_.stdin_data) stream(0, o_.stdin_data, nullptr);
+  if (o_.stdout_buffer) stream(1, nullptr, o_.stdout_buffer);
+  if (o_.stderr_buffer) stream(2, nullptr, o_.stderr_buffer);
+}
+
+void Process::message(const char* fmt, ...) {
+  va_list ap, again;
+  va_start(ap, fmt);
+  va_copy(again, ap);
+  char small[512];
+  const int n = std::vsnprintf(small, sizeof small, fmt, ap);
+  va_end(ap);
+  std::string big;
+  const char* text = small;
+  if (n >= static_cast<int>(sizeof small)) {
+    big.resize(static_cast<size_t>(n) + 1);
+    std::vsnprintf(big.data(), big.size(), fmt, again);
+    text = big.data();
+  }
+  va_end(again);
+  if (n <= 0) return;
+  if (o_.stderr_buffer)
+    o_.stderr_buffer->append(text, static_cast<size_t>(n));
+  else
+    std::fwrite(text, 1, static_cast<size_t>(n), stderr);
+}
+
 void Process::die_by_signal(int sig, const std::string& detail) {
-  std::fprintf(stderr, "kvrm: uncaught target signal %d (%s)%s\n", sig, strsignal(sig),
-               detail.c_str());
+  const char* d = sigdescr_np(sig);
+  message("kvrm: uncaught target signal %d (%s)%s\n", sig, d ? d : "Unknown signal",
+          detail.c_str());
   exit(128 + sig);
 }
 
@@ -233,9 +299,9 @@ int Process::run() {
     u64 budget = o_.timeout_seconds > 0 ? kSlice : ~u64{0} >> 1;
     if (o_.max_instructions) {
       if (stats_.instructions >= o_.max_instructions) {
-        std::fprintf(stderr, "kvrm: instruction limit (%llu) reached at pc 0x%llx\n",
-                     static_cast<unsigned long long>(o_.max_instructions),
-                     static_cast<unsigned long long>(e_.pc()));
+        message("kvrm: instruction limit (%llu) reached at pc 0x%llx\n",
+                static_cast<unsigned long long>(o_.max_instructions),
+                static_cast<unsigned long long>(e_.pc()));
         exit(kExitTimeout);
         break;
       }
@@ -274,8 +340,8 @@ int Process::run() {
     }
     stats_.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     if (!exited_ && o_.timeout_seconds > 0 && stats_.seconds > o_.timeout_seconds) {
-      std::fprintf(stderr, "kvrm: timeout (%g s) reached at pc 0x%llx\n", o_.timeout_seconds,
-                   static_cast<unsigned long long>(e_.pc()));
+      message("kvrm: timeout (%g s) reached at pc 0x%llx\n", o_.timeout_seconds,
+              static_cast<unsigned long long>(e_.pc()));
       exit(kExitTimeout);
     }
   }

@@ -2,6 +2,9 @@
 // Linux builds (argc, argv, envp, auxv), the memory map (VMAs) the syscalls manage, and the run
 // loop that executes until a stop, services SVC through the syscall table (os/syscalls.hpp) and
 // ends the process as Linux would on exit or on a fatal signal.
+//
+// A Process changes no host-global state (umask, cwd, signal dispositions): several of them,
+// each on its own engine, may run at once on different host threads.
 #pragma once
 
 #include <map>
@@ -22,6 +25,14 @@ struct ProcessOptions {
   double timeout_seconds = 0;     // 0: none
   bool strace = false;            // one line per syscall on stderr
   SandboxOptions sandbox;         // --root, --rw
+  // In-memory standard streams for callers that embed kvrm (each independently; the caller
+  // keeps the strings alive until the Process is gone and does not touch them during run()).
+  const std::string* stdin_data = nullptr;  // when set: guest fd 0 reads these bytes, then EOF
+  std::string* stdout_buffer = nullptr;     // when set: guest fd 1 output is appended here, not
+                                            // written to host fd 1
+  std::string* stderr_buffer = nullptr;     // when set: same for fd 2, and kvrm's own messages
+                                            // about the guest (fatal signal, instruction limit,
+                                            // timeout, --strace lines) go here too
 };
 
 // Exit statuses of runs that did not end by themselves.
@@ -78,6 +89,9 @@ class Process {
   }
   // Ends the process by a fatal signal, printing QEMU's style of message.
   void die_by_signal(int sig, const std::string& detail);
+  // One of kvrm's own messages about the guest ("kvrm: " is not added): to stderr_buffer when
+  // the options give one, else to the host's stderr.
+  void message(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 
   Engine& engine() { return e_; }
   MemoryMap& vmas() { return vmas_; }
@@ -94,8 +108,8 @@ class Process {
   SigAction sigactions[65];
   u64 altstack[3] = {0, 2 /* SS_DISABLE */, 0};  // stack_t: ss_sp, ss_flags, ss_size
   char comm[16] = {};                            // prctl PR_SET_NAME / PR_GET_NAME
-  u32 umask = 022;                               // the guest's (the host's is set to 0)
-  std::string exe;                               // readlink("/proc/self/exe")
+  u32 umask = 022;  // the guest's, applied by kvrm (the host's is read once, never changed)
+  std::string exe;  // readlink("/proc/self/exe")
   Sandbox sandbox;
   FdTable fds;
 
@@ -105,6 +119,7 @@ class Process {
 
  private:
   void build_stack(const ElfImage& img, const LoadedImage& li);
+  void install_memory_streams();
 
   Engine& e_;
   ProcessOptions o_;

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -175,10 +176,35 @@ int Sandbox::open(const Resolved& r, int host_flags, unsigned mode) const {
   return fd < 0 ? -errno : static_cast<int>(fd);
 }
 
-// ---- FdTable ------------------------------------------------------------------------------------
+// ---- Guest descriptors ----------------------------------------------------------------------
+
+i64 GuestFd::read(void* buf, u64 n, i64 off) const {
+  if (mem) {
+    if (off >= 0) return -ESPIPE;
+    if (!mem->input) return -EBADF;
+    const u64 size = mem->input->size();
+    const u64 k = std::min(n, size - std::min(mem->pos, size));
+    std::memcpy(buf, mem->input->data() + mem->pos, k);
+    mem->pos += k;
+    return static_cast<i64>(k);
+  }
+  const long r = off >= 0 ? ::pread(host, buf, n, off) : ::read(host, buf, n);
+  return r < 0 ? -errno : r;
+}
+
+i64 GuestFd::write(const void* buf, u64 n, i64 off) const {
+  if (mem) {
+    if (off >= 0) return -ESPIPE;
+    if (!mem->output) return -EBADF;
+    mem->output->append(static_cast<const char*>(buf), n);
+    return static_cast<i64>(n);
+  }
+  const long r = off >= 0 ? ::pwrite(host, buf, n, off) : ::write(host, buf, n);
+  return r < 0 ? -errno : r;
+}
 
 FdTable::FdTable() {
-  for (int k = 0; k < 3; ++k) fds_.push_back({k, false, false, ""});
+  for (int k = 0; k < 3; ++k) fds_.push_back({k, false, false, "", nullptr});
 }
 
 FdTable::~FdTable() {
@@ -187,14 +213,14 @@ FdTable::~FdTable() {
 }
 
 GuestFd* FdTable::get(u64 fd) {
-  if (fd >= fds_.size() || fds_[fd].host < 0) return nullptr;
+  if (fd >= fds_.size() || !fds_[fd].in_use()) return nullptr;
   return &fds_[fd];
 }
 
 int FdTable::install(GuestFd f, int min) {
   for (int k = min; k < kMax; ++k) {
     if (k >= static_cast<int>(fds_.size())) fds_.resize(k + 1);
-    if (fds_[k].host < 0) {
+    if (!fds_[k].in_use()) {
       fds_[k] = std::move(f);
       return k;
     }
@@ -217,7 +243,7 @@ int FdTable::install_at(GuestFd f, int fd) {
 int FdTable::close(u64 fd) {
   GuestFd* f = get(fd);
   if (!f) return -EBADF;
-  if (f->owned) ::close(f->host);
+  if (f->owned && f->host >= 0) ::close(f->host);
   *f = GuestFd{};
   return 0;
 }

@@ -10,10 +10,12 @@
 // mkdir, ...) is allowed only below a --rw directory; elsewhere EROFS.
 //
 // FdTable: guest descriptors map to host descriptors the table owns (guest 0-2 start as the
-// host's stdio, which are never closed). Each entry remembers the guest path it was opened
-// with, for *at() calls relative to it and for fchdir.
+// host's stdio, which are never closed) or to memory streams (an embedding caller's stdin,
+// stdout and stderr). Each entry remembers the guest path it was opened with, for *at() calls
+// relative to it and for fchdir.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -59,17 +61,38 @@ class Sandbox {
   int root_fd_ = -1;
 };
 
+// An in-memory stream standing in for a host descriptor (ProcessOptions' stdin_data,
+// stdout_buffer, stderr_buffer): one end of a pipe whose other end is the embedding caller.
+// Shared by every guest descriptor dup'ed from it, like an open file description.
+struct MemoryStream {
+  const std::string* input = nullptr;  // read end: these bytes, then EOF
+  u64 pos = 0;                         // how many of them were read
+  std::string* output = nullptr;       // write end: appended here
+  u32 status_flags = 0;                // O_RDONLY or O_WRONLY, plus what F_SETFL set
+  u32 mode = 0600;                     // permission bits (fchmod changes them)
+  u64 ino = 0;                         // the inode number fstat reports
+  i64 created_sec = 0, created_nsec = 0;
+};
+
 struct GuestFd {
-  int host = -1;
-  bool owned = false;    // false for the host's stdio
-  bool cloexec = false;  // recorded: kvrm never execs
-  std::string path;      // guest path it was opened with ("" for pipes and stdio)
+  int host = -1;                      // the host descriptor (-1 for a memory stream)
+  bool owned = false;                 // false for the host's stdio
+  bool cloexec = false;               // recorded: kvrm never execs
+  std::string path;                   // guest path it was opened with ("" for pipes and stdio)
+  std::shared_ptr<MemoryStream> mem;  // set for a memory stream
+
+  bool in_use() const { return host >= 0 || mem != nullptr; }
+  // read/write at the descriptor's position (off < 0) or at off (pread/pwrite): the byte count
+  // or -errno. A memory stream behaves as a pipe end: EBADF the wrong way, ESPIPE with an
+  // offset, EOF after the input.
+  i64 read(void* buf, u64 n, i64 off) const;
+  i64 write(const void* buf, u64 n, i64 off) const;
 };
 
 class FdTable {
  public:
   static constexpr int kMax = 1024;
-  FdTable();
+  FdTable();  // guest 0-2: the host's stdio
   ~FdTable();
   FdTable(const FdTable&) = delete;
   FdTable& operator=(const FdTable&) = delete;

@@ -177,7 +177,7 @@ i64 sys_futex(Process& p, const u64* a) {
     if (!p.read(a[0], &v, 4)) return err(EFAULT);
     if (v != static_cast<u32>(a[2])) return err(EAGAIN);
     if (a[3]) return err(ETIMEDOUT);  // no other thread can wake it
-    std::fprintf(stderr, "kvrm: futex wait that no thread can wake (single-threaded guest)\n");
+    p.message("kvrm: futex wait that no thread can wake (single-threaded guest)\n");
     p.exit(1);
     return 0;
   }
@@ -463,17 +463,17 @@ void do_syscall(Process& p) {
     } else {
       line += "Unknown syscall " + std::to_string(nr);
     }
-    if (nr == 93 || nr == 94) std::fprintf(stderr, "%s\n", line.c_str());
+    if (nr == 93 || nr == 94) p.message("%s\n", line.c_str());
   }
   const i64 r = service_syscall(p, nr, args);
   if (strace && nr != 93 && nr != 94) {
     if (r < 0 && r >= -4095)
-      std::fprintf(stderr, "%s = -1 errno=%lld (%s)\n", line.c_str(), static_cast<long long>(-r),
-                   strerror(static_cast<int>(-r)));
+      p.message("%s = -1 errno=%lld (%s)\n", line.c_str(), static_cast<long long>(-r),
+                strerror(static_cast<int>(-r)));
     else if (nr == 214 || nr == 222 || nr == 216)  // addresses: brk, mmap, mremap
-      std::fprintf(stderr, "%s = 0x%llx\n", line.c_str(), static_cast<unsigned long long>(r));
+      p.message("%s = 0x%llx\n", line.c_str(), static_cast<unsigned long long>(r));
     else
-      std::fprintf(stderr, "%s = %lld\n", line.c_str(), static_cast<long long>(r));
+      p.message("%s = %lld\n", line.c_str(), static_cast<long long>(r));
   }
   s.x[0] = static_cast<u64>(r);
   e.set_reg(0, s.x[0]);
