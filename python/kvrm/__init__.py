@@ -92,17 +92,13 @@ __all__ = [
     "run",
 ]
 
-# The extension's classes and exceptions present themselves as kvrm.X (help(), repr, tracebacks).
-for _name in (
-    "Engine",
-    "CoreState",
-    "XRegisters",
-    "VRegisters",
-    "RunResult",
-    "StopInfo",
-    "KvrmError",
-    "CudaUnavailableError",
-    "ExecError",
-):
-    getattr(_kvrm, _name).__module__ = "kvrm"
-del _name
+# The public classes and functions present themselves as kvrm.X (help(), repr, tracebacks),
+# wherever they are defined.
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, type) or callable(_obj):
+        try:
+            _obj.__module__ = "kvrm"
+        except (AttributeError, TypeError):  # builtin functions of the extension
+            pass
+del _name, _obj
