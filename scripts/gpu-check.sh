@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Runs on the GPU machine over binaries built on the development machine (nvcc, sm_90) and
-# copied into a folder (default .gpu/: kvrm, kvrm_gpu_tests, kvrm_unit_tests, guest/ programs,
-# busybox): the GPU tests, the unit tests, guest programs compared between `kvrm run --backend
-# cpu` and `--backend cuda`, then the benchmarks; prints a short table last.
-# Usage: scripts/gpu-check.sh [DIR] [BENCH_CYCLES] [STEPS...]   (steps: tests guest bench; all
-# by default)
+# Runs on the GPU machine over what scripts/gpu-prepare.sh gathered on the development machine
+# (default .gpu/, unpacked from .gpu.tar.xz when only that is there): the GPU tests, the unit
+# tests, the `gpu`-labelled guest tests (kvrm --backend cuda against qemu-aarch64-static), guest
+# programs and busybox compared between `kvrm run --backend cpu` and `--backend cuda` (both
+# syscall modes), the Python tests marked gpu, then the benchmarks; prints a short table last.
+# Usage: scripts/gpu-check.sh [DIR] [BENCH_CYCLES] [STEPS...]   (steps: tests ctest guest python
+# bench; all by default)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-.gpu}
 cycles=${2:-100000000}
 shift 2 2>/dev/null || shift $#
-steps=${*:-tests guest bench}
+steps=${*:-tests ctest guest python bench}
 out=${OUT:-/tmp}
+[ -d "$dir" ] || [ ! -f "$dir.tar.xz" ] || tar xJf "$dir.tar.xz"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
 status=()
 run() {  # name, command...
@@ -29,7 +31,8 @@ same() {  # name, program args...
   : >"$t/in"
   "$dir/kvrm" run --backend cpu "$@" <"$t/in" >"$t/c.out" 2>"$t/c.err"
   local c=$?
-  "$dir/kvrm" run --backend cuda --stats "$@" <"$t/in" >"$t/g.out" 2>"$t/g.err"
+  "$dir/kvrm" run --backend cuda --stats ${SYSCALLS:+--syscalls $SYSCALLS} "$@" <"$t/in" \
+    >"$t/g.out" 2>"$t/g.err"
   local g=$?
   grep -v '^kvrm: cuda: [0-9]* instructions' "$t/g.err" >"$t/g.err2" || true
   if [ "$c" = "$g" ] && cmp -s "$t/c.out" "$t/g.out" && cmp -s "$t/c.err" "$t/g.err2"; then
@@ -45,6 +48,25 @@ if [[ " $steps " == *" tests "* ]]; then
   run gpu_tests "$dir/kvrm_gpu_tests"
   run unit_tests "$dir/kvrm_unit_tests"
 fi
+if [[ " $steps " == *" ctest "* ]] && [ -f "$dir/gpu-ctest.txt" ]; then
+  passed=0 failed=()
+  while IFS=$'\t' read -r -a cmd; do
+    KVRM_TEST_GONE=gone "${cmd[@]:1}" >"$out/ctest.log" 2>&1
+    rc=$?
+    if [ $rc = 0 ]; then
+      passed=$((passed + 1))
+    elif [ $rc = 77 ]; then
+      failed+=("${cmd[0]}(skipped)")
+    else
+      failed+=("${cmd[0]}")
+      cat "$out/ctest.log"
+    fi
+  done <"$dir/gpu-ctest.txt"
+  status+=("guest tests on cuda vs qemu: $passed passed, ${#failed[@]} failed ${failed[*]}")
+fi
+if [[ " $steps " == *" python "* ]]; then
+  run python scripts/gpu-python.sh "$dir"
+fi
 if [[ " $steps " == *" guest "* ]]; then
   for p in "$dir"/guest/*_O2; do
     n=$(basename "$p")
@@ -55,6 +77,8 @@ if [[ " $steps " == *" guest "* ]]; then
       *) same "$n" "$p" a "b c" ;;
     esac
   done
+  SYSCALLS=relaunch same hello_O2_relaunch "$dir/guest/hello_O2"
+  SYSCALLS=relaunch same fdops_O2_relaunch "$dir/guest/fdops_O2" README.md
   if [ -x "$dir/busybox" ]; then
     same busybox_sha256sum "$dir/busybox" sha256sum README.md
     same busybox_sort "$dir/busybox" sort README.md

@@ -24,6 +24,7 @@ int run_bench(const BenchOptions& o);
 
 struct RunOptions {
   std::string backend = "auto";
+  std::string syscalls = "persistent";  // persistent | relaunch
   bool strace = false;
   bool stats = false;
   u64 max_instructions = 0;

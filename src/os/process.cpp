@@ -330,11 +330,14 @@ int Process::run() {
     }
     // SVCs are serviced inside the run: the CUDA engine's kernel stays resident and waits.
     // Signals raised by a syscall are delivered before the guest continues.
-    const RunResult r = e_.execute_persistent(budget, 0, [this](Engine&) {
+    const auto service = [this](Engine&) {
       do_syscall(*this);
       deliver_signals();
       return !exited_;
-    });
+    };
+    // The base version of execute_persistent stops at each SVC and runs again after it.
+    const RunResult r = o_.relaunch_per_syscall ? e_.Engine::execute_persistent(budget, 0, service)
+                                                : e_.execute_persistent(budget, 0, service);
     stats_.instructions += r.cycles;
     stats_.syscalls += r.syscalls;
     switch (r.signal) {

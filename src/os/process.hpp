@@ -26,6 +26,10 @@ struct ProcessOptions {
   double timeout_seconds = 0;     // 0: none
   bool strace = false;            // one line per syscall on stderr
   SandboxOptions sandbox;         // --root, --rw
+  // How SVCs reach the host: through the engine's persistent mode (the CUDA engine's kernel
+  // stays resident and posts them to a mailbox), or by ending each run at the SVC and starting
+  // a new one after it (the CUDA engine relaunches its kernel). Same results either way.
+  bool relaunch_per_syscall = false;
   // In-memory standard streams for callers that embed kvrm (each independently; the caller
   // keeps the strings alive until the Process is gone and does not touch them during run()).
   const std::string* stdin_data = nullptr;  // when set: guest fd 0 reads these bytes, then EOF

@@ -17,6 +17,9 @@ HERE = Path(__file__).resolve().parent
 
 @pytest.fixture(scope="session")
 def guest(tmp_path_factory):
+    prebuilt = os.environ.get("KVRM_GUEST_ECHO")  # built elsewhere (the GPU machine has no cc)
+    if prebuilt:
+        return Path(prebuilt)
     cc = os.environ.get("KVRM_AARCH64_CC") or shutil.which("aarch64-linux-gnu-gcc")
     if not cc:
         pytest.skip("aarch64-linux-gnu-gcc not found (Debian: gcc-aarch64-linux-gnu)")
