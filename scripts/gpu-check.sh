@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Runs on the GPU machine over a build folder made on the development machine (nvcc, sm_90):
-# the GPU tests, the unit tests, then the benchmarks; prints a short table last.
-# Usage: scripts/gpu-check.sh [BUILD_DIR] [BENCH_CYCLES]
+# Runs on the GPU machine over what scripts/gpu-prepare.sh gathered on the development machine
+# (default .gpu/, unpacked from .gpu.tar.xz when only that is there): the GPU tests, the unit
+# tests, the `gpu`-labelled guest tests (kvrm --backend cuda against qemu-aarch64-static), guest
+# programs and busybox compared between `kvrm run --backend cpu` and `--backend cuda` (both
+# syscall modes), the Python tests marked gpu, then the benchmarks; prints a short table last.
+# Usage: scripts/gpu-check.sh [DIR] [BENCH_CYCLES] [STEPS...]   (steps: tests ctest guest python
+# bench; all by default)
 set -uo pipefail
 cd "$(dirname "$0")/.."
-build=${1:-build-cuda}
+dir=${1:-.gpu}
 cycles=${2:-100000000}
+shift 2 2>/dev/null || shift $#
+steps=${*:-tests ctest guest python bench}
 out=${OUT:-/tmp}
+[ -d "$dir" ] || [ ! -f "$dir.tar.xz" ] || tar xJf "$dir.tar.xz"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
 status=()
 run() {  # name, command...
@@ -15,11 +22,75 @@ run() {  # name, command...
   if "$@" >"$out/$name.log" 2>&1; then status+=("$name: ok"); else status+=("$name: FAILED ($?)"); fi
   tail -n 3 "$out/$name.log"
 }
-run gpu_tests "$build/tests/kvrm_gpu_tests"
-run unit_tests "$build/tests/kvrm_unit_tests"
-run bench "$build/kvrm" bench --backend cuda,cpu --cycles "$cycles" --repeat 3 --json "$out/bench.json"
+# Same stdout, stderr and exit status on both engines.
+same() {  # name, program args...
+  local name=$1
+  shift
+  local t
+  t=$(mktemp -d)
+  : >"$t/in"
+  "$dir/kvrm" run --backend cpu "$@" <"$t/in" >"$t/c.out" 2>"$t/c.err"
+  local c=$?
+  "$dir/kvrm" run --backend cuda --stats ${SYSCALLS:+--syscalls $SYSCALLS} "$@" <"$t/in" \
+    >"$t/g.out" 2>"$t/g.err"
+  local g=$?
+  grep -v '^kvrm: cuda: [0-9]* instructions' "$t/g.err" >"$t/g.err2" || true
+  if [ "$c" = "$g" ] && cmp -s "$t/c.out" "$t/g.out" && cmp -s "$t/c.err" "$t/g.err2"; then
+    status+=("guest $name: same (status $c, $(wc -c <"$t/c.out") bytes) $(grep -o 'cuda: [0-9]* instructions.*syscalls' "$t/g.err")")
+  else
+    status+=("guest $name: DIFFERENT (cpu $c, cuda $g)")
+    diff "$t/c.out" "$t/g.out" | head -5
+    diff "$t/c.err" "$t/g.err2" | head -5
+  fi
+  rm -rf "$t"
+}
+if [[ " $steps " == *" tests "* ]]; then
+  run gpu_tests "$dir/kvrm_gpu_tests"
+  run unit_tests "$dir/kvrm_unit_tests"
+fi
+if [[ " $steps " == *" ctest "* ]] && [ -f "$dir/gpu-ctest.txt" ]; then
+  passed=0 failed=()
+  while IFS=$'\t' read -r -a cmd; do
+    KVRM_TEST_GONE=gone "${cmd[@]:1}" >"$out/ctest.log" 2>&1
+    rc=$?
+    if [ $rc = 0 ]; then
+      passed=$((passed + 1))
+    elif [ $rc = 77 ]; then
+      failed+=("${cmd[0]}(skipped)")
+    else
+      failed+=("${cmd[0]}")
+      cat "$out/ctest.log"
+    fi
+  done <"$dir/gpu-ctest.txt"
+  status+=("guest tests on cuda vs qemu: $passed passed, ${#failed[@]} failed ${failed[*]}")
+fi
+if [[ " $steps " == *" python "* ]]; then
+  run python scripts/gpu-python.sh "$dir"
+fi
+if [[ " $steps " == *" guest "* ]]; then
+  for p in "$dir"/guest/*_O2; do
+    n=$(basename "$p")
+    case $n in
+      filesum_O2) same "$n" "$p" scripts/gpu-check.sh README.md ;;
+      listdir_O2) same "$n" "$p" scripts ;;
+      fdops_O2) same "$n" "$p" README.md ;;
+      *) same "$n" "$p" a "b c" ;;
+    esac
+  done
+  SYSCALLS=relaunch same hello_O2_relaunch "$dir/guest/hello_O2"
+  SYSCALLS=relaunch same fdops_O2_relaunch "$dir/guest/fdops_O2" README.md
+  if [ -x "$dir/busybox" ]; then
+    same busybox_sha256sum "$dir/busybox" sha256sum README.md
+    same busybox_sort "$dir/busybox" sort README.md
+    same busybox_awk "$dir/busybox" awk '{ n += length($0) } END { print n, NR }' README.md
+  fi
+fi
+if [[ " $steps " == *" bench "* ]]; then
+  run bench "$dir/kvrm" bench --backend cuda,cpu --cycles "$cycles" --repeat 3 --json "$out/bench.json"
+fi
 echo
 echo "== summary =="
 printf '%s\n' "${status[@]}"
-grep -h "SKIPPED\|FAILED\|PASSED" "$out/gpu_tests.log" | tail -n 3
-cat "$out/bench.log"
+[ -f "$out/gpu_tests.log" ] && grep -h "SKIPPED\|FAILED\|PASSED" "$out/gpu_tests.log" | tail -n 5
+[ -f "$out/bench.log" ] && cat "$out/bench.log"
+exit 0

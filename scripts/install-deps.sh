@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libbenchmark-dev libcli11-dev
   libunicorn-dev libcapstone-dev
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
-  python3 python3-dev pybind11-dev python3-pytest
+  python3 python3-dev pybind11-dev python3-pytest python3-numpy
 )
 
 missing=()

@@ -201,8 +201,8 @@ struct Batch::Impl {
                     static_cast<unsigned long long>(o.max_instructions),
                     static_cast<unsigned long long>(l.state.pc));
       r.description = d;
-    } else if ((l.last_syscall == 129 || l.last_syscall == 130 || l.last_syscall == 131) &&
-               status > 128) {  // kill, tkill, tgkill to itself
+    } else if (status > 128 && l.last_syscall != 93 && l.last_syscall != 94) {
+      // Not exit/exit_group: a signal the process raised (abort, kill, tgkill) ended it.
       r.end = LaneEnd::Signaled;
       r.signal = status - 128;
       std::snprintf(d, sizeof d, "killed by signal %d (%s)", r.signal, strsignal(r.signal));

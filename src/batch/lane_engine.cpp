@@ -2,6 +2,7 @@
 #include "batch/lane_engine.hpp"
 
 #include <chrono>
+#include <string>
 
 #include "isa/execute.hpp"
 
@@ -31,6 +32,29 @@ RunResult run_lane_on_host(LaneMemory& mem, CoreState& state, u64 max_cycles, bo
   r.cycles = done;
   r.pc = state.pc;
   r.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+u64 LaneEngine::reg(int n) const {
+  if (n < 0 || n > 31) throw Error("register number " + std::to_string(n) + " is not 0-31");
+  return state_.x[n];
+}
+
+void LaneEngine::set_reg(int n, u64 v) {
+  if (n < 0 || n > 31) throw Error("register number " + std::to_string(n) + " is not 0-31");
+  state_.x[n] = v;
+}
+
+RunResult LaneEngine::execute_persistent(u64 total_cycles, double timeout_seconds,
+                                         const SyscallHandler& on_syscall) {
+  if (!driven_) return Engine::execute_persistent(total_cycles, timeout_seconds, on_syscall);
+  if (!posted_) throw LaneYield{};
+  RunResult r = *posted_;
+  posted_.reset();
+  if (r.signal == Signal::Syscall) {
+    r.syscalls = 1;
+    on_syscall(*this);  // the process may have ended: Process::run() looks
+  }
   return r;
 }
 

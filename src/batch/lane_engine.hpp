@@ -36,11 +36,18 @@ class LaneEngine final : public Engine {
   void write_memory(u64 addr, const void* src, u64 size) override { mem_.write(addr, src, size); }
   CoreState state() const override { return state_; }
   void set_state(const CoreState& s) override { state_ = s; }
+  u64 reg(int n) const override;
+  void set_reg(int n, u64 v) override;
 
   // Standalone (the default): runs the lane here (run_lane_on_host). Driven by a scheduler
   // (set_driven(true)): returns the result post()ed for the lane, once; with none, throws
   // LaneYield.
   RunResult execute(u64 max_cycles) override;
+  // Driven: the posted stop, once (an SVC serviced through on_syscall first, counted in the
+  // result's syscalls); with none, throws LaneYield. So os::Process::run() services exactly one
+  // stop per post and gives control back when it asks for the next. Standalone: the base loop.
+  RunResult execute_persistent(u64 total_cycles, double timeout_seconds,
+                               const SyscallHandler& on_syscall) override;
 
   void set_driven(bool on) { driven_ = on; }
   void post(const RunResult& r) { posted_ = r; }

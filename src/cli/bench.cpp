@@ -1,6 +1,9 @@
 // `kvrm bench`: the seed's benchmark loops (ADD + B, and ADD + STR + B), timed on each engine
 // and printed as a table and, on request, as JSON.
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -38,10 +41,16 @@ std::unique_ptr<Engine> make_engine(const std::string& backend) {
 
 // The dispatch modes timed per backend: the reference engine has one loop; the CUDA engine the
 // seed's standard (one launch, stop reason read back), continuous (batches of
-// cycles_per_batch, atomic signal flag) and mega (one launch, atomic signal flag).
+// cycles_per_batch, atomic signal flag), mega (one launch, atomic signal flag) and persistent
+// (one resident launch with the syscall mailbox; these loops make no syscall).
 std::vector<std::string> modes_of(const std::string& backend) {
-  if (backend == "cuda") return {"standard", "continuous", "mega"};
+  if (backend == "cuda") return {"standard", "continuous", "mega", "persistent"};
   return {"standard"};
+}
+
+// A syscall handler for loops that must not make any.
+bool no_syscall(Engine& e) {
+  throw Error("benchmark loop made a syscall at pc " + std::to_string(e.pc()));
 }
 
 RunResult run_mode(Engine& e, const std::string& mode, u64 cycles, u64 cycles_per_batch) {
@@ -50,6 +59,7 @@ RunResult run_mode(Engine& e, const std::string& mode, u64 cycles, u64 cycles_pe
     return e.execute_continuous(cycles_per_batch, batches, 3600.0);
   }
   if (mode == "mega") return e.execute_mega(cycles);
+  if (mode == "persistent") return e.execute_persistent(cycles, 0, no_syscall);
   return e.execute(cycles);
 }
 
@@ -87,6 +97,58 @@ Row time_one(const std::string& backend, const std::string& mode, const Workload
   return {backend, mode, w.name, done, done / best, best};
 }
 
+// The syscall round trip: a guest loop of getpid calls (MOV X8, #172; SVC #0; B), serviced on
+// the host with the real getpid(). "persistent": the kernel stays resident and posts each call
+// to the mailbox; "relaunch": each SVC ends the launch, the host services it and launches again.
+// The figure is the time between consecutive calls reaching the host: one full round trip.
+const std::vector<u32> kGetpidLoop = {0xd2801588 /* mov x8, #172 */, 0xd4000001 /* svc #0 */,
+                                      0x17fffffe /* b .-8 */};
+
+struct SyscallRow {
+  std::string backend, mode;
+  u64 calls;
+  double median_us, mean_us;
+};
+
+SyscallRow time_syscalls(const std::string& backend, const std::string& mode, u64 calls) {
+  auto e = make_engine(backend);
+  e->map(kCode, 0x1000, kPermRead | kPermExec);
+  e->write_memory(kCode, kGetpidLoop.data(), kGetpidLoop.size() * 4);
+  e->set_pc(kCode);
+  using Clock = std::chrono::steady_clock;
+  std::vector<double> gaps;
+  gaps.reserve(calls);
+  Clock::time_point last{};
+  u64 seen = 0;
+  const auto service = [&](Engine& eng) {
+    const auto now = Clock::now();
+    if (seen > 0) gaps.push_back(std::chrono::duration<double, std::micro>(now - last).count());
+    // Register by register, as the Linux layer's do_syscall() reads and answers a call.
+    if (eng.reg(8) != 172) {
+      throw Error("syscall benchmark: unexpected syscall " + std::to_string(eng.reg(8)));
+    }
+    eng.set_reg(0, static_cast<u64>(::getpid()));
+    last = now;
+    return ++seen <= calls;
+  };
+  if (mode == "persistent") {
+    const RunResult r = e->execute_persistent(~u64{0} >> 1, 600.0, service);
+    if (r.signal != Signal::Syscall) throw Error("syscall benchmark stopped: " + describe(r));
+  } else {
+    while (true) {
+      const RunResult r = e->execute(~u64{0} >> 1);
+      if (r.signal != Signal::Syscall) throw Error("syscall benchmark stopped: " + describe(r));
+      if (!service(*e)) break;
+    }
+  }
+  if (gaps.empty()) throw Error("syscall benchmark: no round trip measured");
+  std::vector<double> sorted = gaps;
+  std::sort(sorted.begin(), sorted.end());
+  double sum = 0;
+  for (double g : gaps) sum += g;
+  return {backend, mode, gaps.size(), sorted[sorted.size() / 2], sum / gaps.size()};
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app, BenchOptions& o) {
@@ -98,6 +160,8 @@ void add_bench_command(CLI::App& app, BenchOptions& o) {
       ->check(CLI::Range(1, 100));
   b->add_option("--cycles-per-batch", o.cycles_per_batch, "Batch size of continuous mode")
       ->check(CLI::PositiveNumber);
+  b->add_option("--syscalls", o.syscalls,
+                "Round trips timed by the getpid syscall benchmark (0: skip it)");
   b->add_option("--json", o.json_path, "Also write the figures as JSON to this file");
   b->add_flag("--list-backends", o.list_backends, "Print the backends usable here and exit");
 }
@@ -125,16 +189,37 @@ int run_bench(const BenchOptions& o) {
     std::printf("%-8s %-12s %-12s %14llu %10.3f %16.0f\n", r.backend.c_str(), r.mode.c_str(),
                 r.workload.c_str(), static_cast<unsigned long long>(r.cycles), r.seconds, r.ips);
   }
+  std::vector<SyscallRow> srows;
+  if (o.syscalls > 0) {
+    for (const auto& backend : o.backends) {
+      for (const char* mode : {"persistent", "relaunch"}) {
+        srows.push_back(time_syscalls(backend, mode, o.syscalls));
+      }
+    }
+    std::printf("\nsyscall round trip (getpid loop)\n%-8s %-12s %10s %12s %12s\n", "backend",
+                "mode", "calls", "median us", "mean us");
+    for (const auto& r : srows) {
+      std::printf("%-8s %-12s %10llu %12.2f %12.2f\n", r.backend.c_str(), r.mode.c_str(),
+                  static_cast<unsigned long long>(r.calls), r.median_us, r.mean_us);
+    }
+  }
   if (!o.json_path.empty()) {
     std::ofstream f(o.json_path);
     if (!f) throw Error("cannot write " + o.json_path);
     f << "[\n";
-    for (size_t i = 0; i < rows.size(); ++i) {
-      const auto& r = rows[i];
+    const size_t n = rows.size() + srows.size();
+    size_t i = 0;
+    for (const auto& r : rows) {
       f << "  {\"backend\": \"" << r.backend << "\", \"mode\": \"" << r.mode
         << "\", \"workload\": \"" << r.workload << "\", \"cycles\": " << r.cycles
         << ", \"seconds\": " << r.seconds << ", \"ips\": " << r.ips << "}"
-        << (i + 1 < rows.size() ? ",\n" : "\n");
+        << (++i < n ? ",\n" : "\n");
+    }
+    for (const auto& r : srows) {
+      f << "  {\"backend\": \"" << r.backend << "\", \"mode\": \"" << r.mode
+        << "\", \"workload\": \"syscall_getpid\", \"calls\": " << r.calls
+        << ", \"median_us\": " << r.median_us << ", \"mean_us\": " << r.mean_us << "}"
+        << (++i < n ? ",\n" : "\n");
     }
     f << "]\n";
   }

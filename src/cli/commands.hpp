@@ -15,6 +15,7 @@ struct BenchOptions {
   u64 cycles = 100'000'000;
   int repeat = 3;
   u64 cycles_per_batch = 10'000'000;
+  u64 syscalls = 20'000;  // round trips timed by the syscall benchmark (0: skip it)
   bool list_backends = false;
   std::string json_path;
 };
@@ -23,6 +24,7 @@ int run_bench(const BenchOptions& o);
 
 struct RunOptions {
   std::string backend = "auto";
+  std::string syscalls = "persistent";  // persistent | relaunch
   bool strace = false;
   bool stats = false;
   u64 max_instructions = 0;

@@ -18,6 +18,10 @@ void add_run_command(CLI::App& app, RunOptions& o) {
   auto* r = app.add_subcommand("run", "Run a static AArch64 Linux program");
   r->add_option("--backend", o.backend, "auto (the GPU when present), cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  r->add_option("--syscalls", o.syscalls,
+                "How syscalls reach the host on the GPU: persistent (default; the kernel stays "
+                "resident and posts them to a mailbox) or relaunch (each SVC ends the launch)")
+      ->check(CLI::IsMember({"persistent", "relaunch"}));
   r->add_flag("--strace", o.strace, "Print one line per syscall on stderr");
   r->add_flag("--stats", o.stats, "Print instructions, wall time, IPS and syscalls at exit");
   r->add_option("--max-instructions", o.max_instructions, "Stop after this many instructions");
@@ -76,6 +80,7 @@ int run_run(RunOptions& o) {
   po.max_instructions = o.max_instructions;
   po.timeout_seconds = o.timeout;
   po.strace = o.strace;
+  po.relaunch_per_syscall = o.syscalls == "relaunch";
   po.sandbox.root = o.root;
   po.sandbox.rw_dirs = o.rw_dirs;
   try {

@@ -1,6 +1,7 @@
 // Engine conveniences shared by every engine.
 #include "engines/engine.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -52,6 +53,40 @@ RunResult Engine::execute_continuous(u64 cycles_per_batch, u64 max_batches,
     total.signal = r.signal;
     total.pc = r.pc;
     total.info = r.info;
+    if (r.signal != Signal::Checkpoint) break;
+  }
+  total.elapsed_seconds = elapsed();
+  return total;
+}
+
+RunResult Engine::execute_persistent(u64 total_cycles, double timeout_seconds,
+                                     const SyscallHandler& on_syscall) {
+  if (!on_syscall) throw Error("execute_persistent needs a syscall handler");
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  // With a timeout, run in slices so that it is checked often enough.
+  const u64 slice = timeout_seconds > 0 ? u64{1} << 22 : ~u64{0};
+  RunResult total;
+  total.pc = pc();
+  while (true) {
+    const u64 left = total_cycles - total.cycles;
+    if (left == 0 || (timeout_seconds > 0 && elapsed() >= timeout_seconds)) {
+      total.signal = Signal::Checkpoint;
+      break;
+    }
+    const RunResult r = execute(std::min(left, slice));
+    total.cycles += r.cycles;
+    total.signal = r.signal;
+    total.pc = r.pc;
+    total.info = r.info;
+    if (r.signal == Signal::Syscall) {
+      ++total.syscalls;
+      if (!on_syscall(*this)) break;
+      total.pc = pc();
+      continue;
+    }
     if (r.signal != Signal::Checkpoint) break;
   }
   total.elapsed_seconds = elapsed();

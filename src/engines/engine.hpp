@@ -3,6 +3,7 @@
 // one API; both run the same instruction semantics (isa/) and give the same results.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -19,6 +20,7 @@ struct RunResult {
   u64 pc = 0;  // final PC (see Signal for what it addresses)
   StopInfo info;
   u64 batch_count = 1;  // kernel launches or loop rounds (1 for the reference engine)
+  u64 syscalls = 0;     // SVCs serviced inside the run (execute_persistent only)
   double elapsed_seconds = 0;
 
   const char* signal_name() const { return kvrm::signal_name(signal); }
@@ -57,12 +59,27 @@ class Engine {
   // Mega dispatch: the whole budget in one go.
   virtual RunResult execute_mega(u64 total_cycles) { return execute(total_cycles); }
 
+  // Services one SVC while a persistent run waits: called on the calling host thread with the
+  // registers and memory of the stopped core available through this Engine (state(),
+  // set_state(), read_memory(), write_memory(), map(), ...). PC is the instruction after the
+  // SVC. Returns false to end the run (e.g. the process exited).
+  using SyscallHandler = std::function<bool(Engine&)>;
+  // Persistent dispatch (the seed's GPU-autonomous execution): like execute_mega, but an SVC
+  // does not end the run: `on_syscall` services it and execution continues (the CUDA engine's
+  // kernel stays resident and waits on a mailbox). Ends on any other stop signal, when
+  // total_cycles instructions have retired (CHECKPOINT), after timeout_seconds (0: none;
+  // CHECKPOINT), or with SYSCALL when on_syscall returned false. Exceptions thrown by
+  // on_syscall end the run (the engine is left stopped after the SVC) and propagate.
+  // This base version loops over execute(); engines with a resident mode override it.
+  virtual RunResult execute_persistent(u64 total_cycles, double timeout_seconds,
+                                       const SyscallHandler& on_syscall);
+
   // Conveniences over state()/set_state().
   u64 pc() const { return state().pc; }
   void set_pc(u64 pc);
-  // Registers 0-30 are X0-X30; 31 is SP.
-  u64 reg(int n) const;
-  void set_reg(int n, u64 v);
+  // Registers 0-30 are X0-X30; 31 is SP. Engines may serve these faster than state().
+  virtual u64 reg(int n) const;
+  virtual void set_reg(int n, u64 v);
 };
 
 // The reference engine: the shared semantics in a loop on the calling host thread.

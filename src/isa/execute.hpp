@@ -29,27 +29,21 @@ KVRM_HD Signal execute(C& c, Op op, u32 insn) {
   }
 }
 
-// Executes the instruction at c.s.pc. On RUNNING the PC has moved on; on SYSCALL it is the
-// instruction after the SVC; on every other signal it still addresses the stopping instruction.
-// `decode_word(pc, word)` gives the Op (the plain decoder, or an engine's decoded-instruction
-// cache in front of it); `run(c, op, word)` executes it (execute(), or an engine's split of the
-// same handlers into an inlined and an out-of-line part).
+// Executes the instruction at c.pc (the loop keeps the PC in the Context, not in CoreState, so
+// that an engine can hold it in a register; run_steps() moves it in and out of c.s.pc). On
+// RUNNING c.pc has moved on; on SYSCALL it is the instruction after the SVC; on every other
+// signal it still addresses the stopping instruction.
+// `decode_word(pc, word)` gives what `run` dispatches on (the plain decoder's Op, or an engine's
+// decoded-instruction cache in front of it); `run(c, decoded, word)` executes it (execute(), or
+// an engine's split of the same handlers into an inlined and an out-of-line part).
 template <class C, class DecodeFn, class RunFn>
 KVRM_HD Signal step(C& c, DecodeFn&& decode_word, RunFn&& run) {
   u32 insn;
-  c.pc = c.s.pc;
   if (!c.mem.fetch(c.pc, insn)) return Signal::Fault;
   c.npc = c.pc + 4;
   const Signal sig = run(c, decode_word(c.pc, insn), insn);
-  if (sig == Signal::Running || sig == Signal::Syscall) c.s.pc = c.npc;
+  if (sig == Signal::Running || sig == Signal::Syscall) c.pc = c.npc;
   return sig;
-}
-
-template <class C>
-KVRM_HD Signal step(C& c) {
-  return step(
-      c, [](u64, u32 w) { return decode(w); },
-      [](C& cc, Op op, u32 w) { return execute(cc, op, w); });
 }
 
 struct RunOutcome {
@@ -64,12 +58,14 @@ KVRM_HD RunOutcome run_steps(C& c, u64 max_cycles, DecodeFn&& decode_word, RunFn
                              u64 poll_interval, StopFn&& stop) {
   Signal sig = Signal::Running;
   u64 n = 0;
+  c.pc = c.s.pc;
   while (n < max_cycles) {
     sig = step(c, decode_word, run);
     if (sig != Signal::Running) break;
     ++n;
     if ((n & (poll_interval - 1)) == 0 && stop()) break;
   }
+  c.s.pc = c.pc;
   if (sig == Signal::Syscall) ++n;  // the SVC itself retired
   return {sig == Signal::Running ? Signal::Checkpoint : sig, n};
 }

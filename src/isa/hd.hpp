@@ -109,12 +109,24 @@ KVRM_HD i64 smulh64(i64 a, i64 b) {
 // x86-64 host and the GPU).
 template <class T>
 KVRM_HD T load_le(const u8* p) {
+#if defined(__CUDA_ARCH__)
+  // memcpy becomes byte accesses on the GPU: one access where the address is aligned.
+  if ((reinterpret_cast<unsigned long long>(p) & (sizeof(T) - 1)) == 0) {
+    return *reinterpret_cast<const T*>(p);
+  }
+#endif
   T v;
   memcpy(&v, p, sizeof(T));
   return v;
 }
 template <class T>
 KVRM_HD void store_le(u8* p, T v) {
+#if defined(__CUDA_ARCH__)
+  if ((reinterpret_cast<unsigned long long>(p) & (sizeof(T) - 1)) == 0) {
+    *reinterpret_cast<T*>(p) = v;
+    return;
+  }
+#endif
   memcpy(p, &v, sizeof(T));
 }
 

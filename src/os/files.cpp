@@ -15,15 +15,34 @@
 #include <vector>
 
 #include "isa/mmu.hpp"
+#include "os/files_internal.hpp"
 #include "os/process.hpp"
 #include "os/syscalls_internal.hpp"
 
 namespace kvrm::os::detail {
-namespace {
 
-constexpr int kAtFdcwd = -100;
-constexpr u64 kAtSymlinkNofollow = 0x100, kAtRemovedir = 0x200, kAtEaccess = 0x200,
-              kAtEmptyPath = 0x1000;
+i64 resolve_at(Process& p, u64 dirfd, u64 path_addr, bool follow, Resolved& r, std::string* raw) {
+  std::string path;
+  if (!p.read_string(path_addr, path)) return err(path.size() >= 4096 ? ENAMETOOLONG : EFAULT);
+  if (raw) *raw = path;
+  std::string base = p.sandbox.cwd;
+  if (!path.empty() && path[0] != '/' && static_cast<i32>(dirfd) != kAtFdcwd) {
+    GuestFd* f = fd_of(p, dirfd);
+    if (!f) return err(EBADF);
+    struct stat st;
+    if (f->path.empty() || ::fstat(f->host, &st) != 0 || !S_ISDIR(st.st_mode)) return err(ENOTDIR);
+    base = f->path;
+  }
+  return p.sandbox.resolve(base, path, follow, r);
+}
+
+bool write_ok(const Process& p, const Resolved& r) {
+  // /dev/null and /dev/zero swallow what is written: harmless to allow under the host's root.
+  return p.sandbox.writable(r.host) ||
+         (p.sandbox.root().empty() && (r.host == "/dev/null" || r.host == "/dev/zero"));
+}
+
+namespace {
 
 // aarch64 (asm-generic) open flags that differ from x86-64's.
 constexpr u64 kGDirectory = 040000, kGNofollow = 0100000, kGDirect = 0200000, kGLargefile = 0400000;
@@ -49,29 +68,6 @@ u64 guest_open_flags(int h) {
   if (h & O_DIRECT) g |= kGDirect;
   // O_LARGEFILE, which every 64-bit open gets, is left out, as qemu-aarch64 leaves it out.
   return g;
-}
-
-GuestFd* fd_of(Process& p, u64 fd) { return p.fds.get(fd); }
-
-// Reads the path argument and resolves it relative to dirfd (or the cwd): 0 or -errno.
-i64 resolve_at(Process& p, u64 dirfd, u64 path_addr, bool follow, Resolved& r,
-               std::string* raw = nullptr) {
-  std::string path;
-  if (!p.read_string(path_addr, path)) return err(path.size() >= 4096 ? ENAMETOOLONG : EFAULT);
-  if (raw) *raw = path;
-  std::string base = p.sandbox.cwd;
-  if (!path.empty() && path[0] != '/' && static_cast<i32>(dirfd) != kAtFdcwd) {
-    GuestFd* f = fd_of(p, dirfd);
-    if (!f) return err(EBADF);
-    struct stat st;
-    if (f->path.empty() || ::fstat(f->host, &st) != 0 || !S_ISDIR(st.st_mode)) return err(ENOTDIR);
-    base = f->path;
-  }
-  return p.sandbox.resolve(base, path, follow, r);
-}
-
-bool write_ok(const Process& p, const Resolved& r) {
-  return p.sandbox.writable(r.host) || (p.sandbox.root().empty() && r.host == "/dev/null");
 }
 
 // ---- I/O on any guest descriptor ------------------------------------------------------------
@@ -165,11 +161,70 @@ i64 sys_lseek(Process& p, const u64* a) {
   return host_result(::lseek(f->host, static_cast<off_t>(a[1]), static_cast<int>(a[2])));
 }
 
-i64 sys_ftruncate(Process& p, const u64* a) {
-  GuestFd* f = fd_of(p, a[0]);
-  if (!f) return err(EBADF);
-  if (f->mem) return err(EINVAL);
-  return host_result(::ftruncate(f->host, static_cast<off_t>(a[1])));
+// ---- The guest's own descriptors by name --------------------------------------------------
+// /dev/stdin, /dev/stdout, /dev/stderr (links to /proc/self/fd/0-2), /dev/fd/N, /proc/self/fd/N,
+// /proc/thread-self/fd/N and /proc/<pid>/fd/N name the guest's descriptors, not kvrm's: they are
+// answered from the FdTable whatever the root.
+
+struct FdName {
+  int fd = -1;            // the descriptor named; -1: not such a path
+  bool dev_link = false;  // /dev/stdin, /dev/stdout, /dev/stderr: a link to /proc/self/fd/N
+};
+
+FdName fd_name(const std::string& raw) {
+  FdName n;
+  if (raw == "/dev/stdin" || raw == "/dev/stdout" || raw == "/dev/stderr") {
+    n.fd = raw == "/dev/stdin" ? 0 : raw == "/dev/stdout" ? 1 : 2;
+    n.dev_link = true;
+    return n;
+  }
+  const std::string pid = std::to_string(::getpid());
+  const std::string prefixes[] = {"/dev/fd/", "/proc/self/fd/", "/proc/thread-self/fd/",
+                                  "/proc/" + pid + "/fd/"};
+  for (const std::string& prefix : prefixes) {
+    if (raw.size() <= prefix.size() || raw.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string num = raw.substr(prefix.size());
+    if (num.size() > 6 || num.find_first_not_of("0123456789") != std::string::npos) return n;
+    n.fd = std::stoi(num);
+    return n;
+  }
+  return n;
+}
+
+// What /proc/self/fd/N links to, as the guest sees it.
+std::string fd_link_target(Process& p, const GuestFd& f) {
+  if (!f.path.empty()) return f.path;
+  if (f.mem) return "pipe:[" + std::to_string(f.mem->ino) + "]";
+  char buf[4096];
+  const ssize_t n =
+      ::readlink(("/proc/self/fd/" + std::to_string(f.host)).c_str(), buf, sizeof buf);
+  if (n <= 0) return "anon_inode:[unknown]";
+  std::string t(buf, static_cast<size_t>(n));
+  if (t[0] == '/') {
+    const std::string g = p.sandbox.guest_path_of(t);
+    if (!g.empty()) return g;
+  }
+  return t;
+}
+
+// lstat of the link itself: /proc/self/fd/N (lrwx------ as the descriptor's access mode) or
+// /dev/stdout and the like (lrwxrwxrwx).
+void fd_link_stat(const GuestFd* f, const FdName& n, struct stat& st) {
+  st = {};
+  st.st_nlink = 1;
+  st.st_uid = ::getuid();
+  st.st_gid = ::getgid();
+  st.st_blksize = static_cast<blksize_t>(kPageSize);
+  if (n.dev_link) {
+    st.st_mode = S_IFLNK | 0777;
+    st.st_size = 15;  // "/proc/self/fd/N"
+    return;
+  }
+  int acc = O_RDWR;
+  if (f && f->mem) acc = f->mem->input ? O_RDONLY : O_WRONLY;
+  if (f && !f->mem) acc = ::fcntl(f->host, F_GETFL) & O_ACCMODE;
+  st.st_mode = S_IFLNK | (acc != O_WRONLY ? 0500 : 0) | (acc != O_RDONLY ? 0300 : 0);
+  st.st_size = 64;
 }
 
 // ---- stat ------------------------------------------------------------------------------------
@@ -271,6 +326,17 @@ i64 sys_newfstatat(Process& p, const u64* a) {
     if (owned >= 0) ::close(owned);
     return r != 0 ? err(e) : stat_to_guest(p, st, a[2]);
   }
+  if (const FdName n = fd_name(raw); n.fd >= 0) {
+    GuestFd* f = fd_of(p, static_cast<u64>(n.fd));
+    if (a[3] & kAtSymlinkNofollow) {
+      if (!f && !n.dev_link) return err(ENOENT);
+      fd_link_stat(f, n, st);
+    } else {
+      if (!f) return err(ENOENT);
+      if (i64 e = fd_stat(*f, st)) return e;
+    }
+    return stat_to_guest(p, st, a[2]);
+  }
   Resolved r;
   if (i64 e = resolve_at(p, a[0], a[1], !(a[3] & kAtSymlinkNofollow), r)) return e;
   if (!r.exists) return err(ENOENT);
@@ -319,6 +385,22 @@ i64 sys_statx(Process& p, const u64* a) {
     const int e = errno;
     if (owned >= 0) ::close(owned);
     if (r != 0) return err(e);
+  } else if (const FdName n = fd_name(raw); n.fd >= 0) {
+    GuestFd* f = fd_of(p, static_cast<u64>(n.fd));
+    struct stat st;
+    if (a[2] & kAtSymlinkNofollow) {
+      if (!f && !n.dev_link) return err(ENOENT);
+      fd_link_stat(f, n, st);
+      statx_of(st, stx);
+    } else if (!f) {
+      return err(ENOENT);
+    } else if (f->mem) {
+      memory_stat(*f->mem, st);
+      statx_of(st, stx);
+    } else if (::statx(f->host, "", flags | AT_EMPTY_PATH, static_cast<unsigned>(a[3]), &stx) !=
+               0) {
+      return err(errno);
+    }
   } else {
     Resolved res;
     if (i64 e = resolve_at(p, a[0], a[1], !(a[2] & kAtSymlinkNofollow), res)) return e;
@@ -333,6 +415,19 @@ i64 sys_statx(Process& p, const u64* a) {
 i64 do_faccessat(Process& p, const u64* a, u64 flags) {
   if (a[2] & ~u64{7}) return err(EINVAL);
   if (flags & ~(kAtSymlinkNofollow | kAtEaccess | kAtEmptyPath)) return err(EINVAL);
+  std::string raw;
+  if (!p.read_string(a[1], raw)) return err(EFAULT);
+  if (const FdName n = fd_name(raw); n.fd >= 0 && !(flags & kAtSymlinkNofollow)) {
+    GuestFd* f = fd_of(p, static_cast<u64>(n.fd));
+    if (!f) return err(ENOENT);
+    if (f->path.empty()) return (a[2] & X_OK) ? err(EACCES) : 0;  // a pipe or a terminal: rw
+    Resolved fr;
+    if (i64 e = p.sandbox.resolve("/", f->path, true, fr)) return e;
+    if (!fr.exists) return err(ENOENT);
+    if ((a[2] & W_OK) && !write_ok(p, fr)) return err(EROFS);
+    return host_result(::faccessat(AT_FDCWD, fr.host.c_str(), static_cast<int>(a[2]),
+                                   static_cast<int>(flags & kAtEaccess) | AT_SYMLINK_NOFOLLOW));
+  }
   Resolved r;
   if (i64 e = resolve_at(p, a[0], a[1], !(flags & kAtSymlinkNofollow), r)) return e;
   if (!r.exists) return err(ENOENT);
@@ -346,10 +441,7 @@ i64 sys_faccessat2(Process& p, const u64* a) { return do_faccessat(p, a, a[3]); 
 // ---- open, close, directories
 // --------------------------------------------------------------------
 
-i64 sys_openat(Process& p, const u64* a) {
-  const u64 g = a[2];
-  Resolved r;
-  if (i64 e = resolve_at(p, a[0], a[1], !(g & kGNofollow), r)) return e;
+i64 open_resolved(Process& p, const Resolved& r, u64 g, u64 mode_arg) {
   const bool creat = g & O_CREAT, tmpfile = (g & 020000000) != 0;
   const bool writes = (g & O_ACCMODE) != O_RDONLY || (g & O_TRUNC) || tmpfile;
   if (!r.exists) {
@@ -362,7 +454,7 @@ i64 sys_openat(Process& p, const u64* a) {
   if (tmpfile && !write_ok(p, r)) return err(EROFS);
   // A new file gets mode & ~umask with the guest's umask alone: the host's (which kvrm never
   // changes) removed bits too, so they are set again on the file kvrm has just created.
-  const unsigned mode = static_cast<unsigned>(a[3]) & 07777 & ~p.umask;
+  const unsigned mode = static_cast<unsigned>(mode_arg) & 07777 & ~p.umask;
   const int hflags = host_open_flags(g) & ~O_CLOEXEC;
   const bool creating = creat && !r.exists;
   int fd = p.sandbox.open(r, creating ? hflags | O_EXCL : hflags, mode);
@@ -373,6 +465,43 @@ i64 sys_openat(Process& p, const u64* a) {
   }
   if (fd < 0) return fd;
   return p.fds.install({fd, true, (g & O_CLOEXEC) != 0, r.guest, nullptr});
+}
+
+// Opening /dev/stdout, /proc/self/fd/N and the like: a new open of the guest's descriptor N.
+// A file the guest opened by name is opened again by that name (the sandbox rules apply); a
+// pipe, a terminal or a memory stream is reopened with at most the access it has.
+i64 reopen_fd(Process& p, int n, u64 g, u64 mode) {
+  if (g & kGNofollow) return err(ELOOP);  // the final component is a link
+  GuestFd* f = fd_of(p, static_cast<u64>(n));
+  if (!f) return err(ENOENT);
+  const bool cloexec = g & O_CLOEXEC;
+  if (!f->path.empty()) {
+    Resolved r;
+    if (i64 e = p.sandbox.resolve("/", f->path, true, r)) return e;
+    return open_resolved(p, r, g, mode);
+  }
+  const u64 acc = g & O_ACCMODE;
+  const bool want_read = acc != O_WRONLY, want_write = acc != O_RDONLY;
+  if (f->mem) {
+    if ((want_read && !f->mem->input) || (want_write && !f->mem->output)) return err(EACCES);
+    return p.fds.install({-1, false, cloexec, "", f->mem});
+  }
+  const int has = ::fcntl(f->host, F_GETFL) & O_ACCMODE;
+  if ((want_read && has == O_WRONLY) || (want_write && has == O_RDONLY)) return err(EACCES);
+  const int hflags = (host_open_flags(g) & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC;
+  int h = ::open(("/proc/self/fd/" + std::to_string(f->host)).c_str(), hflags);
+  if (h < 0 && errno == ENOENT) h = ::fcntl(f->host, F_DUPFD_CLOEXEC, 3);  // no /proc here
+  if (h < 0) return err(errno);
+  return p.fds.install({h, true, cloexec, "", nullptr});
+}
+
+i64 sys_openat(Process& p, const u64* a) {
+  std::string raw;
+  if (!p.read_string(a[1], raw)) return err(raw.size() >= 4096 ? ENAMETOOLONG : EFAULT);
+  if (const FdName n = fd_name(raw); n.fd >= 0) return reopen_fd(p, n.fd, a[2], a[3]);
+  Resolved r;
+  if (i64 e = resolve_at(p, a[0], a[1], !(a[2] & kGNofollow), r)) return e;
+  return open_resolved(p, r, a[2], a[3]);
 }
 
 i64 sys_close(Process& p, const u64* a) { return p.fds.close(a[0]); }
@@ -399,8 +528,15 @@ i64 sys_readlinkat(Process& p, const u64* a) {
   if (e == err(EFAULT) && raw.empty()) return e;
   std::string target;
   const std::string self_exe = "/proc/" + std::to_string(::getpid()) + "/exe";
+  const FdName fn = fd_name(raw);
   if (raw == "/proc/self/exe" || raw == self_exe || (e == 0 && r.guest == self_exe)) {
     target = p.exe;  // also under --root, where there is no /proc
+  } else if (fn.dev_link) {
+    target = "/proc/self/fd/" + std::to_string(fn.fd);
+  } else if (fn.fd >= 0) {
+    GuestFd* f = fd_of(p, static_cast<u64>(fn.fd));
+    if (!f) return err(ENOENT);
+    target = fd_link_target(p, *f);
   } else {
     if (e) return e;
     if (!r.exists) return err(ENOENT);
@@ -440,31 +576,6 @@ i64 sys_fchdir(Process& p, const u64* a) {
   Resolved r;
   if (i64 e = p.sandbox.resolve("/", f->path, true, r)) return e;
   return change_dir(p, r);
-}
-
-i64 sys_unlinkat(Process& p, const u64* a) {
-  if (a[2] & ~kAtRemovedir) return err(EINVAL);
-  Resolved r;
-  if (i64 e = resolve_at(p, a[0], a[1], false, r)) return e;
-  if (!r.exists) return err(ENOENT);
-  if (!write_ok(p, r)) return err(EROFS);
-  return host_result(::unlinkat(AT_FDCWD, r.host.c_str(), static_cast<int>(a[2])));
-}
-
-i64 sys_mkdirat(Process& p, const u64* a) {
-  Resolved r;
-  if (i64 e = resolve_at(p, a[0], a[1], false, r)) return e;
-  if (r.exists) return err(EEXIST);
-  if (!write_ok(p, r)) return err(EROFS);
-  const mode_t mode = static_cast<mode_t>(a[2] & 07777 & ~p.umask);
-  if (::mkdir(r.host.c_str(), mode) != 0) return err(errno);
-  // As for files: the host's umask is taken back out.
-  const int fd = p.sandbox.open(r, O_RDONLY | O_DIRECTORY, 0);
-  if (fd >= 0) {
-    ::fchmod(fd, mode);
-    ::close(fd);
-  }
-  return 0;
 }
 
 // ---- descriptors ------------------------------------------------------------------------------
@@ -589,9 +700,6 @@ void add_file_syscalls(SyscallDef* d) {
   d[24] = {"dup3", "ddx", sys_dup3};
   d[25] = {"fcntl", "ddx", sys_fcntl};
   d[29] = {"ioctl", "dxx", sys_ioctl};
-  d[34] = {"mkdirat", "dso", sys_mkdirat};
-  d[35] = {"unlinkat", "dsx", sys_unlinkat};
-  d[46] = {"ftruncate", "dd", sys_ftruncate};
   d[48] = {"faccessat", "dso", sys_faccessat};
   d[49] = {"chdir", "s", sys_chdir};
   d[50] = {"fchdir", "d", sys_fchdir};

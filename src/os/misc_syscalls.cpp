@@ -1,4 +1,4 @@
-// Clocks and sleeping, sigaltstack (recorded), prctl (the name), sysinfo, times.
+// Clocks and sleeping, prctl (the name), sysinfo, times.
 #include <sched.h>
 #include <sys/sysinfo.h>
 #include <sys/times.h>
@@ -57,29 +57,6 @@ i64 sys_nanosleep(Process& p, const u64* a) {
 
 i64 sys_sched_yield(Process&, const u64*) { return 0; }
 
-// stack_t of aarch64: ss_sp, ss_flags (int, padded), ss_size. Recorded; signals are not
-// delivered yet, so it is never used.
-i64 sys_sigaltstack(Process& p, const u64* a) {
-  constexpr u64 kSsDisable = 2, kSsAutodisarm = u64{1} << 31, kMinSigStkSz = 5120;
-  u64 ss[3];
-  if (a[0]) {
-    if (!p.read(a[0], ss, sizeof ss)) return err(EFAULT);
-    ss[1] &= 0xffffffff;
-    if (ss[1] & ~(kSsDisable | kSsAutodisarm)) return err(EINVAL);
-    if (!(ss[1] & kSsDisable) && ss[2] < kMinSigStkSz) return err(ENOMEM);
-  }
-  if (a[1] && !p.write(a[1], p.altstack, sizeof p.altstack)) return err(EFAULT);
-  if (a[0]) {
-    if (ss[1] & kSsDisable) {
-      p.altstack[0] = p.altstack[2] = 0;
-      p.altstack[1] = kSsDisable;
-    } else {
-      std::memcpy(p.altstack, ss, sizeof ss);
-    }
-  }
-  return 0;
-}
-
 i64 sys_prctl(Process& p, const u64* a) {
   constexpr u64 kPrSetName = 15, kPrGetName = 16;
   if (a[0] == kPrSetName) {
@@ -117,7 +94,6 @@ void add_misc_syscalls(SyscallDef* d) {
   d[114] = {"clock_getres", "dx", sys_clock_getres};
   d[115] = {"clock_nanosleep", "ddxx", sys_clock_nanosleep};
   d[124] = {"sched_yield", "", sys_sched_yield};
-  d[132] = {"sigaltstack", "xx", sys_sigaltstack};
   d[153] = {"times", "x", sys_times};
   d[167] = {"prctl", "dxxxx", sys_prctl};
   d[169] = {"gettimeofday", "xx", sys_gettimeofday};

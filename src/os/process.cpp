@@ -16,6 +16,7 @@
 #include <iterator>
 
 #include "isa/mmu.hpp"
+#include "os/signals.hpp"
 #include "os/syscalls.hpp"
 
 namespace kvrm::os {
@@ -29,17 +30,36 @@ void MemoryMap::clear(u64 start, u64 end) {
     if (p->second.end > start) it = p;
   }
   while (it != m_.end() && it->first < end) {
-    const u64 vs = it->first, ve = it->second.end;
-    const u8 perms = it->second.perms;
+    const u64 vs = it->first;
+    const Vma v = it->second;
     it = m_.erase(it);
-    if (vs < start) m_[vs] = {start, perms};
-    if (ve > end) m_[end] = {ve, perms};
+    if (vs < start) m_[vs] = {start, v.perms, v.flags};
+    if (v.end > end) m_[end] = {v.end, v.perms, v.flags};
   }
 }
 
-void MemoryMap::set(u64 start, u64 end, u8 perms) {
+void MemoryMap::set(u64 start, u64 end, u8 perms, u8 flags) {
   clear(start, end);
-  m_[start] = {end, perms};
+  m_[start] = {end, perms, flags};
+}
+
+void MemoryMap::protect(u64 start, u64 end, u8 perms) {
+  std::vector<std::pair<u64, Vma>> pieces;  // the overlapping ranges, clipped to [start, end)
+  auto it = m_.upper_bound(start);
+  if (it != m_.begin() && std::prev(it)->second.end > start) --it;
+  for (; it != m_.end() && it->first < end; ++it)
+    pieces.push_back(
+        {std::max(it->first, start), {std::min(it->second.end, end), perms, it->second.flags}});
+  for (const auto& [vs, v] : pieces) set(vs, v.end, v.perms, v.flags);
+}
+
+u8 MemoryMap::flags_in(u64 start, u64 end) const {
+  u8 f = 0;
+  auto it = m_.upper_bound(start);
+  if (it != m_.begin()) --it;
+  for (; it != m_.end() && it->first < end; ++it)
+    if (it->second.end > start) f |= it->second.flags;
+  return f;
 }
 
 bool MemoryMap::covered(u64 start, u64 end, u8 need) const {
@@ -135,6 +155,7 @@ Process::Process(Engine& e, ProcessOptions o) : sandbox(o.sandbox), e_(e), o_(st
   mmap_top = kStackTop - kStackSize - (u64{1} << 20);  // a 1 MiB gap below the stack
   mmap_bottom = li.high + (u64{1} << 30);              // leaves brk 1 GiB to grow
   build_stack(img, li);
+  map_sigtramp(*this);
 }
 
 void Process::build_stack(const ElfImage& img, const LoadedImage& li) {
@@ -190,7 +211,7 @@ void Process::build_stack(const ElfImage& img, const LoadedImage& li) {
       {26, hwcap2()},                     // AT_HWCAP2
       {31, execfn},                       // AT_EXECFN
       {15, platform},                     // AT_PLATFORM
-      {51, 5120},                         // AT_MINSIGSTKSZ
+      {51, sig::kAtMinSigStkSz},          // AT_MINSIGSTKSZ
       {0, 0},                             // AT_NULL
   };
   std::vector<u64> table;
@@ -307,35 +328,26 @@ int Process::run() {
       }
       budget = std::min(budget, o_.max_instructions - stats_.instructions);
     }
-    const RunResult r = e_.execute(budget);
+    // SVCs are serviced inside the run: the CUDA engine's kernel stays resident and waits.
+    // Signals raised by a syscall are delivered before the guest continues.
+    const auto service = [this](Engine&) {
+      do_syscall(*this);
+      deliver_signals();
+      return !exited_;
+    };
+    // The base version of execute_persistent stops at each SVC and runs again after it.
+    const RunResult r = o_.relaunch_per_syscall ? e_.Engine::execute_persistent(budget, 0, service)
+                                                : e_.execute_persistent(budget, 0, service);
     stats_.instructions += r.cycles;
-    char where[96];
+    stats_.syscalls += r.syscalls;
     switch (r.signal) {
-      case Signal::Syscall:
-        ++stats_.syscalls;
-        do_syscall(*this);
+      case Signal::Syscall:  // only when the process ended in a syscall
         break;
       case Signal::Checkpoint: break;
-      case Signal::Fault: {
-        const int sig = r.info.cause == FaultCause::Alignment ? 7 /* SIGBUS */ : 11 /* SIGSEGV */;
-        std::snprintf(where, sizeof where, " - %s of address 0x%llx (%s) at pc 0x%llx",
-                      access_name(r.info.access),
-                      static_cast<unsigned long long>(r.info.fault_addr),
-                      fault_cause_name(r.info.cause), static_cast<unsigned long long>(r.pc));
-        die_by_signal(sig, where);
-        break;
-      }
+      case Signal::Fault:
       case Signal::Undefined:
-      case Signal::Halt:  // HLT at EL0 is UNDEFINED
-        std::snprintf(where, sizeof where, " - instruction 0x%08x at pc 0x%llx", r.info.insn,
-                      static_cast<unsigned long long>(r.pc));
-        die_by_signal(4 /* SIGILL */, where);
-        break;
-      case Signal::Breakpoint:
-        std::snprintf(where, sizeof where, " - BRK #%u at pc 0x%llx", r.info.imm16,
-                      static_cast<unsigned long long>(r.pc));
-        die_by_signal(5 /* SIGTRAP */, where);
-        break;
+      case Signal::Halt:  // HLT at EL0 is UNDEFINED: SIGILL
+      case Signal::Breakpoint: signal_for_stop(r); break;
       case Signal::Running: throw Error("engine returned RUNNING");
     }
     stats_.seconds = std::chrono::duration<double>(Clock::now() - t0).count();

@@ -14,6 +14,7 @@
 #include "engines/engine.hpp"
 #include "os/elf.hpp"
 #include "os/sandbox.hpp"
+#include "os/signals.hpp"
 
 namespace kvrm::os {
 
@@ -25,6 +26,10 @@ struct ProcessOptions {
   double timeout_seconds = 0;     // 0: none
   bool strace = false;            // one line per syscall on stderr
   SandboxOptions sandbox;         // --root, --rw
+  // How SVCs reach the host: through the engine's persistent mode (the CUDA engine's kernel
+  // stays resident and posts them to a mailbox), or by ending each run at the SVC and starting
+  // a new one after it (the CUDA engine relaunches its kernel). Same results either way.
+  bool relaunch_per_syscall = false;
   // In-memory standard streams for callers that embed kvrm (each independently; the caller
   // keeps the strings alive until the Process is gone and does not touch them during run()).
   const std::string* stdin_data = nullptr;  // when set: guest fd 0 reads these bytes, then EOF
@@ -38,15 +43,20 @@ struct ProcessOptions {
 // Exit statuses of runs that did not end by themselves.
 constexpr int kExitTimeout = 124;
 
-// The guest's memory map, page-granular: [start, end) ranges with their permissions.
+// The guest's memory map, page-granular: [start, end) ranges with their permissions and a few
+// flags about what backs them.
 class MemoryMap {
  public:
-  void set(u64 start, u64 end, u8 perms);  // replaces whatever was there
+  static constexpr u8 kFile = 1;     // a file mapping (mremap cannot grow it)
+  static constexpr u8 kNoWrite = 2;  // MAP_SHARED of a file: never writable (mprotect EACCES)
+  void set(u64 start, u64 end, u8 perms, u8 flags = 0);  // replaces whatever was there
+  void protect(u64 start, u64 end, u8 perms);  // new permissions, flags kept (must be mapped)
   void clear(u64 start, u64 end);
   // True when every byte of [start, end) is mapped with at least `need` permissions.
   bool covered(u64 start, u64 end, u8 need) const;
-  bool any(u64 start, u64 end) const;
-  u8 perms_at(u64 addr) const;  // 0 when unmapped  // true when some page of [start, end) is mapped
+  bool any(u64 start, u64 end) const;     // true when some page of [start, end) is mapped
+  u8 perms_at(u64 addr) const;            // 0 when unmapped
+  u8 flags_in(u64 start, u64 end) const;  // the flags of every range overlapping, or'ed
   // The highest page-aligned address a with [a, a+len) free and a+len <= top, a >= bottom; 0
   // when there is none.
   u64 find_free(u64 len, u64 top, u64 bottom) const;
@@ -55,6 +65,7 @@ class MemoryMap {
   struct Vma {
     u64 end;
     u8 perms;
+    u8 flags;
   };
   std::map<u64, Vma> m_;
 };
@@ -87,6 +98,14 @@ class Process {
     exited_ = true;
     exit_status_ = status;
   }
+  bool exited() const { return exited_; }
+  // Signals on the way back to the guest (the run loop calls these; so may an engine that
+  // services syscalls without stopping): deliver_signals() after each syscall delivers what
+  // became pending or unblocked; signal_for_stop() turns a FAULT, UNDEFINED, HALT or BREAKPOINT
+  // stop into the signal Linux would send. Both may change the whole engine state (entering a
+  // handler) or end the process.
+  void deliver_signals() { os::deliver_signals(*this); }
+  void signal_for_stop(const RunResult& r) { os::signal_for_stop(*this, r); }
   // Ends the process by a fatal signal, printing QEMU's style of message.
   void die_by_signal(int sig, const std::string& detail);
   // One of kvrm's own messages about the guest ("kvrm: " is not added): to stderr_buffer when
@@ -101,15 +120,10 @@ class Process {
   u64 brk_start = 0, brk_cur = 0;
   u64 mmap_top = 0, mmap_bottom = 0;
   u64 clear_child_tid = 0;
-  u64 sigmask = 0;
-  struct SigAction {
-    u64 handler = 0, flags = 0, restorer = 0, mask = 0;
-  };
-  SigAction sigactions[65];
-  u64 altstack[3] = {0, 2 /* SS_DISABLE */, 0};  // stack_t: ss_sp, ss_flags, ss_size
-  char comm[16] = {};                            // prctl PR_SET_NAME / PR_GET_NAME
-  u32 umask = 022;  // the guest's, applied by kvrm (the host's is read once, never changed)
-  std::string exe;  // readlink("/proc/self/exe")
+  SignalState signals;  // dispositions, mask, pending signals, alternate stack (os/signals)
+  char comm[16] = {};   // prctl PR_SET_NAME / PR_GET_NAME
+  u32 umask = 022;      // the guest's, applied by kvrm (the host's is read once, never changed)
+  std::string exe;      // readlink("/proc/self/exe")
   Sandbox sandbox;
   FdTable fds;
 

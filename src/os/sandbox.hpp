@@ -53,6 +53,7 @@ class Sandbox {
   std::string guest_path_of(const std::string& host_path) const;
 
   const std::string& root() const { return root_; }
+  const std::vector<std::string>& rw_dirs() const { return rw_; }
   std::string cwd;  // the guest's current directory (absolute guest path)
 
  private:

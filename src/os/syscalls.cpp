@@ -3,12 +3,14 @@
 // descriptors and paths: os/files.cpp; clocks, limits and the like: os/misc_syscalls.cpp.
 #include "os/syscalls.hpp"
 
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -111,64 +113,6 @@ i64 sys_sched_getaffinity(Process& p, const u64* a) {
   return p.write(a[2], buf.data(), static_cast<u64>(r)) ? r : err(EFAULT);
 }
 
-// ---- Signals: recorded, not delivered -----------------------------------------------------------
-
-constexpr u64 kSigKill = 9, kSigStop = 19;
-
-i64 sys_rt_sigaction(Process& p, const u64* a) {
-  const u64 sig = a[0];
-  if (a[3] != 8 || sig < 1 || sig > 64) return err(EINVAL);
-  Process::SigAction act;
-  if (a[1] && !p.read(a[1], &act, sizeof act)) return err(EFAULT);
-  if (a[1] && (sig == kSigKill || sig == kSigStop)) return err(EINVAL);
-  if (a[2] && !p.write(a[2], &p.sigactions[sig], sizeof act)) return err(EFAULT);
-  if (a[1]) p.sigactions[sig] = act;
-  return 0;
-}
-
-i64 sys_rt_sigprocmask(Process& p, const u64* a) {
-  if (a[3] != 8) return err(EINVAL);
-  u64 set = 0;
-  if (a[1] && !p.read(a[1], &set, 8)) return err(EFAULT);
-  if (a[1] && a[0] > 2) return err(EINVAL);
-  if (a[2] && !p.write(a[2], &p.sigmask, 8)) return err(EFAULT);
-  set &= ~((u64{1} << (kSigKill - 1)) | (u64{1} << (kSigStop - 1)));
-  if (a[1]) {
-    if (a[0] == 0) p.sigmask |= set;
-    if (a[0] == 1) p.sigmask &= ~set;
-    if (a[0] == 2) p.sigmask = set;
-  }
-  return 0;
-}
-
-// A signal sent to the process itself: the default action (terminate, or ignore for the
-// signals ignored by default); handlers are not run yet.
-i64 send_self(Process& p, u64 sig) {
-  if (sig == 0) return 0;
-  if (sig > 64) return err(EINVAL);
-  const u64 h = p.sigactions[sig].handler;
-  if (h == 1 /* SIG_IGN */ && sig != kSigKill && sig != kSigStop) return 0;
-  if (h == 0 && (sig == 17 || sig == 18 || sig == 23 || sig == 28)) return 0;
-  p.die_by_signal(static_cast<int>(sig),
-                  h > 1 ? " (its handler was not run: signal delivery is not implemented)" : "");
-  return 0;
-}
-
-i64 sys_kill(Process& p, const u64* a) {
-  const i64 pid = static_cast<i64>(a[0]);
-  if (pid != 0 && pid != -1 && pid != ::getpid()) return err(ESRCH);
-  return send_self(p, a[1]);
-}
-i64 sys_tkill(Process& p, const u64* a) {
-  if (static_cast<i64>(a[0]) != ::getpid()) return err(ESRCH);
-  return send_self(p, a[1]);
-}
-i64 sys_tgkill(Process& p, const u64* a) {
-  if (static_cast<i64>(a[0]) != ::getpid() || static_cast<i64>(a[1]) != ::getpid())
-    return err(ESRCH);
-  return send_self(p, a[2]);
-}
-
 i64 sys_futex(Process& p, const u64* a) {
   const u64 cmd = a[1] & ~u64{128 | 256};  // FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME
   if (cmd == 0 || cmd == 9) {              // FUTEX_WAIT, FUTEX_WAIT_BITSET
@@ -213,16 +157,60 @@ i64 sys_brk(Process& p, const u64* a) {
   return static_cast<i64>(want);
 }
 
+// The source of a file mapping: 0 (a regular file), 1 (/dev/zero: anonymous memory) or -errno.
+// Shared writable mappings of a file are refused with ENODEV (what Linux answers for a file
+// system that cannot map): kvrm copies the file into guest memory and never writes it back.
+i64 check_file_mapping(Process& p, u64 fd, u64 prot, bool shared) {
+  constexpr u64 PROT_WRITE = 2;
+  GuestFd* f = p.fds.get(fd);
+  if (!f) return err(EBADF);
+  if (f->mem) return err(ENODEV);  // a memory stream: a pipe end
+  const int fl = ::fcntl(f->host, F_GETFL);
+  if (fl < 0 || (fl & O_PATH)) return err(EBADF);
+  const int acc = fl & O_ACCMODE;
+  if (acc == O_WRONLY || (shared && (prot & PROT_WRITE) && acc == O_RDONLY)) return err(EACCES);
+  struct stat st;
+  if (::fstat(f->host, &st) != 0) return err(errno);
+  if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 5)) return 1;  // /dev/zero
+  if (!S_ISREG(st.st_mode)) return err(ENODEV);
+  if (shared && (prot & PROT_WRITE)) return err(ENODEV);
+  return 0;
+}
+
+// Copies the file's bytes from `offset` into [at, at+len) (the engine's fresh pages are zero
+// past the end of the file): 0 or -errno.
+i64 fill_from_file(Process& p, int host, u64 offset, u64 at, u64 len) {
+  std::vector<u8> buf(std::min<u64>(len, u64{1} << 20));
+  for (u64 done = 0; done < len;) {
+    const long n = ::pread(host, buf.data(), std::min<u64>(buf.size(), len - done),
+                           static_cast<off_t>(offset + done));
+    if (n < 0) return err(errno);
+    if (n == 0) break;
+    p.engine().write_memory(at + done, buf.data(), static_cast<u64>(n));
+    done += static_cast<u64>(n);
+  }
+  return 0;
+}
+
 i64 sys_mmap(Process& p, const u64* a) {
   constexpr u64 MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_SHARED_VALIDATE = 3, MAP_FIXED = 0x10,
                 MAP_ANONYMOUS = 0x20, MAP_FIXED_NOREPLACE = 0x100000;
-  const u64 addr = a[0], prot = a[2], flags = a[3];
+  const u64 addr = a[0], prot = a[2], flags = a[3], offset = a[5];
+  if (offset & kPageMask) return err(EINVAL);
   if (a[1] == 0 || a[1] > kUserTop) return err(a[1] ? ENOMEM : EINVAL);
   const u64 len = page_up(a[1]);
   const u64 type = flags & 3;
   if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE) return err(EINVAL);
   if (prot & ~u64{7}) return err(EINVAL);
-  if (!(flags & MAP_ANONYMOUS)) return err(ENOSYS);  // file mappings come with the file system
+  bool from_file = false;
+  u8 vma_flags = 0;
+  if (!(flags & MAP_ANONYMOUS)) {
+    const i64 src = check_file_mapping(p, a[4], prot, type != MAP_PRIVATE);
+    if (src < 0) return src;
+    from_file = src == 0;
+    if (offset > ~u64{0} - len) return err(EOVERFLOW);
+    if (from_file) vma_flags = MemoryMap::kFile | (type != MAP_PRIVATE ? MemoryMap::kNoWrite : 0);
+  }
   const bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
   u64 at = 0;
   if (fixed) {
@@ -248,7 +236,13 @@ i64 sys_mmap(Process& p, const u64* a) {
   } catch (const Error&) {
     return err(ENOMEM);
   }
-  p.vmas().set(at, at + len, perms);
+  if (from_file) {
+    if (const i64 e = fill_from_file(p, p.fds.get(a[4])->host, offset, at, len)) {
+      p.engine().unmap(at, len);
+      return e;
+    }
+  }
+  p.vmas().set(at, at + len, perms, vma_flags);
   return static_cast<i64>(at);
 }
 
@@ -272,8 +266,11 @@ i64 sys_mprotect(Process& p, const u64* a) {
   const u64 len = page_up(a[1]);
   if (!p.vmas().covered(addr, addr + len, 0)) return err(ENOMEM);
   const u8 perms = perms_of(a[2]);
+  // A shared file mapping never becomes writable (kvrm could not write it back to the file).
+  if ((perms & kPermWrite) && (p.vmas().flags_in(addr, addr + len) & MemoryMap::kNoWrite))
+    return err(EACCES);
   p.engine().protect(addr, len, perms);
-  p.vmas().set(addr, addr + len, perms);
+  p.vmas().protect(addr, addr + len, perms);
   return 0;
 }
 
@@ -302,15 +299,17 @@ i64 sys_madvise(Process& p, const u64* a) {
   const u64 len = page_up(a[1]);
   if (!p.vmas().covered(addr, addr + len, 0)) return err(ENOMEM);
   if (advice == 4 || advice == 8) {  // MADV_DONTNEED, MADV_FREE: the pages read as zero again
+    // ... or, in a file mapping, as the file again, which kvrm cannot reread: refused.
+    if (p.vmas().flags_in(addr, addr + len) & MemoryMap::kFile) return err(EINVAL);
     static const u8 zeros[kPageSize] = {};
     for (u64 q = addr; q < addr + len; q += kPageSize) p.engine().write_memory(q, zeros, kPageSize);
   }
   return 0;
 }
 
-// Anonymous mappings only (file mappings are not there yet): shrink in place, grow in place
-// when the pages after are free, else move with MREMAP_MAYMOVE. MREMAP_FIXED and
-// MREMAP_DONTUNMAP: -ENOSYS.
+// Shrink in place, grow in place when the pages after are free, else move with MREMAP_MAYMOVE.
+// A file mapping may shrink or move but not grow (kvrm keeps no link to the file: -ENOSYS).
+// MREMAP_FIXED and MREMAP_DONTUNMAP: -ENOSYS.
 i64 sys_mremap(Process& p, const u64* a) {
   constexpr u64 kMayMove = 1, kFixed = 2, kDontUnmap = 4;
   const u64 old = a[0], flags = a[3];
@@ -321,6 +320,7 @@ i64 sys_mremap(Process& p, const u64* a) {
   if (old_len == 0 || old > kUserTop - old_len || !p.vmas().covered(old, old + old_len, 0))
     return err(EFAULT);
   const u8 perms = p.vmas().perms_at(old);
+  const u8 vma_flags = p.vmas().flags_in(old, old + old_len);
   if (new_len <= old_len) {
     if (new_len < old_len) {
       p.engine().unmap(old + new_len, old_len - new_len);
@@ -328,6 +328,7 @@ i64 sys_mremap(Process& p, const u64* a) {
     }
     return static_cast<i64>(old);
   }
+  if (vma_flags & MemoryMap::kFile) return err(ENOSYS);
   const u64 extra = new_len - old_len;
   if (old + new_len <= kUserTop && !p.vmas().any(old + old_len, old + new_len)) {
     try {
@@ -372,11 +373,6 @@ struct Table {
     def(99, "set_robust_list", "xu", sys_set_robust_list);
     def(113, "clock_gettime", "dx", sys_clock_gettime);
     def(123, "sched_getaffinity", "dux", sys_sched_getaffinity);
-    def(129, "kill", "dd", sys_kill);
-    def(130, "tkill", "dd", sys_tkill);
-    def(131, "tgkill", "ddd", sys_tgkill);
-    def(134, "rt_sigaction", "dxxu", sys_rt_sigaction);
-    def(135, "rt_sigprocmask", "dxxu", sys_rt_sigprocmask);
     def(160, "uname", "x", sys_uname);
     def(172, "getpid", "", sys_getpid);
     def(173, "getppid", "", sys_getppid);
@@ -395,10 +391,11 @@ struct Table {
     def(261, "prlimit64", "ddxx", sys_prlimit64);
     def(278, "getrandom", "xux", sys_getrandom);
     // Known, not implemented yet: -ENOSYS (rseq: -ENOSYS is the right answer).
-    def(139, "rt_sigreturn", "", nullptr);
     def(293, "rseq", "xudx", nullptr);
     detail::add_file_syscalls(defs);
+    detail::add_file_write_syscalls(defs);
     detail::add_misc_syscalls(defs);
+    detail::add_signal_syscalls(defs);
   }
 };
 
@@ -447,9 +444,11 @@ i64 service_syscall(Process& p, u64 nr, const u64* args) {
 
 void do_syscall(Process& p) {
   Engine& e = p.engine();
-  CoreState s = e.state();
-  const u64 nr = s.x[8];
-  const u64* args = s.x;
+  // Register by register: an engine paused in a persistent run serves these without fetching
+  // its whole state.
+  u64 args[6];
+  for (int i = 0; i < 6; ++i) args[i] = e.reg(i);
+  const u64 nr = e.reg(8);
   const bool strace = p.options().strace;
   std::string line;
   if (strace) {
@@ -475,8 +474,7 @@ void do_syscall(Process& p) {
     else
       p.message("%s = %lld\n", line.c_str(), static_cast<long long>(r));
   }
-  s.x[0] = static_cast<u64>(r);
-  e.set_reg(0, s.x[0]);
+  e.set_reg(0, static_cast<u64>(r));
 }
 
 }  // namespace kvrm::os

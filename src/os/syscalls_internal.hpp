@@ -14,7 +14,9 @@ inline i64 host_result(long r) { return r < 0 ? err(errno) : r; }
 constexpr u64 kIoMax = u64{16} << 20;  // the most bytes one read/write moves
 
 using DefFn = void (*)(SyscallDef* defs);
-void add_file_syscalls(SyscallDef* defs);  // os/files.cpp
-void add_misc_syscalls(SyscallDef* defs);  // os/misc_syscalls.cpp
+void add_file_syscalls(SyscallDef* defs);        // os/files.cpp
+void add_file_write_syscalls(SyscallDef* defs);  // os/file_writes.cpp
+void add_misc_syscalls(SyscallDef* defs);        // os/misc_syscalls.cpp
+void add_signal_syscalls(SyscallDef* defs);      // os/signals.cpp
 
 }  // namespace kvrm::os::detail

@@ -105,6 +105,7 @@ std::vector<LaneSpec> mixed_lanes() {
     v.push_back(lane({"loop", std::to_string(1000 * i)}));
   }
   v.push_back(lane({"syscalls", "33"}));
+  v.push_back(lane({"signals", "25"}));  // faults a handler recovers from: the lane goes on
   return v;
 }
 
@@ -137,6 +138,7 @@ TEST(BatchEquivalence, MixedLanesMatchTheReferenceEngine) {
   EXPECT_EQ(ref[9].status, 133);
   EXPECT_GT(ref[3].instructions, 2'000'000u);
   EXPECT_GT(ref[6].syscalls, 400u);
+  EXPECT_EQ(ref.back().out, "usr1 handled: 10\nrecovered from 25 faults\n");
 
   struct Config {
     const char* name;

@@ -1,6 +1,7 @@
 // A guest program for the batch engine's tests: its first argument picks what the lane does
 // (exit early, fault, abort, run long, make many syscalls, process its stdin, allocate), so that
 // one batch holds lanes that behave very differently. Every output is deterministic.
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -68,6 +69,30 @@ static int do_syscalls(long n) {
   return 0;
 }
 
+static sigjmp_buf recover;
+static volatile sig_atomic_t usr1;
+static void on_usr1(int sig) { usr1 = sig; }
+static void on_segv(int sig) { siglongjmp(recover, sig); }
+
+// Signals that do not end the lane: a handler for a raised SIGUSR1, and a SIGSEGV handler that
+// recovers from n faulting writes.
+static int do_signals(long n) {
+  signal(SIGUSR1, on_usr1);
+  raise(SIGUSR1);
+  printf("usr1 handled: %d\n", (int)usr1);
+  signal(SIGSEGV, on_segv);
+  volatile long recovered = 0;  // i and recovered change between sigsetjmp and siglongjmp
+  for (volatile long i = 0; i < n; ++i) {
+    if (sigsetjmp(recover, 1) == 0) {
+      *(volatile long*)(16 * (i + 1)) = i;
+    } else {
+      ++recovered;
+    }
+  }
+  printf("recovered from %ld faults\n", recovered);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: lanes MODE [N]\n");
@@ -101,6 +126,7 @@ int main(int argc, char** argv) {
     return (int)(h & 0x7f);
   }
   if (!strcmp(mode, "syscalls")) return do_syscalls(n);
+  if (!strcmp(mode, "signals")) return do_signals(n);
   if (!strcmp(mode, "stdin")) return do_stdin();
   if (!strcmp(mode, "malloc")) {
     size_t bytes = (size_t)n << 20;

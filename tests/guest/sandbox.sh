@@ -16,6 +16,7 @@ ln -s "$t/outside" "$t/root/rw/out-dir"               # a --rw dir linking outsi
 ln -s loop2 "$t/root/loop1"
 ln -s loop1 "$t/root/loop2"
 cp "$probe" "$t/root/probe"
+passwd_mode=$(stat -c %a "$t/root/etc/passwd")
 fail=0
 check() {  # check NAME EXPECTED-OUTPUT -- kvrm args...
   local name=$1 want=$2
@@ -68,6 +69,69 @@ read /etc/passwd -> 'inside passwd'" \
   append:/rw/new excl:/rw/new mkdir:/rw/d unlink:/rw/new access_w:/rw write:/etc/passwd \
   append:/etc/passwd write:/new mkdir:/d unlink:/etc/passwd access_w:/etc/passwd \
   write:/rw/../etc/passwd write:/rw/out-dir/secret read:/etc/passwd
+
+check "rename, link, symlink, mode, owner, times, size" \
+"write /rw/a -> ok
+rename /rw/a>/rw/b -> ok
+read /rw/b -> 'written'
+read /rw/a -> ENOENT
+write /rw/c -> ok
+renamenr /rw/b>/rw/c -> EEXIST
+renamex /rw/b>/rw/c -> EINVAL
+rename /rw/b>/etc/b -> EROFS
+rename /etc/passwd>/rw/p -> EROFS
+rename /rw/missing>/rw/x -> ENOENT
+rename /etc/missing>/rw/x -> EROFS
+rename /rw>/rw2 -> EROFS
+rename /rw/.>/rw/x -> EBUSY
+link /rw/b>/rw/l -> ok
+read /rw/l -> 'written'
+link /etc/passwd>/rw/pw -> EXDEV
+link /rw/b>/etc/l -> EROFS
+link /rw/b>/rw/c -> EEXIST
+symlink /etc/passwd>/rw/s -> ok
+readlink /rw/s -> '/etc/passwd'
+read /rw/s -> 'inside passwd'
+write /rw/s -> EROFS
+symlink x>/etc/s -> EROFS
+symlink x>/rw/c -> EEXIST
+chmod /rw/b -> mode 600
+chmod /etc/passwd -> EROFS
+chmod /rw/missing -> ENOENT
+chownsame /rw/b -> ok
+chownother /rw/b -> EPERM
+chownsame /etc/passwd -> EROFS
+utime /rw/b -> mtime 1000000000
+utime /etc/passwd -> EROFS
+truncate /rw/b -> size 3
+truncate /etc/passwd -> EROFS
+truncate /rw -> EISDIR
+fsync /rw/b -> ok
+fsync /etc/passwd -> ok
+mmapshared /rw/b -> ENODEV
+mkdir /rw/e -> ok
+rmdir /rw/e -> ok
+rmdir /rw/e -> ENOENT
+rmdir /etc -> EROFS
+unlink /etc/missing -> EROFS
+unlink /rw/missing -> ENOENT
+unlink /rw/l -> ok
+unlink /rw/s -> ok
+read /etc/passwd -> 'inside passwd'" \
+  -- --root "$t/root" --rw "$t/root/rw" "$t/root/probe" write:/rw/a "rename:/rw/a>/rw/b" \
+  read:/rw/b read:/rw/a write:/rw/c "renamenr:/rw/b>/rw/c" "renamex:/rw/b>/rw/c" \
+  "rename:/rw/b>/etc/b" "rename:/etc/passwd>/rw/p" "rename:/rw/missing>/rw/x" \
+  "rename:/etc/missing>/rw/x" "rename:/rw>/rw2" "rename:/rw/.>/rw/x" "link:/rw/b>/rw/l" \
+  read:/rw/l "link:/etc/passwd>/rw/pw" "link:/rw/b>/etc/l" "link:/rw/b>/rw/c" \
+  "symlink:/etc/passwd>/rw/s" readlink:/rw/s read:/rw/s write:/rw/s "symlink:x>/etc/s" \
+  "symlink:x>/rw/c" chmod:/rw/b chmod:/etc/passwd chmod:/rw/missing chownsame:/rw/b \
+  chownother:/rw/b chownsame:/etc/passwd utime:/rw/b utime:/etc/passwd truncate:/rw/b \
+  truncate:/etc/passwd truncate:/rw fsync:/rw/b fsync:/etc/passwd mmapshared:/rw/b \
+  mkdir:/rw/e rmdir:/rw/e rmdir:/rw/e rmdir:/etc unlink:/etc/missing unlink:/rw/missing \
+  unlink:/rw/l unlink:/rw/s read:/etc/passwd
+[ "$(cat "$t/root/etc/passwd")" = "inside passwd" ] && [ ! -e "$t/root/etc/b" ] &&
+  [ ! -e "$t/root/rw2" ] && [ -d "$t/root/rw" ] || { echo "FAIL: a file outside --rw changed"; fail=1; }
+[ "$(stat -c %a "$t/root/etc/passwd")" = "$passwd_mode" ] || { echo "FAIL: mode changed outside --rw"; fail=1; }
 
 check "default: the host read-only" \
 "read $t/outside/secret -> 'outside secret'

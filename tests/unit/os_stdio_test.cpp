@@ -10,7 +10,6 @@
 
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,58 +17,12 @@
 #include "engines/engine.hpp"
 #include "os/process.hpp"
 #include "os/syscalls.hpp"
+#include "os_program.hpp"
 
 namespace kvrm::os {
 namespace {
 
-// ---- A tiny assembler for the few instructions the test programs need ----------------------
-
-u32 movz(int rd, u32 imm, int hw = 0) { return 0xd2800000 | hw << 21 | imm << 5 | rd; }
-u32 movk(int rd, u32 imm, int hw = 0) { return 0xf2800000 | hw << 21 | imm << 5 | rd; }
-u32 mov(int rd, int rm) { return 0xaa0003e0 | rm << 16 | rd; }  // ORR rd, xzr, rm
-constexpr u32 kSvc = 0xd4000001;
-// Branches: `off` in instructions, relative to the branch itself.
-u32 b(int off) { return 0x14000000 | (static_cast<u32>(off) & 0x3ffffff); }
-u32 cbz(int rt, int off) { return 0xb4000000 | (static_cast<u32>(off) & 0x7ffff) << 5 | rt; }
-u32 tbnz63(int rt, int off) { return 0xb7f80000 | (static_cast<u32>(off) & 0x3fff) << 5 | rt; }
-constexpr u32 kLdrX0X1 = 0xf9400020;  // ldr x0, [x1]
-
-constexpr u64 kCode = 0x400100, kData = 0x410000, kBuf = 0x410100;
-
-// A static executable: `code` at 0x400100 (R+X) and "err\n" at 0x410000 in a 4 KiB RW page.
-std::string write_program(const std::string& name, const std::vector<u32>& code) {
-  std::vector<u8> f(0x1004, 0);
-  auto put = [&](size_t off, auto v) { std::memcpy(f.data() + off, &v, sizeof v); };
-  const u8 ident[16] = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0};
-  std::memcpy(f.data(), ident, 16);
-  put(16, u16{2});    // ET_EXEC
-  put(18, u16{183});  // EM_AARCH64
-  put(20, u32{1});
-  put(24, kCode);
-  put(32, u64{64});  // phoff
-  put(52, u16{64});
-  put(54, u16{56});
-  put(56, u16{2});
-  auto ph = [&](int k, u32 flags, u64 off, u64 va, u64 fs, u64 ms) {
-    const size_t base = 64 + 56 * k;
-    put(base, u32{1});  // PT_LOAD
-    put(base + 4, flags);
-    put(base + 8, off);
-    put(base + 16, va);
-    put(base + 24, va);
-    put(base + 32, fs);
-    put(base + 40, ms);
-    put(base + 48, u64{0x1000});
-  };
-  ph(0, 5, 0, 0x400000, 0x100 + code.size() * 4, 0x100 + code.size() * 4);
-  ph(1, 6, 0x1000, kData, 4, 0x1000);
-  if (0x100 + code.size() * 4 > 0x1000) throw Error("test program too long");
-  std::memcpy(f.data() + 0x100, code.data(), code.size() * 4);
-  std::memcpy(f.data() + 0x1000, "err\n", 4);
-  const std::string path = ::testing::TempDir() + "kvrm_os_stdio_" + name;
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(f.data()), f.size());
-  return path;
-}
+using namespace test;
 
 // read(0) into the buffer and write(1) what came until EOF (or an error), then write "err\n"
 // to fd 2 and exit_group(7).
@@ -238,6 +191,33 @@ TEST_F(MemoryFds, DupAndCloseKeepWorking) {
   EXPECT_EQ(get(kScratch, 6), " stdin");
 }
 
+TEST_F(MemoryFds, DevStdoutAndProcSelfFdNameTheStreams) {
+  constexpr u64 kOpenat = 56, kReadlinkat = 78;
+  const u64 cwd = static_cast<u64>(-100);
+  put(kScratch + 1024, std::string("/dev/stdout") + '\0');
+  const i64 out = sys(kOpenat, cwd, kScratch + 1024, O_WRONLY);
+  ASSERT_GE(out, 3);
+  put(kScratch, "via /dev/stdout");
+  EXPECT_EQ(sys(kWrite, static_cast<u64>(out), kScratch, 15), 15);
+  EXPECT_EQ(s_.out, "via /dev/stdout");
+  put(kScratch + 1024, std::string("/proc/self/fd/0") + '\0');
+  const i64 in = sys(kOpenat, cwd, kScratch + 1024, O_RDONLY);
+  ASSERT_GE(in, 3);
+  EXPECT_EQ(sys(kRead, static_cast<u64>(in), kScratch, 5), 5);
+  EXPECT_EQ(sys(kRead, 0, kScratch, 2), 2);  // one pipe: the position is shared
+  EXPECT_EQ(get(kScratch, 2), ", ");
+  EXPECT_EQ(sys(kOpenat, cwd, kScratch + 1024, O_WRONLY), -EACCES);  // stdin's write side
+  ASSERT_EQ(sys(kNewfstatat, cwd, kScratch + 1024, kScratch + 2048, 0), 0);
+  u32 mode;
+  e_->read_memory(kScratch + 2048 + 16, &mode, 4);
+  EXPECT_EQ(mode, S_IFIFO | 0600u);
+  const i64 n = sys(kReadlinkat, cwd, kScratch + 1024, kScratch + 2048, 64);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(get(kScratch + 2048, static_cast<u64>(n)), "pipe:[1]");
+  put(kScratch + 1024, std::string("/dev/fd/9") + '\0');
+  EXPECT_EQ(sys(kOpenat, cwd, kScratch + 1024, O_RDONLY), -ENOENT);
+}
+
 TEST(OsStdio, OnlyTheStreamsAskedForAreInMemory) {
   const std::string prog = cat_program();
   Streams s;
@@ -284,7 +264,7 @@ unsigned host_umask() {
 
 TEST(OsStdio, CreatesFilesWithTheGuestUmaskAloneAndLeavesTheHostsAlone) {
   const mode_t before = ::umask(022);
-  const std::string dir = ::testing::TempDir() + "kvrm_os_stdio_rw";
+  const std::string dir = ::testing::TempDir() + "kvrm_os_stdio_rw_" + std::to_string(::getpid());
   ::mkdir(dir.c_str(), 0755);
   const std::string file = dir + "/created";
   ::unlink(file.c_str());
@@ -308,6 +288,7 @@ TEST(OsStdio, CreatesFilesWithTheGuestUmaskAloneAndLeavesTheHostsAlone) {
   EXPECT_EQ(st.st_mode & 0777, 0666u);
   EXPECT_EQ(host_umask(), 022u);
   ::unlink(file.c_str());
+  ::rmdir(dir.c_str());
   ::umask(before);
 }
 

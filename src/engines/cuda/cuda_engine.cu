@@ -1,23 +1,36 @@
-// The CUDA engine: the shared fetch-decode-execute step (isa/execute.hpp) in a GPU kernel, one
-// guest core per thread, over device copies of an AddressSpace's page tables and frames.
+// The CUDA engine: the device core loop (device_core.cuh) in a GPU kernel, one guest core per
+// thread, over device copies of an AddressSpace's page tables and frames.
 //
-// Memory coherence: the host AddressSpace is a mirror. Before a launch, the page-table nodes (if
-// changed) and every frame the host changed are uploaded. After a launch the device copy is the
-// newer one: each frame remembers the launch epoch at which the host copy was last refreshed,
-// and a host read or write of a stale frame downloads it first.
+// Dispatch modes: standard (execute: one launch, synchronise), continuous (batches of launches
+// from a C++ loop), mega (one launch for the whole budget), and persistent (one launch that stays
+// resident across SVCs: the kernel posts each syscall to a mailbox in mapped pinned memory and
+// waits; the host services it on the calling thread and answers; the kernel continues).
+//
+// Memory coherence: the host AddressSpace is a mirror. Before a launch (and before answering a
+// posted syscall), the page-table nodes (if changed) and every frame the host changed are
+// uploaded. While the device runs, the device copy is the newer one: each frame remembers the
+// epoch at which its host copy was last refreshed, a new epoch starts whenever device code may
+// have run, and a host read or write of a stale frame downloads it first. Transfers during a
+// persistent run go through a second stream, concurrently with the resident kernel.
 #include <cuda_runtime.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstddef>
+#include <cstring>
+#include <exception>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/address_space.hpp"
 #include "engines/cuda/cuda_engine.hpp"
-#include "isa/execute.hpp"
+#include "engines/cuda/device_core.cuh"
 
 namespace kvrm {
 namespace {
+
+using cuda::kDecodeCacheEntries;
 
 void check(cudaError_t e, const char* what) {
   if (e != cudaSuccess) {
@@ -34,73 +47,97 @@ struct DeviceCore {
   u32 signal;
 };
 
-// How often (in retired instructions) a running kernel looks at the host's stop request.
-constexpr u64 kPollInterval = u64{1} << 16;
+// The mailbox between one core and the host, in mapped pinned host memory.
+enum MailState : u32 {
+  kMailIdle = 0,
+  kMailPosted = 1,        // GPU -> host: a syscall waits; regs hold X0-X30, SP, PC, NZCV, ...
+  kMailAnswered = 2,      // host -> GPU: continue with regs[0] as X0
+  kMailAnsweredFull = 3,  // host -> GPU: continue from the DeviceCore's state (the host
+                          // changed more than X0 and wrote the whole state there)
+  kMailStop = 4,          // host -> GPU: end the run here (SYSCALL, PC after the SVC)
+  kMailDone = 5,          // GPU -> host: the kernel has finished
+};
 
-// Decoded-instruction cache, direct-mapped on PC: each entry holds the instruction word it was
-// decoded from, so a store into code is always seen (the word is compared on every use).
-constexpr u32 kDecodeCacheEntries = 1u << 14;
+// A posted syscall carries the CoreState up to the vector registers (X0-X30, SP, PC, NZCV,
+// FPCR, FPSR, TPIDR*); the rest is in the DeviceCore record, fetched only if the host asks.
+constexpr size_t kPostedBytes = offsetof(CoreState, v);
+static_assert(kPostedBytes % 8 == 0);
 
-// The instructions the kernel dispatches inline: the common integer operations, branches and
-// loads/stores. Every other Op goes through execute() in a separate, non-inlined function, so
-// that the hot loop keeps its state in registers. Both paths call the same sem:: handlers.
-// clang-format off
-#define KVRM_HOT_OPS(X)                                                                      \
-  X(ADD_imm) X(ADDS_imm) X(SUB_imm) X(SUBS_imm) X(AND_imm) X(ORR_imm) X(ANDS_imm) X(MOVZ)   \
-  X(MOVN) X(MOVK) X(UBFM) X(SBFM) X(ADR) X(ADRP) X(ORR_shift) X(AND_shift) X(EOR_shift)       \
-  X(ANDS_shift) X(ADD_shift) X(ADDS_shift) X(SUB_shift) X(SUBS_shift) X(ADD_ext) X(SUB_ext)   \
-  X(CSEL) X(CSINC) X(CSINV) X(CSNEG) X(CCMP_imm) X(CCMP_reg) X(MADD) X(B) X(BL) X(B_cond)     \
-  X(CBZ) X(CBNZ) X(TBZ) X(TBNZ) X(RET) X(BR) X(BLR) X(LDR_uoff) X(STR_uoff) X(LDRS_uoff)      \
-  X(LDR_reg) X(STR_reg) X(LDUR) X(STUR) X(LDR_post) X(STR_post) X(LDR_pre) X(STR_pre)         \
-  X(LDP_off) X(STP_off) X(LDP_post) X(STP_pre) X(SVC) X(HLT)
-// clang-format on
+struct Mailbox {
+  u32 signal;        // the seed's atomic signal flag: RUNNING while running, then the stop
+  u32 stop_request;  // host -> GPU: stop with CHECKPOINT at the next poll
+  u32 state;         // MailState
+  u32 reserved;
+  u64 cycles;                  // instructions retired when the syscall was posted
+  PageTableView pt;            // the page table to continue with (the host may have moved it)
+  u64 regs[kPostedBytes / 8];  // see MailState
+};
 
-__device__ __noinline__ Signal execute_cold(Context& c, Op op, u32 insn) {
-  return execute(c, op, insn);
+__device__ __forceinline__ u32 load_acquire_sys(const u32* p) {
+  u32 v;
+  asm volatile("ld.acquire.sys.u32 %0, [%1];" : "=r"(v) : "l"(p) : "memory");
+  return v;
 }
-
-__device__ __forceinline__ Signal execute_hot(Context& c, Op op, u32 insn) {
-  switch (op) {
-#define KVRM_HOT_CASE(name) \
-  case Op::name: return sem::name(c, insn);
-    KVRM_HOT_OPS(KVRM_HOT_CASE)
-#undef KVRM_HOT_CASE
-    default: return execute_cold(c, op, insn);
-  }
+__device__ __forceinline__ void store_release_sys(u32* p, u32 v) {
+  asm volatile("st.release.sys.u32 [%0], %1;" ::"l"(p), "r"(v) : "memory");
 }
 
 __global__ void run_kernel(DeviceCore* cores, u32 n_cores, PageTableView pt, u64* dcache,
-                           u64 max_cycles, volatile u32* signal_flag,
-                           const volatile u32* stop_request) {
+                           u64 max_cycles, Mailbox* mail, bool persistent) {
   const u32 id = blockIdx.x * blockDim.x + threadIdx.x;
   if (id >= n_cores) return;
   DeviceCore& core = cores[id];
+  Mailbox* const mb = mail + id;
   u64* const dc = dcache + u64{id} * kDecodeCacheEntries;
   CoreState s = core.s;
   StopInfo info{};
   Mmu mmu{pt, &info};
-  Context c{s, mmu, info};
-  const RunOutcome o = run_steps(
-      c, max_cycles,
-      [dc](u64 pc, u32 insn) {
-        u64& slot = dc[(pc >> 2) & (kDecodeCacheEntries - 1)];
-        const u64 e = slot;
-        if (static_cast<u32>(e >> 32) == insn && (e & 1)) return static_cast<Op>((e >> 1) & 0xffff);
-        const Op op = decode(insn);
-        slot = (u64{insn} << 32) | (static_cast<u64>(op) << 1) | 1;
-        return op;
-      },
-      [](Context& cc, Op op, u32 insn) { return execute_hot(cc, op, insn); }, kPollInterval,
-      [stop_request] { return *stop_request != 0; });
-  const Signal sig = o.signal;
+  u64 total = 0;
+  Signal sig;
+  while (true) {
+    const RunOutcome o = cuda::run_core(s, info, mmu, dc, max_cycles - total, &mb->stop_request);
+    total += o.cycles;
+    sig = o.signal;
+    if (!persistent || sig != Signal::Syscall) break;
+    // Post the syscall: guest memory and the whole state first, then the scalar registers in
+    // the mailbox, then the request.
+    core.s = s;
+    mb->cycles = total;
+    const u64* const scalars = reinterpret_cast<const u64*>(&s);
+    for (u32 i = 0; i < kPostedBytes / 8; ++i) mb->regs[i] = scalars[i];
+    __threadfence_system();
+    *static_cast<volatile u32*>(&mb->signal) = static_cast<u32>(Signal::Syscall);
+    store_release_sys(&mb->state, kMailPosted);
+    u32 answer;
+    while ((answer = load_acquire_sys(&mb->state)) == kMailPosted) {
+    }
+    if (answer == kMailStop) break;
+    if (answer == kMailAnsweredFull) {
+      s = core.s;
+    } else {
+      s.x[0] = mb->regs[0];
+    }
+    mmu = Mmu{mb->pt, &info};  // mappings may have changed: a fresh translation cache
+    *static_cast<volatile u32*>(&mb->signal) = static_cast<u32>(Signal::Running);
+  }
   core.s = s;
   core.info = info;
-  core.cycles = o.cycles;
+  core.cycles = total;
   core.signal = static_cast<u32>(sig);
-  if (signal_flag) {
-    __threadfence_system();
-    *signal_flag = static_cast<u32>(sig);  // the atomic signal the host may watch
-  }
+  __threadfence_system();
+  *static_cast<volatile u32*>(&mb->signal) = static_cast<u32>(sig);  // the seed's atomic flag
+  store_release_sys(&mb->state, kMailDone);
+}
+
+// Reads a mailbox word the GPU writes.
+u32 host_load(const u32& w) {
+  const u32 v = *static_cast<const volatile u32*>(&w);
+  std::atomic_thread_fence(std::memory_order_acquire);
+  return v;
+}
+void host_store(u32& w, u32 v) {
+  std::atomic_thread_fence(std::memory_order_release);
+  *static_cast<volatile u32*>(&w) = v;
 }
 
 class CudaEngine final : public Engine {
@@ -113,30 +150,27 @@ class CudaEngine final : public Engine {
                   std::to_string(count) + " present)");
     }
     check(cudaSetDevice(o.device), "cudaSetDevice");
-    check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
-    check(cudaMalloc(&d_frames_, mem_.memory_limit()), "cudaMalloc (guest memory)");
-    check(cudaMalloc(&d_core_, sizeof(DeviceCore)), "cudaMalloc (core state)");
-    check(cudaMalloc(&d_dcache_, kDecodeCacheEntries * sizeof(u64)), "cudaMalloc (decode cache)");
-    check(cudaMemset(d_dcache_, 0, kDecodeCacheEntries * sizeof(u64)), "cudaMemset");
-    void* flags = nullptr;
-    check(cudaHostAlloc(&flags, 2 * sizeof(u32), cudaHostAllocMapped), "cudaHostAlloc");
-    h_flags_ = static_cast<volatile u32*>(flags);
-    h_flags_[0] = 0;
-    h_flags_[1] = 0;
-    check(cudaHostGetDevicePointer(reinterpret_cast<void**>(&d_flags_), flags, 0),
-          "cudaHostGetDevicePointer");
+    try {
+      check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
+      check(cudaStreamCreateWithFlags(&copy_stream_, cudaStreamNonBlocking), "cudaStreamCreate");
+      check(cudaMalloc(&d_frames_, mem_.memory_limit()), "cudaMalloc (guest memory)");
+      check(cudaMalloc(&d_core_, sizeof(DeviceCore)), "cudaMalloc (core state)");
+      check(cudaMalloc(&d_dcache_, kDecodeCacheEntries * sizeof(u64)), "cudaMalloc (decode cache)");
+      check(cudaMemset(d_dcache_, 0, kDecodeCacheEntries * sizeof(u64)), "cudaMemset");
+      void* m = nullptr;
+      check(cudaHostAlloc(&m, sizeof(Mailbox), cudaHostAllocMapped), "cudaHostAlloc (mailbox)");
+      mail_ = static_cast<Mailbox*>(m);
+      std::memset(static_cast<void*>(mail_), 0, sizeof(Mailbox));
+      check(cudaHostGetDevicePointer(reinterpret_cast<void**>(&d_mail_), m, 0),
+            "cudaHostGetDevicePointer");
+    } catch (...) {
+      release();
+      throw;
+    }
     frame_epoch_.assign(mem_.memory_limit() / kPageSize, 0);
   }
 
-  ~CudaEngine() override {
-    cudaStreamSynchronize(stream_);
-    cudaFree(d_frames_);
-    cudaFree(d_nodes_);
-    cudaFree(d_core_);
-    cudaFree(d_dcache_);
-    cudaFreeHost(const_cast<u32*>(h_flags_));
-    cudaStreamDestroy(stream_);
-  }
+  ~CudaEngine() override { release(); }
 
   const char* name() const override { return "cuda"; }
 
@@ -156,11 +190,39 @@ class CudaEngine final : public Engine {
     mem_.write(addr, src, size);
   }
 
-  CoreState state() const override { return state_; }
-  void set_state(const CoreState& s) override { state_ = s; }
+  // Inside a persistent run's syscall the state is the posted one: registers come from the
+  // mailbox, the whole state (vector registers too) is fetched on first use.
+  CoreState state() const override {
+    if (!in_syscall_) return state_;
+    load_full();
+    return pending_;
+  }
+  void set_state(const CoreState& s) override {
+    if (!in_syscall_) {
+      state_ = s;
+      return;
+    }
+    load_full();
+    pending_ = s;
+  }
+  u64 reg(int n) const override {
+    if (!in_syscall_ || n < 0 || n > 31) return Engine::reg(n);
+    return pending_.x[n];
+  }
+  void set_reg(int n, u64 v) override {
+    if (!in_syscall_ || n < 0 || n > 31) return Engine::set_reg(n, v);
+    if (n != 0) load_full();
+    pending_.x[n] = v;
+  }
 
-  RunResult execute(u64 max_cycles) override { return launch(max_cycles, nullptr); }
-  RunResult execute_mega(u64 total_cycles) override { return launch(total_cycles, d_flags_); }
+  RunResult execute(u64 max_cycles) override { return launch(max_cycles, 0, nullptr); }
+  RunResult execute_mega(u64 total_cycles) override { return launch(total_cycles, 0, nullptr); }
+  RunResult execute_persistent(u64 total_cycles, double timeout_seconds,
+                               const SyscallHandler& on_syscall) override {
+    if (!on_syscall) throw Error("execute_persistent needs a syscall handler");
+    if (in_syscall_) throw Error("execute_persistent called from inside a syscall handler");
+    return launch(total_cycles, timeout_seconds, &on_syscall);
+  }
 
   RunResult execute_continuous(u64 cycles_per_batch, u64 max_batches,
                                double timeout_seconds) override {
@@ -173,11 +235,10 @@ class CudaEngine final : public Engine {
     total.batch_count = 0;
     total.pc = state_.pc;
     while (total.batch_count < max_batches && elapsed() < timeout_seconds) {
-      h_flags_[0] = static_cast<u32>(Signal::Running);
-      const RunResult r = launch(cycles_per_batch, d_flags_);
+      const RunResult r = launch(cycles_per_batch, 0, nullptr);
       ++total.batch_count;
       total.cycles += r.cycles;
-      total.signal = static_cast<Signal>(h_flags_[0]);  // what the kernel signalled
+      total.signal = static_cast<Signal>(host_load(mail_->signal));  // what the kernel signalled
       total.pc = r.pc;
       total.info = r.info;
       if (total.signal != Signal::Checkpoint) break;
@@ -187,96 +248,211 @@ class CudaEngine final : public Engine {
   }
 
  private:
+  void release() {
+    if (stream_) cudaStreamSynchronize(stream_);
+    if (copy_stream_) cudaStreamSynchronize(copy_stream_);
+    cudaFree(d_frames_);
+    cudaFree(d_nodes_);
+    cudaFree(d_core_);
+    cudaFree(d_dcache_);
+    if (mail_) cudaFreeHost(mail_);
+    if (copy_stream_) cudaStreamDestroy(copy_stream_);
+    if (stream_) cudaStreamDestroy(stream_);
+    d_frames_ = nullptr;
+    d_nodes_ = nullptr;
+    d_core_ = nullptr;
+    d_dcache_ = nullptr;
+    mail_ = nullptr;
+    stream_ = copy_stream_ = nullptr;
+  }
+
   // Downloads every frame of [addr, addr+size) whose host copy is older than the device's.
   void refresh(u64 addr, u64 size) const {
     if (size == 0) return;
+    bool copied = false;
     for (u64 va = addr & ~kPageMask; va < addr + size; va += kPageSize) {
       const i64 f = mem_.frame_at(va);
       // A frame the host changed (or mapped anew) since the last upload is newer on the host.
       if (f < 0 || frame_epoch_[f] == epoch_ || mem_.frame_dirty(static_cast<u32>(f))) continue;
-      check(cudaMemcpy(mem_.frames() + f * kPageSize, d_frames_ + f * kPageSize, kPageSize,
-                       cudaMemcpyDeviceToHost),
+      check(cudaMemcpyAsync(mem_.frames() + f * kPageSize, d_frames_ + f * kPageSize, kPageSize,
+                            cudaMemcpyDeviceToHost, copy_stream_),
             "cudaMemcpy (guest page to host)");
       frame_epoch_[f] = epoch_;
+      copied = true;
     }
+    if (copied) check(cudaStreamSynchronize(copy_stream_), "cudaStreamSynchronize (copy)");
   }
 
-  void upload() {
+  // Uploads what the host changed on stream `st`.
+  void upload(cudaStream_t st) {
     if (mem_.take_nodes_dirty()) {
       const auto& nodes = mem_.nodes();
       if (nodes.size() > nodes_capacity_) {
-        cudaFree(d_nodes_);
+        // Stream-ordered: never waits for a resident kernel (which will not use the old table
+        // again: it reloads the table from the mailbox after the answer).
+        if (d_nodes_) check(cudaFreeAsync(d_nodes_, st), "cudaFreeAsync (page table)");
         d_nodes_ = nullptr;
         nodes_capacity_ = nodes.size() * 2;
-        check(cudaMalloc(&d_nodes_, nodes_capacity_ * sizeof(u32)), "cudaMalloc (page table)");
+        check(
+            cudaMallocAsync(reinterpret_cast<void**>(&d_nodes_), nodes_capacity_ * sizeof(u32), st),
+            "cudaMallocAsync (page table)");
       }
       check(cudaMemcpyAsync(d_nodes_, nodes.data(), nodes.size() * sizeof(u32),
-                            cudaMemcpyHostToDevice, stream_),
+                            cudaMemcpyHostToDevice, st),
             "cudaMemcpy (page table)");
+      copies_pending_ = true;
     }
     std::vector<u32> dirty = mem_.take_dirty_frames();
+    copies_pending_ = copies_pending_ || !dirty.empty();
     for (u32 f : dirty) {
       check(cudaMemcpyAsync(d_frames_ + u64{f} * kPageSize, mem_.frames() + u64{f} * kPageSize,
-                            kPageSize, cudaMemcpyHostToDevice, stream_),
+                            kPageSize, cudaMemcpyHostToDevice, st),
             "cudaMemcpy (guest page to device)");
     }
   }
 
-  RunResult launch(u64 max_cycles, u32* d_signal) {
-    const auto t0 = std::chrono::steady_clock::now();
-    upload();
+  PageTableView view() const { return PageTableView{d_nodes_, d_frames_}; }
+
+  // One launch. With a handler the kernel stays resident across SVCs (persistent mode).
+  RunResult launch(u64 max_cycles, double timeout_seconds, const SyscallHandler* on_syscall) {
+    using Clock = std::chrono::steady_clock;
+    const auto t0 = Clock::now();
+    upload(stream_);
     DeviceCore core{};
     core.s = state_;
     check(cudaMemcpyAsync(d_core_, &core, sizeof core, cudaMemcpyHostToDevice, stream_),
           "cudaMemcpy (core state)");
-    h_flags_[1] = 0;  // stop request
+    mail_->stop_request = 0;
+    mail_->state = kMailIdle;
+    mail_->signal = static_cast<u32>(Signal::Running);
     ++epoch_;
-    run_kernel<<<1, 1, 0, stream_>>>(d_core_, 1, PageTableView{d_nodes_, d_frames_}, d_dcache_,
-                                     max_cycles, d_signal, d_flags_ + 1);
+    run_kernel<<<1, 1, 0, stream_>>>(d_core_, 1, view(), d_dcache_, max_cycles, d_mail_,
+                                     on_syscall != nullptr);
     check(cudaGetLastError(), "kernel launch");
-    wait(t0);
+
+    RunResult r;
+    std::exception_ptr failure;
+    const double limit = timeout_seconds > 0 && opt_.watchdog_seconds > 0
+                             ? std::min(timeout_seconds, opt_.watchdog_seconds)
+                             : std::max(timeout_seconds, opt_.watchdog_seconds);
+    bool asked = false;
+    for (u64 spins = 0;; ++spins) {
+      const u32 st = host_load(mail_->state);
+      if (st == kMailDone) break;
+      if (st == kMailPosted) {
+        ++r.syscalls;
+        host_store(mail_->state, answer_syscall(*on_syscall, failure));
+        continue;
+      }
+      if ((spins & 1023) == 0) {
+        const cudaError_t e = cudaStreamQuery(stream_);
+        if (e == cudaSuccess) break;
+        if (e != cudaErrorNotReady) check(e, "kernel execution");
+        if (!asked && limit > 0 &&
+            std::chrono::duration<double>(Clock::now() - t0).count() > limit) {
+          host_store(mail_->stop_request, 1);
+          asked = true;
+        }
+        std::this_thread::yield();
+      }
+    }
     check(cudaMemcpyAsync(&core, d_core_, sizeof core, cudaMemcpyDeviceToHost, stream_),
           "cudaMemcpy (core state)");
     check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize");
+    ++epoch_;  // whatever was downloaded during the run may be stale now
     state_ = core.s;
-    RunResult r;
+    if (failure) std::rethrow_exception(failure);
     r.cycles = core.cycles;
     r.signal = static_cast<Signal>(core.signal);
     r.pc = core.s.pc;
     r.info = core.info;
-    r.elapsed_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    r.elapsed_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     return r;
   }
 
-  // Waits for the kernel; past the watchdog it asks the kernel to stop at its next poll.
-  void wait(std::chrono::steady_clock::time_point t0) {
-    bool asked = false;
-    while (true) {
-      const cudaError_t e = cudaStreamQuery(stream_);
-      if (e == cudaSuccess) return;
-      if (e != cudaErrorNotReady) check(e, "kernel execution");
-      if (!asked && opt_.watchdog_seconds > 0 &&
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() >
-              opt_.watchdog_seconds) {
-        h_flags_[1] = 1;
-        asked = true;
+  // Completes the posted state with the part the mailbox does not carry.
+  void load_full() const {
+    if (full_loaded_) return;
+    CoreState d;
+    check(cudaMemcpyAsync(&d, &d_core_->s, sizeof d, cudaMemcpyDeviceToHost, copy_stream_),
+          "cudaMemcpy (core state)");
+    check(cudaStreamSynchronize(copy_stream_), "cudaStreamSynchronize (copy)");
+    const auto tail = [](CoreState& to, const CoreState& from) {
+      std::memcpy(reinterpret_cast<u8*>(&to) + kPostedBytes,
+                  reinterpret_cast<const u8*>(&from) + kPostedBytes,
+                  sizeof(CoreState) - kPostedBytes);
+    };
+    tail(pending_, d);
+    tail(posted_, d);
+    full_loaded_ = true;
+  }
+
+  // Services a posted syscall through the handler and returns the answer for the kernel.
+  u32 answer_syscall(const SyscallHandler& on_syscall, std::exception_ptr& failure) {
+    ++epoch_;  // the device ran since the last look at its memory
+    std::memcpy(static_cast<void*>(&posted_), mail_->regs, kPostedBytes);
+    pending_ = posted_;
+    full_loaded_ = false;
+    in_syscall_ = true;
+    bool go = false;
+    u32 answer = kMailAnswered;
+    try {
+      go = on_syscall(*this);
+      if (go && full_loaded_) {
+        CoreState only_x0 = posted_;
+        only_x0.x[0] = pending_.x[0];
+        if (std::memcmp(&only_x0, &pending_, sizeof(CoreState)) != 0) {
+          check(cudaMemcpyAsync(&d_core_->s, &pending_, sizeof(CoreState), cudaMemcpyHostToDevice,
+                                copy_stream_),
+                "cudaMemcpy (core state)");
+          copies_pending_ = true;
+          answer = kMailAnsweredFull;
+        }
       }
-      std::this_thread::yield();
+      upload(copy_stream_);
+      mail_->pt = view();  // the table may have moved
+      if (copies_pending_) {
+        check(cudaStreamSynchronize(copy_stream_), "cudaStreamSynchronize (copy)");
+        copies_pending_ = false;
+      }
+    } catch (...) {
+      failure = std::current_exception();
+      go = false;
     }
+    if (!go) {
+      // The state to continue from once the kernel has stopped.
+      try {
+        load_full();
+      } catch (...) {
+        if (!failure) failure = std::current_exception();
+      }
+      state_ = pending_;
+      in_syscall_ = false;
+      return kMailStop;
+    }
+    in_syscall_ = false;
+    mail_->regs[0] = pending_.x[0];
+    return answer;
   }
 
   CudaEngineOptions opt_;
   mutable AddressSpace mem_;
   CoreState state_;
+  // While a syscall is serviced: the state as posted and as the handler left it (the part past
+  // the mailbox's registers only once full_loaded_).
+  mutable CoreState posted_, pending_;
+  mutable bool full_loaded_ = false;
+  bool in_syscall_ = false;
+  bool copies_pending_ = false;  // transfers on copy_stream_ not yet waited for
   cudaStream_t stream_ = nullptr;
+  cudaStream_t copy_stream_ = nullptr;
   u8* d_frames_ = nullptr;
   u32* d_nodes_ = nullptr;
   size_t nodes_capacity_ = 0;
   DeviceCore* d_core_ = nullptr;
   u64* d_dcache_ = nullptr;
-  volatile u32* h_flags_ = nullptr;  // [0] signal flag, [1] stop request; mapped pinned memory
-  u32* d_flags_ = nullptr;
+  Mailbox* mail_ = nullptr;  // mapped pinned memory
+  Mailbox* d_mail_ = nullptr;
   u64 epoch_ = 0;
   mutable std::vector<u64> frame_epoch_;
 };

@@ -1,0 +1,3 @@
+// Part 1 of the CUDA engines' cold path (see cold_dispatch.cuh).
+#define KVRM_COLD_PART 1
+#include "engines/cuda/cold_dispatch.cuh"
