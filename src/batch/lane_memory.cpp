@@ -233,8 +233,9 @@ void LaneMemory::write(u64 addr, const void* src, u64 size) {
     const u64 off = addr & kPageMask;
     const u64 n = std::min<u64>(size, kPageSize - off);
     const u32* cs = slot(addr);
-    const bool same = std::memcmp(pool_.frame(leaf_frame(*cs)) + off, in, n) == 0;
-    if (!(same && (*cs & kLeafShared))) {
+    const bool keep_shared =
+        (*cs & kLeafShared) && std::memcmp(pool_.frame(leaf_frame(*cs)) + off, in, n) == 0;
+    if (!keep_shared) {
       materialize();
       u32* s = slot(addr, false);
       if (*s & kLeafShared) privatize(s);
