@@ -38,8 +38,10 @@ class Backend {
   // writes why it stopped to stops[i] (a RunResult as Engine::execute returns it: signal, cycles
   // retired, final PC, StopInfo). Lanes are independent: one stopping does not stop the others.
   //  - On entry each lane's CoreState and memory are as the host left them (the host may have
-  //    changed registers, the table and frames since the last call: LaneMemory::table_version,
-  //    LaneMemory::take_host_dirty with FramePool::set_dirty_tracking(true)).
+  //    changed registers, the table and frames since the last call: LaneMemory::table_version
+  //    differs from the one a device copy was made at; LaneMemory::take_host_dirty lists the
+  //    frames written, with FramePool::set_dirty_tracking(true)). Lanes that shadow a
+  //    SharedImage share one table (same table() pointer and version).
   //  - On return each lane's CoreState on the host is current, and every frame the lane wrote
   //    reads correctly through LaneMemory::read (a device backend copies the frames back, or
   //    registers with the pool so that it can do so before the host reads them).

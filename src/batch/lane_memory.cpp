@@ -1,6 +1,7 @@
 // LaneMemory and SharedImage: page-table maintenance, copy on write, sharing and the limits.
 #include "batch/lane_memory.hpp"
 
+#include <atomic>
 #include <cstring>
 #include <string>
 
@@ -14,12 +15,16 @@ std::string hex(u64 v) {
   return buf;
 }
 
+std::atomic<u64> g_table_version{1};
+
 bool all_zero(const u8* p) {
   static const u8 zeros[kPageSize] = {};
   return std::memcmp(p, zeros, kPageSize) == 0;
 }
 
 }  // namespace
+
+u64 next_table_version() { return g_table_version.fetch_add(1, std::memory_order_relaxed) + 1; }
 
 LaneMemory::LaneMemory(FramePool& pool, LaneLimits limits, Mode mode, const SharedImage* shadow)
     : pool_(pool), limits_(limits), mode_(mode), shadow_(shadow) {
@@ -41,6 +46,8 @@ const u32* LaneMemory::table() const {
   return shadow_ ? shadow_->lane_table().data() : nodes_.data();
 }
 
+u64 LaneMemory::table_version() const { return shadow_ ? shadow_->table_version() : version_; }
+
 u64 LaneMemory::mapped_bytes() const {
   return (shadow_ ? shadow_->lane_mapped_pages() : mapped_pages_) * kPageSize;
 }
@@ -57,7 +64,7 @@ void LaneMemory::materialize() {
   nodes_ = shadow_->lane_table();
   mapped_pages_ = shadow_->lane_mapped_pages();
   shadow_ = nullptr;
-  ++version_;
+  version_ = next_table_version();
 }
 
 u32 LaneMemory::alloc_node() {
@@ -126,7 +133,7 @@ void LaneMemory::privatize(u32* leaf) {
   const u32 f = take_frame(leaf_frame(*leaf));
   *leaf = make_leaf(f, leaf_logical_perms(*leaf));
   ++copies_;
-  ++version_;
+  version_ = next_table_version();
 }
 
 void LaneMemory::map(u64 addr, u64 size, u8 perms) {
@@ -153,7 +160,7 @@ void LaneMemory::map(u64 addr, u64 size, u8 perms) {
     *slot(addr + (p << kPageBits), true) = leaf;
     ++mapped_pages_;
   }
-  ++version_;
+  version_ = next_table_version();
 }
 
 void LaneMemory::unmap(u64 addr, u64 size) {
@@ -171,7 +178,7 @@ void LaneMemory::unmap(u64 addr, u64 size) {
     --mapped_pages_;
   }
   pool_.release(own);
-  ++version_;
+  version_ = next_table_version();
 }
 
 void LaneMemory::protect(u64 addr, u64 size, u8 perms) {
@@ -185,7 +192,7 @@ void LaneMemory::protect(u64 addr, u64 size, u8 perms) {
     *s = (*s & kLeafShared) ? make_shared_leaf(leaf_frame(*s), perms)
                             : make_leaf(leaf_frame(*s), perms);
   }
-  ++version_;
+  version_ = next_table_version();
 }
 
 bool LaneMemory::is_mapped(u64 addr, u64 size) const {
@@ -267,7 +274,7 @@ void LaneMemory::share(const LaneMemory& image, u64 addr, u64 size) {
     *slot(va, true) = make_shared_leaf(leaf_frame(*is), leaf_logical_perms(*is));
     ++mapped_pages_;
   }
-  ++version_;
+  version_ = next_table_version();
 }
 
 u64 LaneMemory::dedup(const LaneMemory& image) {
@@ -294,7 +301,7 @@ u64 LaneMemory::dedup(const LaneMemory& image) {
   }
   pool_.release(freed);
   private_frames_ -= freed.size();
-  if (!freed.empty()) ++version_;
+  if (!freed.empty()) version_ = next_table_version();
   return freed.size();
 }
 
@@ -339,6 +346,7 @@ void SharedImage::publish() {
   }
   lane_table_.swap(t);
   lane_mapped_ = mapped;
+  version_ = next_table_version();
 }
 
 }  // namespace kvrm::batch

@@ -46,6 +46,9 @@ class LaneOutOfMemory : public Error {
 
 class SharedImage;
 
+// A fresh, process-wide unique table version (LaneMemory::table_version).
+u64 next_table_version();
+
 class LaneMemory {
  public:
   enum class Mode {
@@ -91,8 +94,10 @@ class LaneMemory {
   PageTableView view() const { return PageTableView{table(), pool_.frames()}; }
   const u32* table() const;
   bool shadowing() const { return shadow_ != nullptr; }
-  // Grows by one for each change of the table (a device copy of it is stale when this moved).
-  u64 table_version() const { return version_; }
+  // A number unique to the table's current contents: every change of any table (a lane's or an
+  // image's) takes a new one, so a device copy is stale exactly when this differs. Shadowing
+  // lanes report their image's.
+  u64 table_version() const;
 
   FramePool& pool() const { return pool_; }
   const LaneLimits& limits() const { return limits_; }
@@ -131,7 +136,7 @@ class LaneMemory {
   u64 mapped_pages_ = 0;
   u64 private_frames_ = 0;
   u64 peak_private_ = 0;
-  u64 version_ = 1;
+  u64 version_ = next_table_version();
   bool oom_ = false;
   u64 copies_ = 0;
   std::vector<u32> host_dirty_{};
@@ -150,11 +155,14 @@ class SharedImage {
   void publish();
   const std::vector<u32>& lane_table() const { return lane_table_; }
   u64 lane_mapped_pages() const { return lane_mapped_; }
+  // The lane table's version (see LaneMemory::table_version).
+  u64 table_version() const { return version_; }
 
  private:
   LaneMemory mem_;
   std::vector<u32> lane_table_{};
   u64 lane_mapped_ = 0;
+  u64 version_ = 0;
 };
 
 template <class F>

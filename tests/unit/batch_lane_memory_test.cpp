@@ -318,6 +318,34 @@ TEST(BatchLaneMemory, ShareAddsImagePagesToAnOwnTable) {
   EXPECT_EQ(a.private_bytes(), kPageSize);
 }
 
+TEST(BatchLaneMemory, TableVersionsTellADeviceCopyIsStale) {
+  Image img({kStrX0X1});
+  LaneMemory a(img.pool, {}, LaneMemory::Mode::Lane, &img.image);
+  LaneMemory b(img.pool, {}, LaneMemory::Mode::Lane, &img.image);
+  const u64 v0 = a.table_version();
+  EXPECT_EQ(b.table_version(), v0);  // both show the image's lane table
+  EXPECT_EQ(a.table(), b.table());
+  img.image.pages().map(0x30000, kPageSize, kPermRead);
+  img.image.publish();
+  EXPECT_NE(a.table_version(), v0);
+  const u64 v1 = a.table_version();
+  u64 x = 0;
+  a.read(kData, &x, 8);  // reading changes nothing
+  EXPECT_EQ(a.table_version(), v1);
+  const u64 same = 0x1111;
+  a.write(kData, &same, 8);  // same bytes: still shared, still shadowing
+  EXPECT_EQ(a.table_version(), v1);
+  const u64 other = 2;
+  a.write(kData, &other, 8);  // a copy: a table of its own
+  EXPECT_NE(a.table_version(), v1);
+  EXPECT_NE(a.table(), b.table());
+  EXPECT_EQ(b.table_version(), v1);
+  const u64 v2 = a.table_version();
+  a.protect(kData, kPageSize, kPermRead);
+  EXPECT_NE(a.table_version(), v2);
+  EXPECT_NE(a.table_version(), b.table_version());
+}
+
 TEST(BatchLaneMemory, PoolRunsDry) {
   FramePool pool(u64{1} << 20);  // 256 frames, the zero page included
   LaneMemory m(pool, LaneLimits{.memory_limit = u64{1} << 30});
