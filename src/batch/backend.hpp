@@ -39,8 +39,8 @@ class Backend {
   // retired, final PC, StopInfo). Lanes are independent: one stopping does not stop the others.
   //  - On entry each lane's CoreState and memory are as the host left them (the host may have
   //    changed registers, the table and frames since the last call: LaneMemory::table_version
-  //    differs from the one a device copy was made at; LaneMemory::take_host_dirty lists the
-  //    frames written, with FramePool::set_dirty_tracking(true)). Lanes that shadow a
+  //    differs from the one a device copy was made at; FramePool::take_dirty lists the frames
+  //    the host wrote, with FramePool::set_dirty_tracking(true)). Lanes that shadow a
   //    SharedImage share one table (same table() pointer and version).
   //  - On return each lane's CoreState on the host is current, and every frame the lane wrote
   //    reads correctly through LaneMemory::read (a device backend copies the frames back, or

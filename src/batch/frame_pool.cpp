@@ -82,4 +82,27 @@ void FramePool::trim() {
   for (const u32 f : free_) madvise(frame(f), kPageSize, MADV_DONTNEED);
 }
 
+void FramePool::set_dirty_tracking(bool on) {
+  std::lock_guard<std::mutex> lock(dirty_mu_);
+  track_dirty_ = on;
+  if (on && dirty_flag_.empty()) dirty_flag_.assign(capacity_, 0);
+}
+
+void FramePool::mark_dirty(u32 frame) {
+  if (!track_dirty_) return;
+  std::lock_guard<std::mutex> lock(dirty_mu_);
+  if (!dirty_flag_[frame]) {
+    dirty_flag_[frame] = 1;
+    dirty_.push_back(frame);
+  }
+}
+
+std::vector<u32> FramePool::take_dirty() {
+  std::lock_guard<std::mutex> lock(dirty_mu_);
+  std::vector<u32> out;
+  out.swap(dirty_);
+  for (const u32 f : out) dirty_flag_[f] = 0;
+  return out;
+}
+
 }  // namespace kvrm::batch

@@ -54,10 +54,13 @@ class FramePool {
   // Gives the memory of free frames back to the host (they read as zeros when reused).
   void trim();
 
-  // For a backend that mirrors frames elsewhere (a GPU): while on, every lane records the frames
-  // the host writes, for LaneMemory::take_host_dirty(). Off by default.
-  void set_dirty_tracking(bool on) { track_dirty_ = on; }
+  // For a backend that mirrors frames elsewhere (a GPU): while on, every frame the host writes
+  // (LaneMemory writes and copies, in any lane or image) is recorded, and take_dirty() returns
+  // (and forgets) those written since the last call. Off by default.
+  void set_dirty_tracking(bool on);
   bool dirty_tracking() const { return track_dirty_; }
+  void mark_dirty(u32 frame);
+  std::vector<u32> take_dirty();
 
  private:
   u8* base_ = nullptr;
@@ -68,6 +71,9 @@ class FramePool {
   std::atomic<u64> in_use_{0};
   std::atomic<u64> peak_{0};
   bool track_dirty_ = false;
+  std::mutex dirty_mu_;
+  std::vector<u32> dirty_;
+  std::vector<u8> dirty_flag_;
 };
 
 }  // namespace kvrm::batch

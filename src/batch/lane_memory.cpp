@@ -100,16 +100,6 @@ const u32* LaneMemory::slot(u64 va) const {
   return &t[u64{n2} * kNodeEntries + (vpn & (kNodeEntries - 1))];
 }
 
-void LaneMemory::note_dirty(u32 frame) {
-  if (pool_.dirty_tracking()) host_dirty_.push_back(frame);
-}
-
-std::vector<u32> LaneMemory::take_host_dirty() {
-  std::vector<u32> out;
-  out.swap(host_dirty_);
-  return out;
-}
-
 u32 LaneMemory::take_frame(u32 copy_from) {
   if ((private_frames_ + 1) * kPageSize > limits_.memory_limit) {
     oom_ = true;
@@ -125,7 +115,7 @@ u32 LaneMemory::take_frame(u32 copy_from) {
   }
   ++private_frames_;
   if (private_frames_ > peak_private_) peak_private_ = private_frames_;
-  note_dirty(f);
+  pool_.mark_dirty(f);
   return f;
 }
 
@@ -247,7 +237,7 @@ void LaneMemory::write(u64 addr, const void* src, u64 size) {
       u32* s = slot(addr, false);
       if (*s & kLeafShared) privatize(s);
       std::memcpy(pool_.frame(leaf_frame(*s)) + off, in, n);
-      note_dirty(leaf_frame(*s));
+      pool_.mark_dirty(leaf_frame(*s));
     }
     addr += n;
     in += n;

@@ -110,9 +110,6 @@ class LaneMemory {
   // Pages copied because they were written while shared.
   u64 copies() const { return copies_; }
 
-  // Frames the host wrote (or copied) since the last call: what a device mirror must upload.
-  std::vector<u32> take_host_dirty();
-
   // Calls f(va, leaf) for every mapped page, in address order.
   template <class F>
   void for_each_page(F&& f) const;
@@ -125,7 +122,6 @@ class LaneMemory {
   u32 alloc_node();
   u32 take_frame(u32 copy_from);  // a private frame holding a copy; counts against the limit
   void privatize(u32* leaf);
-  void note_dirty(u32 frame);
 
   FramePool& pool_;
   LaneLimits limits_;
@@ -139,7 +135,6 @@ class LaneMemory {
   u64 version_ = next_table_version();
   bool oom_ = false;
   u64 copies_ = 0;
-  std::vector<u32> host_dirty_{};
 };
 
 // The pages every lane of a batch starts from (a loaded program, or the memory image of a

@@ -346,6 +346,26 @@ TEST(BatchLaneMemory, TableVersionsTellADeviceCopyIsStale) {
   EXPECT_NE(a.table_version(), b.table_version());
 }
 
+TEST(BatchLaneMemory, PoolListsFramesTheHostWrote) {
+  Image img({kStrX0X1});
+  LaneMemory a(img.pool, {}, LaneMemory::Mode::Lane, &img.image);
+  const u64 v = 5;
+  a.write(kData, &v, 8);  // untracked
+  img.pool.set_dirty_tracking(true);
+  EXPECT_TRUE(img.pool.take_dirty().empty());
+  a.write(kData + 8, &v, 8);                   // the lane's own page, written in place
+  img.image.pages().write(kCode + 64, &v, 8);  // an image page
+  a.write(kData + 16, &v, 8);                  // the same frame again: listed once
+  const std::vector<u32> d = img.pool.take_dirty();
+  EXPECT_EQ(d, (std::vector<u32>{frame_of(a, kData), frame_of(img.image.pages(), kCode)}));
+  EXPECT_TRUE(img.pool.take_dirty().empty());
+  // A copy made by a guest store's copy-on-write fault is a host write too.
+  LaneMemory b(img.pool, {}, LaneMemory::Mode::Lane, &img.image);
+  CoreState s;
+  EXPECT_EQ(run(b, s, 1, kData).signal, Signal::Halt);
+  EXPECT_EQ(img.pool.take_dirty(), std::vector<u32>{frame_of(b, kData)});
+}
+
 TEST(BatchLaneMemory, PoolRunsDry) {
   FramePool pool(u64{1} << 20);  // 256 frames, the zero page included
   LaneMemory m(pool, LaneLimits{.memory_limit = u64{1} << 30});
