@@ -50,27 +50,28 @@ struct DeviceCore {
 // The mailbox between one core and the host, in mapped pinned host memory.
 enum MailState : u32 {
   kMailIdle = 0,
-  kMailPosted = 1,        // GPU -> host: a syscall waits; regs hold X0-X30, SP, PC, NZCV, ...
-  kMailAnswered = 2,      // host -> GPU: continue with regs[0] as X0
+  kMailPosted = 1,        // GPU -> host: a syscall waits; x holds X0-X8, pc the PC
+  kMailAnswered = 2,      // host -> GPU: continue with x[0] as X0
   kMailAnsweredFull = 3,  // host -> GPU: continue from the DeviceCore's state (the host
                           // changed more than X0 and wrote the whole state there)
   kMailStop = 4,          // host -> GPU: end the run here (SYSCALL, PC after the SVC)
   kMailDone = 5,          // GPU -> host: the kernel has finished
+  kMailRemap = 0x100,     // with an answer: the mappings changed (reload pt, flush the TLB)
 };
 
-// A posted syscall carries the CoreState up to the vector registers (X0-X30, SP, PC, NZCV,
-// FPCR, FPSR, TPIDR*); the rest is in the DeviceCore record, fetched only if the host asks.
-constexpr size_t kPostedBytes = offsetof(CoreState, v);
-static_assert(kPostedBytes % 8 == 0);
+// A posted syscall carries the registers a syscall reads (X0-X5, X8) and the PC; the whole
+// state is in the DeviceCore record, fetched only if the host asks for more.
+constexpr int kPostedRegs = 9;
 
 struct Mailbox {
   u32 signal;        // the seed's atomic signal flag: RUNNING while running, then the stop
   u32 stop_request;  // host -> GPU: stop with CHECKPOINT at the next poll
   u32 state;         // MailState
   u32 reserved;
-  u64 cycles;                  // instructions retired when the syscall was posted
-  PageTableView pt;            // the page table to continue with (the host may have moved it)
-  u64 regs[kPostedBytes / 8];  // see MailState
+  u64 cycles;          // instructions retired when the syscall was posted
+  PageTableView pt;    // the page table to continue with (the host may have moved it)
+  u64 x[kPostedRegs];  // see MailState
+  u64 pc;
 };
 
 __device__ __forceinline__ u32 load_acquire_sys(const u32* p) {
@@ -103,21 +104,21 @@ __global__ void run_kernel(DeviceCore* cores, u32 n_cores, PageTableView pt, u64
     // the mailbox, then the request.
     core.s = s;
     mb->cycles = total;
-    const u64* const scalars = reinterpret_cast<const u64*>(&s);
-    for (u32 i = 0; i < kPostedBytes / 8; ++i) mb->regs[i] = scalars[i];
+    for (int i = 0; i < kPostedRegs; ++i) mb->x[i] = s.x[i];
+    mb->pc = s.pc;
     __threadfence_system();
     *static_cast<volatile u32*>(&mb->signal) = static_cast<u32>(Signal::Syscall);
     store_release_sys(&mb->state, kMailPosted);
     u32 answer;
     while ((answer = load_acquire_sys(&mb->state)) == kMailPosted) {
     }
-    if (answer == kMailStop) break;
-    if (answer == kMailAnsweredFull) {
+    if ((answer & 0xff) == kMailStop) break;
+    if ((answer & 0xff) == kMailAnsweredFull) {
       s = core.s;
     } else {
-      s.x[0] = mb->regs[0];
+      s.x[0] = mb->x[0];
     }
-    mmu = Mmu{mb->pt, &info};  // mappings may have changed: a fresh translation cache
+    if (answer & kMailRemap) mmu = Mmu{mb->pt, &info};  // a fresh translation cache
     *static_cast<volatile u32*>(&mb->signal) = static_cast<u32>(Signal::Running);
   }
   core.s = s;
@@ -207,6 +208,7 @@ class CudaEngine final : public Engine {
   }
   u64 reg(int n) const override {
     if (!in_syscall_ || n < 0 || n > 31) return Engine::reg(n);
+    if (n >= kPostedRegs) load_full();
     return pending_.x[n];
   }
   void set_reg(int n, u64 v) override {
@@ -283,8 +285,9 @@ class CudaEngine final : public Engine {
     if (copied) check(cudaStreamSynchronize(copy_stream_), "cudaStreamSynchronize (copy)");
   }
 
-  // Uploads what the host changed on stream `st`.
-  void upload(cudaStream_t st) {
+  // Uploads what the host changed on stream `st`; true when the page table changed.
+  bool upload(cudaStream_t st) {
+    bool remapped = false;
     if (mem_.take_nodes_dirty()) {
       const auto& nodes = mem_.nodes();
       if (nodes.size() > nodes_capacity_) {
@@ -301,6 +304,7 @@ class CudaEngine final : public Engine {
                             cudaMemcpyHostToDevice, st),
             "cudaMemcpy (page table)");
       copies_pending_ = true;
+      remapped = true;
     }
     std::vector<u32> dirty = mem_.take_dirty_frames();
     copies_pending_ = copies_pending_ || !dirty.empty();
@@ -309,6 +313,7 @@ class CudaEngine final : public Engine {
                             kPageSize, cudaMemcpyHostToDevice, st),
             "cudaMemcpy (guest page to device)");
     }
+    return remapped;
   }
 
   PageTableView view() const { return PageTableView{d_nodes_, d_frames_}; }
@@ -370,28 +375,27 @@ class CudaEngine final : public Engine {
     return r;
   }
 
-  // Completes the posted state with the part the mailbox does not carry.
+  // Completes the posted state with what the mailbox does not carry (the DeviceCore record
+  // holds the whole state as posted); registers the handler already set stay.
   void load_full() const {
     if (full_loaded_) return;
     CoreState d;
     check(cudaMemcpyAsync(&d, &d_core_->s, sizeof d, cudaMemcpyDeviceToHost, copy_stream_),
           "cudaMemcpy (core state)");
     check(cudaStreamSynchronize(copy_stream_), "cudaStreamSynchronize (copy)");
-    const auto tail = [](CoreState& to, const CoreState& from) {
-      std::memcpy(reinterpret_cast<u8*>(&to) + kPostedBytes,
-                  reinterpret_cast<const u8*>(&from) + kPostedBytes,
-                  sizeof(CoreState) - kPostedBytes);
-    };
-    tail(pending_, d);
-    tail(posted_, d);
+    posted_ = d;
+    for (int i = 0; i < kPostedRegs; ++i) d.x[i] = pending_.x[i];
+    d.pc = pending_.pc;
+    pending_ = d;
     full_loaded_ = true;
   }
 
   // Services a posted syscall through the handler and returns the answer for the kernel.
   u32 answer_syscall(const SyscallHandler& on_syscall, std::exception_ptr& failure) {
     ++epoch_;  // the device ran since the last look at its memory
-    std::memcpy(static_cast<void*>(&posted_), mail_->regs, kPostedBytes);
-    pending_ = posted_;
+    for (int i = 0; i < kPostedRegs; ++i) pending_.x[i] = mail_->x[i];
+    pending_.pc = mail_->pc;
+    posted_ = pending_;
     full_loaded_ = false;
     in_syscall_ = true;
     bool go = false;
@@ -409,8 +413,10 @@ class CudaEngine final : public Engine {
           answer = kMailAnsweredFull;
         }
       }
-      upload(copy_stream_);
-      mail_->pt = view();  // the table may have moved
+      if (upload(copy_stream_)) {
+        mail_->pt = view();  // the table may have moved
+        answer |= kMailRemap;
+      }
       if (copies_pending_) {
         check(cudaStreamSynchronize(copy_stream_), "cudaStreamSynchronize (copy)");
         copies_pending_ = false;
@@ -431,7 +437,7 @@ class CudaEngine final : public Engine {
       return kMailStop;
     }
     in_syscall_ = false;
-    mail_->regs[0] = pending_.x[0];
+    mail_->x[0] = pending_.x[0];
     return answer;
   }
 
