@@ -5,13 +5,13 @@
 # programs and busybox compared between `kvrm run --backend cpu` and `--backend cuda` (both
 # syscall modes), the Python tests marked gpu, then the benchmarks; prints a short table last.
 # Usage: scripts/gpu-check.sh [DIR] [BENCH_CYCLES] [STEPS...]   (steps: tests ctest guest python
-# bench; all by default)
+# batch bench; all by default)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-.gpu}
 cycles=${2:-100000000}
 shift 2 2>/dev/null || shift $#
-steps=${*:-tests ctest guest python bench}
+steps=${*:-tests ctest guest python batch bench}
 out=${OUT:-/tmp}
 [ -d "$dir" ] || [ ! -f "$dir.tar.xz" ] || tar xJf "$dir.tar.xz"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
@@ -85,6 +85,13 @@ if [[ " $steps " == *" guest "* ]]; then
     same busybox_awk "$dir/busybox" awk '{ n += length($0) } END { print n, NR }' README.md
   fi
 fi
+if [[ " $steps " == *" batch "* ]]; then
+  run batch_tests env KVRM_BATCH_LANES="$dir/lanes" "$dir/kvrm_batch_tests"
+  run bench_batch "$dir/kvrm" bench batch --backend cuda --lanes "${LANES:-1,1024,16384,131072}" \
+    --json "$out/bench_batch.json"
+  run batch_vs_qemu env BACKEND=cuda JSON="$out/batch_vs_qemu.json" bench/batch_vs_qemu.sh \
+    "$dir/kvrm" "$dir/qemu-aarch64-static" "$dir/workload" "${INPUTS_COUNT:-10000}"
+fi
 if [[ " $steps " == *" bench "* ]]; then
   run bench "$dir/kvrm" bench --backend cuda,cpu --cycles "$cycles" --repeat 3 --json "$out/bench.json"
 fi
@@ -93,4 +100,7 @@ echo "== summary =="
 printf '%s\n' "${status[@]}"
 [ -f "$out/gpu_tests.log" ] && grep -h "SKIPPED\|FAILED\|PASSED" "$out/gpu_tests.log" | tail -n 5
 [ -f "$out/bench.log" ] && cat "$out/bench.log"
+[ -f "$out/batch_tests.log" ] && grep -h "PASSED\|FAILED\|SKIPPED" "$out/batch_tests.log" | tail -n 5
+[ -f "$out/bench_batch.log" ] && cat "$out/bench_batch.log"
+[ -f "$out/batch_vs_qemu.log" ] && tail -n 8 "$out/batch_vs_qemu.log"
 exit 0

@@ -1,7 +1,12 @@
 // The host CPU batch backend and the backend factory.
 #include "batch/backend.hpp"
 
+#include <unordered_map>
+#include <vector>
+
 #include "batch/lane_engine.hpp"
+#include "engines/cuda/cuda_engine.hpp"
+#include "engines/cuda/lane_runner.hpp"
 
 namespace kvrm::batch {
 namespace {
@@ -33,6 +38,51 @@ class CpuBackend final : public Backend {
   bool resolve_cow_;
 };
 
+// The lanes on the GPU (engines/cuda/lane_runner.hpp): all lanes of a call in one launch, the
+// phased schedule; copy-on-write faults come back to the host.
+class CudaBackend final : public Backend {
+ public:
+  CudaBackend() : runner_(cuda::make_lane_runner()) {}
+
+  const char* name() const override { return "cuda"; }
+  u32 preferred_resident_lanes() const override { return 0; }
+  bool lanes_independent() const override { return false; }
+
+  void run(std::span<const LaneRef> lanes, std::span<const u64> budgets,
+           std::span<RunResult> stops) override {
+    if (budgets.size() != lanes.size() || stops.size() != lanes.size())
+      throw Error("backend run: lanes, budgets and stops differ in length");
+    if (lanes.empty()) return;
+    FramePool& pool = lanes[0].memory->pool();
+    if (!tracking_) {
+      pool.set_dirty_tracking(true);  // the first call uploads every frame anyway
+      (void)pool.take_dirty();
+      tracking_ = true;
+    }
+    std::vector<cuda::LaneTable> tables;
+    std::unordered_map<u64, u32> index;  // table version -> position in tables
+    std::vector<u32> lane_table(lanes.size());
+    std::vector<CoreState> states(lanes.size());
+    for (size_t i = 0; i < lanes.size(); ++i) {
+      const LaneMemory& m = *lanes[i].memory;
+      if (&m.pool() != &pool) throw Error("backend run: lanes of different frame pools");
+      const u64 v = m.table_version();
+      auto [it, fresh] = index.try_emplace(v, static_cast<u32>(tables.size()));
+      if (fresh) tables.push_back({m.table(), m.table_words(), v});
+      lane_table[i] = it->second;
+      states[i] = *lanes[i].state;
+    }
+    const std::vector<u32> dirty = pool.take_dirty();
+    runner_->run(pool.frames(), pool.high_water(), dirty, tables, lane_table, states, budgets,
+                 stops);
+    for (size_t i = 0; i < lanes.size(); ++i) *lanes[i].state = states[i];
+  }
+
+ private:
+  std::unique_ptr<cuda::LaneRunner> runner_;
+  bool tracking_ = false;
+};
+
 constexpr const char* kBackendNames[] = {"auto", "cpu", "cuda", nullptr};
 
 }  // namespace
@@ -43,9 +93,9 @@ std::unique_ptr<Backend> make_cpu_backend(ThreadPool& pool, bool resolve_cow) {
 
 std::unique_ptr<Backend> make_backend(const std::string& name, ThreadPool& pool,
                                       bool device_style_cow) {
+  if (name == "cuda") return std::make_unique<CudaBackend>();
+  if (name == "auto" && cuda_available()) return std::make_unique<CudaBackend>();
   if (name == "cpu" || name == "auto") return make_cpu_backend(pool, !device_style_cow);
-  if (name == "cuda")
-    throw Error("the CUDA batch backend is not available yet (use --backend cpu)");
   throw Error("unknown batch backend '" + name + "' (use auto, cpu or cuda)");
 }
 

@@ -46,6 +46,10 @@ const u32* LaneMemory::table() const {
   return shadow_ ? shadow_->lane_table().data() : nodes_.data();
 }
 
+u64 LaneMemory::table_words() const {
+  return shadow_ ? shadow_->lane_table().size() : nodes_.size();
+}
+
 u64 LaneMemory::table_version() const { return shadow_ ? shadow_->table_version() : version_; }
 
 u64 LaneMemory::mapped_bytes() const {

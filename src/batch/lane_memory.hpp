@@ -105,6 +105,8 @@ class LaneMemory {
   u64 private_bytes() const { return private_frames_ * kPageSize; }
   u64 peak_private_bytes() const { return peak_private_ * kPageSize; }
   u64 table_bytes() const { return nodes_.size() * sizeof(u32); }
+  // Length of table() in u32 words (the image's table for a shadowing lane).
+  u64 table_words() const;
   // True once the lane needed a page past its limit (even where the exception was caught).
   bool out_of_memory() const { return oom_; }
   // Pages copied because they were written while shared.

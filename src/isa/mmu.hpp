@@ -52,6 +52,9 @@ struct Mmu {
   StopInfo* stop = nullptr;
   u64 tag[3] = {~u64{0}, ~u64{0}, ~u64{0}};  // virtual page number cached per Access kind
   u8* base[3] = {nullptr, nullptr, nullptr};
+  // When set, written[frame] = 1 for every frame a write translation resolves to (an engine
+  // that must copy back what the guest wrote, e.g. the CUDA batch backend).
+  u8* written = nullptr;
 
   KVRM_HD void flush() { tag[0] = tag[1] = tag[2] = ~u64{0}; }
 
@@ -76,6 +79,7 @@ struct Mmu {
       fault(va, a, FaultCause::Permission);
       return nullptr;
     }
+    if (a == Access::Write && written) written[leaf_frame(e)] = 1;
     tag[k] = vpn;
     base[k] = pt.frames + u64{leaf_frame(e)} * kPageSize;
     return base[k];

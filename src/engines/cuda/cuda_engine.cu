@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/address_space.hpp"
+#include "engines/cuda/cuda_check.hpp"
 #include "engines/cuda/cuda_engine.hpp"
 #include "engines/cuda/device_core.cuh"
 
@@ -32,12 +33,7 @@ namespace {
 
 using cuda::kDecodeCacheEntries;
 
-void check(cudaError_t e, const char* what) {
-  if (e != cudaSuccess) {
-    throw Error(std::string("CUDA error in ") + what + ": " + cudaGetErrorName(e) + " (" +
-                cudaGetErrorString(e) + ")");
-  }
-}
+using cuda::check;
 
 // One core's record in device memory.
 struct DeviceCore {

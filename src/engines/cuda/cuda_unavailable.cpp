@@ -1,6 +1,7 @@
 // The CUDA engine's entry points in a build without CUDA (no nvcc found, or KVRM_CUDA=OFF):
 // asking for the engine is a clear error.
 #include "engines/cuda/cuda_engine.hpp"
+#include "engines/cuda/lane_runner.hpp"
 
 namespace kvrm {
 
@@ -14,3 +15,11 @@ std::unique_ptr<Engine> make_cuda_engine(const CudaEngineOptions&) {
 }
 
 }  // namespace kvrm
+
+namespace kvrm::cuda {
+
+std::unique_ptr<LaneRunner> make_lane_runner(int) {
+  throw Error("the CUDA batch backend is not available: kvrm was built without CUDA");
+}
+
+}  // namespace kvrm::cuda

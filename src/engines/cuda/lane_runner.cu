@@ -1,0 +1,294 @@
+// The CUDA lane runner (lane_runner.hpp): every lane of a batch on one GPU thread, running the
+// device core loop (device_core.cuh) over its own page table and the shared frame array.
+//
+// Device memory: the frame array (a mirror of the host's, grown as the host's high-water mark
+// grows), a written-frame map the kernel fills through Mmu::written, the distinct page tables
+// packed into one node array (keyed by version, so lanes sharing a table share the copy), one
+// PageTableView and one record per lane, and one decoded-instruction cache for all lanes (its
+// entries are checked against the fetched word, so lanes running different code only cost
+// misses). Frames move in bulk: the host packs the frames to upload into a pinned staging
+// buffer, a kernel scatters them; written frames are gathered by a kernel and copied back in one
+// transfer.
+#include <algorithm>
+#include <cstring>
+#include <unordered_map>
+#include <vector>
+
+#include "engines/cuda/cuda_check.hpp"
+#include "engines/cuda/cuda_engine.hpp"
+#include "engines/cuda/device_core.cuh"
+#include "engines/cuda/lane_runner.hpp"
+
+namespace kvrm::cuda {
+namespace {
+
+struct DeviceLane {
+  CoreState s;
+  StopInfo info;
+  u64 budget;
+  u64 cycles;
+  u32 signal;
+};
+
+__global__ void lanes_kernel(DeviceLane* lanes, const PageTableView* views, u32 n, u64* dcache,
+                             u8* written, const u32* stop_request) {
+  const u32 id = blockIdx.x * blockDim.x + threadIdx.x;
+  if (id >= n) return;
+  DeviceLane& lane = lanes[id];
+  CoreState s = lane.s;
+  StopInfo info{};
+  Mmu mmu{views[id], &info};
+  mmu.written = written;
+  const RunOutcome o = run_core(s, info, mmu, dcache, lane.budget, stop_request);
+  lane.s = s;
+  lane.info = info;
+  lane.cycles = o.cycles;
+  lane.signal = static_cast<u32>(o.signal);
+}
+
+// Frame k of the list moves between the frame array and slot k of the staging buffer.
+__global__ void scatter_frames(u8* frames, const u8* staging, const u32* list) {
+  const uint4* src = reinterpret_cast<const uint4*>(staging + u64{blockIdx.x} * kPageSize);
+  uint4* dst = reinterpret_cast<uint4*>(frames + u64{list[blockIdx.x]} * kPageSize);
+  dst[threadIdx.x] = src[threadIdx.x];
+}
+__global__ void gather_frames(const u8* frames, u8* staging, const u32* list) {
+  const uint4* src = reinterpret_cast<const uint4*>(frames + u64{list[blockIdx.x]} * kPageSize);
+  uint4* dst = reinterpret_cast<uint4*>(staging + u64{blockIdx.x} * kPageSize);
+  dst[threadIdx.x] = src[threadIdx.x];
+}
+constexpr u32 kCopyThreads = kPageSize / sizeof(uint4);
+
+constexpr u32 kThreadsPerBlock = 128;
+
+// A device buffer that grows (contents not kept unless asked).
+template <class T>
+struct DeviceArray {
+  T* p = nullptr;
+  u64 cap = 0;
+  void reserve(u64 n, const char* what, cudaStream_t st, u64 keep = 0) {
+    if (n <= cap) return;
+    const u64 c = std::max<u64>(n + n / 2, 64);
+    T* q = nullptr;
+    check(cudaMalloc(&q, c * sizeof(T)), what);
+    if (keep) {
+      check(cudaMemcpyAsync(q, p, keep * sizeof(T), cudaMemcpyDeviceToDevice, st), what);
+      check(cudaStreamSynchronize(st), what);
+    }
+    cudaFree(p);
+    p = q;
+    cap = c;
+  }
+  ~DeviceArray() { cudaFree(p); }
+};
+
+class CudaLaneRunner final : public LaneRunner {
+ public:
+  explicit CudaLaneRunner(int device) {
+    int count = 0;
+    check(cudaGetDeviceCount(&count), "cudaGetDeviceCount");
+    if (device < 0 || device >= count) {
+      throw Error("CUDA device " + std::to_string(device) + " does not exist (" +
+                  std::to_string(count) + " present)");
+    }
+    check(cudaSetDevice(device), "cudaSetDevice");
+    check(cudaStreamCreateWithFlags(&st_, cudaStreamNonBlocking), "cudaStreamCreate");
+    dcache_.reserve(kDecodeCacheEntries, "cudaMalloc (decode cache)", st_);
+    check(cudaMemset(dcache_.p, 0, dcache_.cap * sizeof(u64)), "cudaMemset");
+    stop_.reserve(1, "cudaMalloc (stop flag)", st_);
+    check(cudaMemset(stop_.p, 0, sizeof(u32)), "cudaMemset");
+  }
+  ~CudaLaneRunner() override {
+    cudaStreamSynchronize(st_);
+    cudaFreeHost(staging_);
+    cudaStreamDestroy(st_);
+  }
+
+  void run(u8* frames, u64 n_frames, std::span<const u32> host_dirty,
+           std::span<const LaneTable> tables, std::span<const u32> lane_table,
+           std::span<CoreState> states, std::span<const u64> budgets,
+           std::span<RunResult> stops) override {
+    const u64 n = states.size();
+    if (lane_table.size() != n || budgets.size() != n || stops.size() != n) {
+      throw Error("lane runner: lanes, tables, budgets and stops differ in length");
+    }
+    if (n == 0) return;
+    upload_frames(frames, n_frames, host_dirty);
+    const std::vector<u64> offsets = upload_tables(tables);
+
+    std::vector<PageTableView> views(n);
+    std::vector<DeviceLane> lanes(n);
+    for (u64 i = 0; i < n; ++i) {
+      if (lane_table[i] >= tables.size()) throw Error("lane runner: table index out of range");
+      views[i] = PageTableView{nodes_.p + offsets[lane_table[i]], frames_.p};
+      lanes[i].s = states[i];
+      lanes[i].budget = budgets[i];
+    }
+    views_.reserve(n, "cudaMalloc (lane views)", st_);
+    lanes_.reserve(n, "cudaMalloc (lanes)", st_);
+    check(cudaMemcpyAsync(views_.p, views.data(), n * sizeof(PageTableView), cudaMemcpyHostToDevice,
+                          st_),
+          "cudaMemcpy (lane views)");
+    check(cudaMemcpyAsync(lanes_.p, lanes.data(), n * sizeof(DeviceLane), cudaMemcpyHostToDevice,
+                          st_),
+          "cudaMemcpy (lanes)");
+    const u32 blocks = static_cast<u32>((n + kThreadsPerBlock - 1) / kThreadsPerBlock);
+    lanes_kernel<<<blocks, kThreadsPerBlock, 0, st_>>>(lanes_.p, views_.p, static_cast<u32>(n),
+                                                       dcache_.p, written_.p, stop_.p);
+    check(cudaGetLastError(), "kernel launch (lanes)");
+    check(cudaMemcpyAsync(lanes.data(), lanes_.p, n * sizeof(DeviceLane), cudaMemcpyDeviceToHost,
+                          st_),
+          "cudaMemcpy (lanes)");
+    check(cudaStreamSynchronize(st_), "lanes kernel");
+    for (u64 i = 0; i < n; ++i) {
+      states[i] = lanes[i].s;
+      RunResult& r = stops[i];
+      r = RunResult{};
+      r.cycles = lanes[i].cycles;
+      r.signal = static_cast<Signal>(lanes[i].signal);
+      r.pc = lanes[i].s.pc;
+      r.info = lanes[i].info;
+    }
+    download_written(frames, n_frames);
+  }
+
+ private:
+  u8* staging(u64 frames) {
+    if (frames > staging_frames_) {
+      cudaFreeHost(staging_);
+      staging_ = nullptr;
+      staging_frames_ = std::max<u64>(frames + frames / 2, 64);
+      check(cudaHostAlloc(&staging_, staging_frames_ * kPageSize, cudaHostAllocDefault),
+            "cudaHostAlloc (staging)");
+      d_staging_.reserve(staging_frames_ * kPageSize, "cudaMalloc (staging)", st_);
+    }
+    return staging_;
+  }
+
+  void upload_frames(const u8* frames, u64 n_frames, std::span<const u32> host_dirty) {
+    const u64 had = valid_frames_;
+    if (n_frames > frames_.cap / kPageSize) {
+      frames_.reserve(n_frames * kPageSize, "cudaMalloc (guest frames)", st_, had * kPageSize);
+      const u64 cap_frames = frames_.cap / kPageSize;
+      u8* old = written_.p;
+      written_.p = nullptr;
+      written_.cap = 0;
+      cudaFree(old);
+      written_.reserve(cap_frames, "cudaMalloc (written map)", st_);
+      check(cudaMemsetAsync(written_.p, 0, written_.cap, st_), "cudaMemset");
+    }
+    // New frames in one piece; those the host wrote below the old mark through the staging
+    // buffer.
+    if (n_frames > had) {
+      check(cudaMemcpyAsync(frames_.p + had * kPageSize, frames + had * kPageSize,
+                            (n_frames - had) * kPageSize, cudaMemcpyHostToDevice, st_),
+            "cudaMemcpy (guest frames)");
+    }
+    std::vector<u32> list;
+    for (const u32 f : host_dirty) {
+      if (f < had) list.push_back(f);
+    }
+    valid_frames_ = std::max(had, n_frames);
+    move_frames(list, const_cast<u8*>(frames), true);
+  }
+
+  // Copies the listed frames host -> device (up) or device -> host.
+  void move_frames(const std::vector<u32>& list, u8* frames, bool up) {
+    if (list.empty()) {
+      check(cudaStreamSynchronize(st_), "cudaStreamSynchronize");
+      return;
+    }
+    u8* stage = staging(list.size());
+    list_.reserve(list.size(), "cudaMalloc (frame list)", st_);
+    check(cudaMemcpyAsync(list_.p, list.data(), list.size() * sizeof(u32), cudaMemcpyHostToDevice,
+                          st_),
+          "cudaMemcpy (frame list)");
+    const u64 bytes = list.size() * kPageSize;
+    const u32 count = static_cast<u32>(list.size());
+    if (up) {
+      for (size_t k = 0; k < list.size(); ++k) {
+        std::memcpy(stage + k * kPageSize, frames + u64{list[k]} * kPageSize, kPageSize);
+      }
+      check(cudaMemcpyAsync(d_staging_.p, stage, bytes, cudaMemcpyHostToDevice, st_),
+            "cudaMemcpy (frames up)");
+      scatter_frames<<<count, kCopyThreads, 0, st_>>>(frames_.p, d_staging_.p, list_.p);
+      check(cudaGetLastError(), "kernel launch (scatter)");
+      check(cudaStreamSynchronize(st_), "cudaStreamSynchronize");
+    } else {
+      gather_frames<<<count, kCopyThreads, 0, st_>>>(frames_.p, d_staging_.p, list_.p);
+      check(cudaGetLastError(), "kernel launch (gather)");
+      check(cudaMemcpyAsync(stage, d_staging_.p, bytes, cudaMemcpyDeviceToHost, st_),
+            "cudaMemcpy (frames down)");
+      check(cudaStreamSynchronize(st_), "cudaStreamSynchronize");
+      for (size_t k = 0; k < list.size(); ++k) {
+        std::memcpy(frames + u64{list[k]} * kPageSize, stage + k * kPageSize, kPageSize);
+      }
+    }
+  }
+
+  void download_written(u8* frames, u64 n_frames) {
+    std::vector<u8> map(n_frames);
+    check(cudaMemcpyAsync(map.data(), written_.p, n_frames, cudaMemcpyDeviceToHost, st_),
+          "cudaMemcpy (written map)");
+    check(cudaMemsetAsync(written_.p, 0, n_frames, st_), "cudaMemset");
+    check(cudaStreamSynchronize(st_), "cudaStreamSynchronize");
+    std::vector<u32> list;
+    for (u64 f = 0; f < n_frames; ++f) {
+      if (map[f]) list.push_back(static_cast<u32>(f));
+    }
+    move_frames(list, frames, false);
+  }
+
+  // Returns each table's offset (in words) in the device node array.
+  std::vector<u64> upload_tables(std::span<const LaneTable> tables) {
+    std::vector<u64> off(tables.size());
+    u64 missing = 0;
+    for (const auto& t : tables) {
+      if (!table_at_.count(t.version)) missing += t.words;
+    }
+    if (used_ + missing > nodes_.cap) {
+      // Start over with only the tables of this call.
+      table_at_.clear();
+      used_ = 0;
+      u64 all = 0;
+      for (const auto& t : tables) all += t.words;
+      nodes_.reserve(all, "cudaMalloc (page tables)", st_);
+    }
+    for (size_t i = 0; i < tables.size(); ++i) {
+      const auto it = table_at_.find(tables[i].version);
+      if (it != table_at_.end()) {
+        off[i] = it->second;
+        continue;
+      }
+      check(cudaMemcpyAsync(nodes_.p + used_, tables[i].nodes, tables[i].words * sizeof(u32),
+                            cudaMemcpyHostToDevice, st_),
+            "cudaMemcpy (page table)");
+      table_at_[tables[i].version] = used_;
+      off[i] = used_;
+      used_ += tables[i].words;
+    }
+    return off;
+  }
+
+  cudaStream_t st_ = nullptr;
+  DeviceArray<u8> frames_, written_, d_staging_;
+  DeviceArray<u32> nodes_, list_, stop_;
+  DeviceArray<u64> dcache_;
+  DeviceArray<PageTableView> views_;
+  DeviceArray<DeviceLane> lanes_;
+  std::unordered_map<u64, u64> table_at_;  // table version -> offset in nodes_
+  u64 used_ = 0;                           // words of nodes_ in use
+  u64 valid_frames_ = 0;                   // frames of the device array that mirror the host's
+  u8* staging_ = nullptr;                  // pinned
+  u64 staging_frames_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<LaneRunner> make_lane_runner(int device) {
+  std::string why;
+  if (!cuda_available(&why)) throw Error("the CUDA batch backend is not available: " + why);
+  return std::make_unique<CudaLaneRunner>(device);
+}
+
+}  // namespace kvrm::cuda
