@@ -230,7 +230,9 @@ def run_batch(
     environment = os.environ if env is None else env
     envp = _env_entries("env", environment)
     if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, not {backend!r}")
+        raise ValueError(
+            f"backend must be one of {', '.join(map(repr, BACKENDS))}, not {backend!r}"
+        )
     limit = _int("max_instructions", max_instructions)
     if not 0 <= limit < (1 << 64):
         raise ValueError(f"max_instructions must be 0 (no limit) or positive, not {limit}")

@@ -236,7 +236,9 @@ class ParallelCudaCPU:
             with view:
                 if view.ndim == 1 and view.itemsize == 8 and view.format in _WORD_FORMATS:
                     if len(view) != lanes:
-                        raise ValueError(f"values has {len(view)} entries, not {lanes} (one per lane)")
+                        raise ValueError(
+                            f"values has {len(view)} entries, not {lanes} (one per lane)"
+                        )
                     if view.c_contiguous:
                         self._machine.set_reg_each(n, view)
                         return
