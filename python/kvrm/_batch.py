@@ -189,7 +189,7 @@ def run_batch(
     their own; None: one lane.
     args: arguments every lane gets first (argv[0] is path); a lane's own args follow.
     env: the environment of every lane as a mapping (None: this process's os.environ); a
-    lane's env adds to it or replaces entries.
+    lane's env adds to it or replaces entries (the lane's own variables come last).
     backend: "auto" (the best backend available), "cpu" (lanes on host threads; threads: how
     many, 0 one per CPU) or "cuda".
     max_instructions: per lane (exit status 124 past it); timeout_seconds: for the whole
