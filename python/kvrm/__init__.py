@@ -14,13 +14,18 @@ The seed's API, CUDA in place of Metal:
   backend="cuda" (default), "cpu" (the reference engine, identical behaviour) or "auto".
 - run(path, args, stdin=b"", ...): a static AArch64 Linux program, its exit status, stdout,
   stderr and instruction count.
+- ParallelCudaCPU(num_lanes, memory_size, backend): the seed's ParallelMetalCPU, CUDA form:
+  num_lanes cores over one copy-on-write memory image, per-lane registers and results.
+- run_batch(path, lanes, args, env, ...): a static AArch64 Linux program as many independent
+  processes (each lane its own args, stdin, env, stdout, stderr and exit status).
 - Engine (reference_engine(), cuda_engine(), make_engine()): the engine API underneath, with
-  map/unmap/protect and the whole CoreState.
+  map/unmap/protect and the whole CoreState; ParallelMachine under ParallelCudaCPU.
 - Errors: KvrmError (a RuntimeError) and its subclasses CudaUnavailableError and ExecError;
   ValueError, IndexError and TypeError for bad arguments.
 """
 
 from . import _kvrm
+from ._batch import BatchResult, BatchStats, LaneResult, LaneSpec, run_batch
 from ._cpu import (
     BACKENDS,
     DEFAULT_MEMORY_SIZE,
@@ -44,6 +49,9 @@ from ._kvrm import (
     ExecError,
     FaultCause,
     KvrmError,
+    LaneRunResult,
+    ParallelMachine,
+    ParallelResult,
     RunResult,
     Signal,
     StopInfo,
@@ -54,6 +62,7 @@ from ._kvrm import (
     cuda_unavailable_reason,
     reference_engine,
 )
+from ._parallel import ParallelCudaCPU
 from ._run import ProcessResult, run
 
 __version__: str = _kvrm.__version__
@@ -61,6 +70,8 @@ __version__: str = _kvrm.__version__
 __all__ = [
     "Access",
     "BACKENDS",
+    "BatchResult",
+    "BatchStats",
     "ContinuousCudaCPU",
     "ContinuousResult",
     "CoreState",
@@ -72,12 +83,18 @@ __all__ = [
     "ExecuteResult",
     "FaultCause",
     "KvrmError",
+    "LaneResult",
+    "LaneRunResult",
+    "LaneSpec",
     "PAGE_SIZE",
     "PERM_EXEC",
     "PERM_NONE",
     "PERM_READ",
     "PERM_RWX",
     "PERM_WRITE",
+    "ParallelCudaCPU",
+    "ParallelMachine",
+    "ParallelResult",
     "ProcessResult",
     "RunResult",
     "Signal",
@@ -90,6 +107,7 @@ __all__ = [
     "make_engine",
     "reference_engine",
     "run",
+    "run_batch",
 ]
 
 # The public classes and functions present themselves as kvrm.X (help(), repr, tracebacks),

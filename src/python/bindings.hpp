@@ -53,5 +53,6 @@ void bind_enums(py::module_& m);
 void bind_state(py::module_& m);
 void bind_engine(py::module_& m);
 void bind_process(py::module_& m);
+void bind_batch(py::module_& m);
 
 }  // namespace kvrm::python

@@ -1,6 +1,7 @@
 // The extension module kvrm._kvrm: kvrm's exceptions, its enums (Signal, Access, FaultCause) as
-// Python IntEnum classes, and the bindings of the engine API, the core state and the Linux
-// process layer. The package kvrm (python/kvrm/) builds the seed's classes on top of it.
+// Python IntEnum classes, and the bindings of the engine API, the core state, the Linux
+// process layer and the batch engine. The package kvrm (python/kvrm/) builds the seed's classes on
+// top of it.
 #include <cstdio>
 #include <utility>
 #include <vector>
@@ -76,8 +77,8 @@ PYBIND11_MODULE(_kvrm, m) {
   using namespace kvrm::python;
   m.doc() =
       "kvrm's C++ core: the engine API (reference engine on the host CPU, CUDA engine on NVIDIA "
-      "GPUs), the AArch64 core state and the Linux process layer. Use it through the package "
-      "kvrm.";
+      "GPUs), the AArch64 core state, the Linux process layer and the batch engine. Use it "
+      "through the package kvrm.";
   m.attr("__version__") = KVRM_VERSION;
   m.attr("PERM_NONE") = static_cast<int>(kvrm::kPermNone);
   m.attr("PERM_READ") = static_cast<int>(kvrm::kPermRead);
@@ -118,4 +119,5 @@ PYBIND11_MODULE(_kvrm, m) {
   bind_state(m);
   bind_engine(m);
   bind_process(m);
+  bind_batch(m);
 }
