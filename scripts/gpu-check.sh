@@ -5,13 +5,13 @@
 # programs and busybox compared between `kvrm run --backend cpu` and `--backend cuda` (both
 # syscall modes), the Python tests marked gpu, then the benchmarks; prints a short table last.
 # Usage: scripts/gpu-check.sh [DIR] [BENCH_CYCLES] [STEPS...]   (steps: tests ctest guest python
-# batch bench; all by default)
+# batch vsqemu bench; all by default)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-.gpu}
 cycles=${2:-100000000}
 shift 2 2>/dev/null || shift $#
-steps=${*:-tests ctest guest python batch bench}
+steps=${*:-tests ctest guest python batch vsqemu bench}
 out=${OUT:-/tmp}
 [ -d "$dir" ] || [ ! -f "$dir.tar.xz" ] || tar xJf "$dir.tar.xz"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
@@ -87,8 +87,10 @@ if [[ " $steps " == *" guest "* ]]; then
 fi
 if [[ " $steps " == *" batch "* ]]; then
   run batch_tests env KVRM_BATCH_LANES="$dir/lanes" "$dir/kvrm_batch_tests"
-  run bench_batch "$dir/kvrm" bench batch --backend cuda --lanes "${LANES:-1,1024,16384,131072}" \
-    --json "$out/bench_batch.json"
+  run bench_batch "$dir/kvrm" bench batch --backend cuda --lanes "${LANES:-1024,16384,65536,262144}" \
+    --cycles "${BATCH_CYCLES:-200000}" --json "$out/bench_batch.json"
+fi
+if [[ " $steps " == *" vsqemu "* ]]; then
   run batch_vs_qemu env BACKEND=cuda JSON="$out/batch_vs_qemu.json" bench/batch_vs_qemu.sh \
     "$dir/kvrm" "$dir/qemu-aarch64-static" "$dir/workload" "${INPUTS_COUNT:-10000}"
 fi
