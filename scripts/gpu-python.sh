@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # On the GPU machine (which has no CLI11 and another Python than the development machine):
 # builds the extension module kvrm._kvrm for its python3 from the static libraries built on
-# the development machine (libkvrm_core.a with the CUDA device code linked in, libkvrm_os.a;
+# the development machine (libkvrm_core.a with the CUDA device code linked in, libkvrm_os.a,
+# libkvrm_batch.a;
 # both position-independent) and runs the Python tests marked `gpu`.
 # Usage: scripts/gpu-python.sh DIR   (DIR holds libkvrm_core.a, libkvrm_os.a and guest_echo, an
 # aarch64 build of tests/python/guest_echo.c)
@@ -21,7 +22,7 @@ mkdir -p "$pkg"
 cp python/kvrm/*.py python/kvrm/*.pyi python/kvrm/py.typed "$pkg/"
 g++ -std=c++20 -O2 -shared -fPIC -fvisibility=hidden -DKVRM_HAVE_CUDA=1 \
   -DKVRM_VERSION="\"$version\"" -Isrc -I"$pyinc" -I"$pbinc" src/python/*.cpp \
-  "$dir/libkvrm_os.a" "$dir/libkvrm_core.a" -L"$cuda/lib64" -lcudart_static -lrt -ldl -lpthread \
+  "$dir/libkvrm_batch.a" "$dir/libkvrm_os.a" "$dir/libkvrm_core.a" -L"$cuda/lib64" -lcudart_static -lrt -ldl -lpthread \
   -o "$pkg/_kvrm$ext"
 cd tests/python
 PYTHONPATH=$dir/python PYTHONDONTWRITEBYTECODE=1 KVRM_GUEST_ECHO=$dir/guest_echo \
