@@ -63,8 +63,9 @@ class Backend {
 std::unique_ptr<Backend> make_cpu_backend(ThreadPool& pool, bool resolve_cow = true);
 
 // "cpu"; "cuda" (kvrm::Error where no GPU is usable); "auto": the best one
-// available (the GPU when one is usable, else the CPU). Throws kvrm::Error for any other name. device_style_cow: the
-// CPU backend returns copy-on-write faults to the host as a device backend does (for tests).
+// available (the GPU when one is usable, else the CPU). Throws kvrm::Error for any other name.
+// device_style_cow: the CPU backend returns copy-on-write faults to the host as a device backend
+// does (for tests).
 std::unique_ptr<Backend> make_backend(const std::string& name, ThreadPool& pool,
                                       bool device_style_cow = false);
 
