@@ -5,6 +5,8 @@
 #include <cstring>
 #include <string>
 
+#include "core/page_table.hpp"
+
 namespace kvrm::batch {
 
 namespace {
@@ -79,18 +81,7 @@ u32 LaneMemory::alloc_node() {
 }
 
 u32* LaneMemory::slot(u64 va, bool create) {
-  const u64 vpn = va >> kPageBits;
-  u64 node = 0;
-  for (int level = 2; level >= 1; --level) {
-    const u64 idx = node * kNodeEntries + ((vpn >> (level * kLevelBits)) & (kNodeEntries - 1));
-    if (nodes_[idx] == 0) {
-      if (!create) return nullptr;
-      const u32 n = alloc_node();  // may move nodes_
-      nodes_[idx] = n;
-    }
-    node = nodes_[idx];
-  }
-  return &nodes_[node * kNodeEntries + (vpn & (kNodeEntries - 1))];
+  return table_leaf_slot(nodes_, va, create, [this] { return alloc_node(); });
 }
 
 const u32* LaneMemory::slot(u64 va) const {

@@ -69,23 +69,6 @@ void add_batch_command(CLI::App& app, BatchCliOptions& o) {
 
 namespace {
 
-std::vector<std::string> guest_environment(const BatchCliOptions& o) {
-  std::vector<std::string> env;
-  for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
-  auto remove = [&](const std::string& name) {
-    std::erase_if(
-        env, [&](const std::string& v) { return v.compare(0, name.size() + 1, name + "=") == 0; });
-  };
-  for (const auto& u : o.unset_env) remove(u);
-  for (const auto& s : o.set_env) {
-    const auto eq = s.find('=');
-    if (eq == std::string::npos || eq == 0) throw Error("-E expects VAR=VALUE, got '" + s + "'");
-    remove(s.substr(0, eq));
-    env.push_back(s);
-  }
-  return env;
-}
-
 u64 parse_size(const std::string& s) {
   if (s.empty()) throw Error("--memory-limit: empty size");
   size_t used = 0;
@@ -286,7 +269,7 @@ int run_batch_command(BatchCliOptions& o) {
   batch::BatchOptions bo;
   bo.program = o.program;
   bo.args = o.args;
-  bo.env = guest_environment(o);
+  bo.env = guest_environment(o.set_env, o.unset_env);
   bo.backend = o.backend;
   bo.threads = o.threads;
   bo.max_instructions = o.max_instructions;

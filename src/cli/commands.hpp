@@ -37,6 +37,9 @@ struct RunOptions {
   CLI::App* app = nullptr;  // the subcommand, for the program and its arguments
 };
 void add_run_command(CLI::App& app, RunOptions& o);
+// The host's environment with -U names removed and -E VAR=VALUE set (kvrm run, kvrm batch).
+std::vector<std::string> guest_environment(const std::vector<std::string>& set_env,
+                                           const std::vector<std::string>& unset_env);
 int run_run(RunOptions& o);
 
 struct BatchCliOptions {

@@ -42,17 +42,16 @@ void add_run_command(CLI::App& app, RunOptions& o) {
   o.app = r;
 }
 
-namespace {
-
-std::vector<std::string> guest_environment(const RunOptions& o) {
+std::vector<std::string> guest_environment(const std::vector<std::string>& set_env,
+                                           const std::vector<std::string>& unset_env) {
   std::vector<std::string> env;
   for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
   auto remove = [&](const std::string& name) {
     std::erase_if(
         env, [&](const std::string& v) { return v.compare(0, name.size() + 1, name + "=") == 0; });
   };
-  for (const auto& u : o.unset_env) remove(u);
-  for (const auto& s : o.set_env) {
+  for (const auto& u : unset_env) remove(u);
+  for (const auto& s : set_env) {
     const auto eq = s.find('=');
     if (eq == std::string::npos || eq == 0) throw Error("-E expects VAR=VALUE, got '" + s + "'");
     remove(s.substr(0, eq));
@@ -60,8 +59,6 @@ std::vector<std::string> guest_environment(const RunOptions& o) {
   }
   return env;
 }
-
-}  // namespace
 
 int run_run(RunOptions& o) {
   std::vector<std::string> rest = o.app->remaining();
@@ -76,7 +73,7 @@ int run_run(RunOptions& o) {
   po.path = o.program;
   po.argv.push_back(o.program);
   po.argv.insert(po.argv.end(), o.args.begin(), o.args.end());
-  po.envp = guest_environment(o);
+  po.envp = guest_environment(o.set_env, o.unset_env);
   po.max_instructions = o.max_instructions;
   po.timeout_seconds = o.timeout;
   po.strace = o.strace;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/page_table.hpp"
 
 namespace kvrm {
 
@@ -53,18 +54,7 @@ u32 AddressSpace::alloc_node() {
 }
 
 u32* AddressSpace::leaf_slot(u64 va, bool create) {
-  const u64 vpn = va >> kPageBits;
-  u64 node = 0;
-  for (int level = 2; level >= 1; --level) {
-    const u64 idx = node * kNodeEntries + ((vpn >> (level * kLevelBits)) & (kNodeEntries - 1));
-    if (nodes_[idx] == 0) {
-      if (!create) return nullptr;
-      const u32 n = alloc_node();  // may reallocate nodes_
-      nodes_[idx] = n;
-    }
-    node = nodes_[idx];
-  }
-  return &nodes_[node * kNodeEntries + (vpn & (kNodeEntries - 1))];
+  return table_leaf_slot(nodes_, va, create, [this] { return alloc_node(); });
 }
 
 const u32* AddressSpace::leaf_slot(u64 va) const {

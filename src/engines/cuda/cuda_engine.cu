@@ -31,24 +31,17 @@
 namespace kvrm {
 namespace {
 
+using cuda::CoreRecord;
 using cuda::kDecodeCacheEntries;
 
 using cuda::check;
-
-// One core's record in device memory.
-struct DeviceCore {
-  CoreState s;
-  StopInfo info;
-  u64 cycles;
-  u32 signal;
-};
 
 // The mailbox between one core and the host, in mapped pinned host memory.
 enum MailState : u32 {
   kMailIdle = 0,
   kMailPosted = 1,        // GPU -> host: a syscall waits; x holds X0-X8, pc the PC
   kMailAnswered = 2,      // host -> GPU: continue with x[0] as X0
-  kMailAnsweredFull = 3,  // host -> GPU: continue from the DeviceCore's state (the host
+  kMailAnsweredFull = 3,  // host -> GPU: continue from the CoreRecord's state (the host
                           // changed more than X0 and wrote the whole state there)
   kMailStop = 4,          // host -> GPU: end the run here (SYSCALL, PC after the SVC)
   kMailDone = 5,          // GPU -> host: the kernel has finished
@@ -56,7 +49,7 @@ enum MailState : u32 {
 };
 
 // A posted syscall carries the registers a syscall reads (X0-X5, X8) and the PC; the whole
-// state is in the DeviceCore record, fetched only if the host asks for more.
+// state is in the CoreRecord record, fetched only if the host asks for more.
 constexpr int kPostedRegs = 9;
 
 struct Mailbox {
@@ -79,11 +72,11 @@ __device__ __forceinline__ void store_release_sys(u32* p, u32 v) {
   asm volatile("st.release.sys.u32 [%0], %1;" ::"l"(p), "r"(v) : "memory");
 }
 
-__global__ void run_kernel(DeviceCore* cores, u32 n_cores, PageTableView pt, u64* dcache,
-                           u64 max_cycles, Mailbox* mail, bool persistent) {
+__global__ void run_kernel(CoreRecord* cores, u32 n_cores, PageTableView pt, u64* dcache,
+                           Mailbox* mail, bool persistent) {
   const u32 id = blockIdx.x * blockDim.x + threadIdx.x;
   if (id >= n_cores) return;
-  DeviceCore& core = cores[id];
+  CoreRecord& core = cores[id];
   Mailbox* const mb = mail + id;
   u64* const dc = dcache + u64{id} * kDecodeCacheEntries;
   CoreState s = core.s;
@@ -92,7 +85,7 @@ __global__ void run_kernel(DeviceCore* cores, u32 n_cores, PageTableView pt, u64
   u64 total = 0;
   Signal sig;
   while (true) {
-    const RunOutcome o = cuda::run_core(s, info, mmu, dc, max_cycles - total, &mb->stop_request);
+    const RunOutcome o = cuda::run_core(s, info, mmu, dc, core.budget - total, &mb->stop_request);
     total += o.cycles;
     sig = o.signal;
     if (!persistent || sig != Signal::Syscall) break;
@@ -151,7 +144,7 @@ class CudaEngine final : public Engine {
       check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
       check(cudaStreamCreateWithFlags(&copy_stream_, cudaStreamNonBlocking), "cudaStreamCreate");
       check(cudaMalloc(&d_frames_, mem_.memory_limit()), "cudaMalloc (guest memory)");
-      check(cudaMalloc(&d_core_, sizeof(DeviceCore)), "cudaMalloc (core state)");
+      check(cudaMalloc(&d_core_, sizeof(CoreRecord)), "cudaMalloc (core state)");
       check(cudaMalloc(&d_dcache_, kDecodeCacheEntries * sizeof(u64)), "cudaMalloc (decode cache)");
       check(cudaMemset(d_dcache_, 0, kDecodeCacheEntries * sizeof(u64)), "cudaMemset");
       void* m = nullptr;
@@ -319,16 +312,16 @@ class CudaEngine final : public Engine {
     using Clock = std::chrono::steady_clock;
     const auto t0 = Clock::now();
     upload(stream_);
-    DeviceCore core{};
+    CoreRecord core{};
     core.s = state_;
+    core.budget = max_cycles;
     check(cudaMemcpyAsync(d_core_, &core, sizeof core, cudaMemcpyHostToDevice, stream_),
           "cudaMemcpy (core state)");
     mail_->stop_request = 0;
     mail_->state = kMailIdle;
     mail_->signal = static_cast<u32>(Signal::Running);
     ++epoch_;
-    run_kernel<<<1, 1, 0, stream_>>>(d_core_, 1, view(), d_dcache_, max_cycles, d_mail_,
-                                     on_syscall != nullptr);
+    run_kernel<<<1, 1, 0, stream_>>>(d_core_, 1, view(), d_dcache_, d_mail_, on_syscall != nullptr);
     check(cudaGetLastError(), "kernel launch");
 
     RunResult r;
@@ -371,7 +364,7 @@ class CudaEngine final : public Engine {
     return r;
   }
 
-  // Completes the posted state with what the mailbox does not carry (the DeviceCore record
+  // Completes the posted state with what the mailbox does not carry (the CoreRecord record
   // holds the whole state as posted); registers the handler already set stay.
   void load_full() const {
     if (full_loaded_) return;
@@ -451,7 +444,7 @@ class CudaEngine final : public Engine {
   u8* d_frames_ = nullptr;
   u32* d_nodes_ = nullptr;
   size_t nodes_capacity_ = 0;
-  DeviceCore* d_core_ = nullptr;
+  CoreRecord* d_core_ = nullptr;
   u64* d_dcache_ = nullptr;
   Mailbox* mail_ = nullptr;  // mapped pinned memory
   Mailbox* d_mail_ = nullptr;

@@ -22,6 +22,16 @@ constexpr u32 kDecodeCacheEntries = 1u << 14;
 // How often (in retired instructions) a running core looks at the host's stop request.
 constexpr u64 kPollInterval = u64{1} << 16;
 
+// One core's record in device memory, as the host fills it before a launch and reads it after:
+// the state, the instruction budget, and how the run ended.
+struct CoreRecord {
+  CoreState s;
+  StopInfo info;
+  u64 budget;  // instructions the launch may retire
+  u64 cycles;  // instructions it retired
+  u32 signal;  // the Signal it stopped with
+};
+
 // The instructions dispatched inline.
 // clang-format off
 #define KVRM_HOT_OPS(X)                                                                      \

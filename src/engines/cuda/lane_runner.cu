@@ -22,19 +22,11 @@
 namespace kvrm::cuda {
 namespace {
 
-struct DeviceLane {
-  CoreState s;
-  StopInfo info;
-  u64 budget;
-  u64 cycles;
-  u32 signal;
-};
-
-__global__ void lanes_kernel(DeviceLane* lanes, const PageTableView* views, u32 n, u64* dcache,
+__global__ void lanes_kernel(CoreRecord* lanes, const PageTableView* views, u32 n, u64* dcache,
                              u8* written, const u32* stop_request) {
   const u32 id = blockIdx.x * blockDim.x + threadIdx.x;
   if (id >= n) return;
-  DeviceLane& lane = lanes[id];
+  CoreRecord& lane = lanes[id];
   CoreState s = lane.s;
   StopInfo info{};
   Mmu mmu{views[id], &info};
@@ -117,7 +109,7 @@ class CudaLaneRunner final : public LaneRunner {
     const std::vector<u64> offsets = upload_tables(tables);
 
     std::vector<PageTableView> views(n);
-    std::vector<DeviceLane> lanes(n);
+    std::vector<CoreRecord> lanes(n);
     for (u64 i = 0; i < n; ++i) {
       if (lane_table[i] >= tables.size()) throw Error("lane runner: table index out of range");
       views[i] = PageTableView{nodes_.p + offsets[lane_table[i]], frames_.p};
@@ -129,14 +121,14 @@ class CudaLaneRunner final : public LaneRunner {
     check(cudaMemcpyAsync(views_.p, views.data(), n * sizeof(PageTableView), cudaMemcpyHostToDevice,
                           st_),
           "cudaMemcpy (lane views)");
-    check(cudaMemcpyAsync(lanes_.p, lanes.data(), n * sizeof(DeviceLane), cudaMemcpyHostToDevice,
+    check(cudaMemcpyAsync(lanes_.p, lanes.data(), n * sizeof(CoreRecord), cudaMemcpyHostToDevice,
                           st_),
           "cudaMemcpy (lanes)");
     const u32 blocks = static_cast<u32>((n + kThreadsPerBlock - 1) / kThreadsPerBlock);
     lanes_kernel<<<blocks, kThreadsPerBlock, 0, st_>>>(lanes_.p, views_.p, static_cast<u32>(n),
                                                        dcache_.p, written_.p, stop_.p);
     check(cudaGetLastError(), "kernel launch (lanes)");
-    check(cudaMemcpyAsync(lanes.data(), lanes_.p, n * sizeof(DeviceLane), cudaMemcpyDeviceToHost,
+    check(cudaMemcpyAsync(lanes.data(), lanes_.p, n * sizeof(CoreRecord), cudaMemcpyDeviceToHost,
                           st_),
           "cudaMemcpy (lanes)");
     check(cudaStreamSynchronize(st_), "lanes kernel");
@@ -275,7 +267,7 @@ class CudaLaneRunner final : public LaneRunner {
   DeviceArray<u32> nodes_, list_, stop_;
   DeviceArray<u64> dcache_;
   DeviceArray<PageTableView> views_;
-  DeviceArray<DeviceLane> lanes_;
+  DeviceArray<CoreRecord> lanes_;
   std::unordered_map<u64, u64> table_at_;  // table version -> offset in nodes_
   u64 used_ = 0;                           // words of nodes_ in use
   u64 valid_frames_ = 0;                   // frames of the device array that mirror the host's

@@ -1,0 +1,31 @@
+// Building a page table in the PageTableView format (isa/mmu.hpp) on the host: the walk to a
+// leaf slot that creates the interior nodes on the way, shared by the engines' AddressSpace and
+// the batch engine's lane memory.
+#pragma once
+
+#include <vector>
+
+#include "isa/mmu.hpp"
+
+namespace kvrm {
+
+// The leaf slot of `va` in `nodes` (node 0 the root), or nullptr where an interior node is
+// missing and `create` is false. With `create`, missing nodes come from new_node(), which
+// appends a zeroed node to `nodes` (so it may move them) and returns its index.
+template <class NewNode>
+u32* table_leaf_slot(std::vector<u32>& nodes, u64 va, bool create, NewNode&& new_node) {
+  const u64 vpn = va >> kPageBits;
+  u64 node = 0;
+  for (int level = 2; level >= 1; --level) {
+    const u64 idx = node * kNodeEntries + ((vpn >> (level * kLevelBits)) & (kNodeEntries - 1));
+    if (nodes[idx] == 0) {
+      if (!create) return nullptr;
+      const u32 n = new_node();  // may move nodes
+      nodes[idx] = n;
+    }
+    node = nodes[idx];
+  }
+  return &nodes[node * kNodeEntries + (vpn & (kNodeEntries - 1))];
+}
+
+}  // namespace kvrm
