@@ -37,16 +37,26 @@ using cuda::kDecodeCacheEntries;
 using cuda::check;
 
 // The mailbox between one core and the host, in mapped pinned host memory.
+// Mailbox::state, GPU -> host (the host sets it back to idle when it answers).
 enum MailState : u32 {
   kMailIdle = 0,
-  kMailPosted = 1,        // GPU -> host: a syscall waits; x holds X0-X8, pc the PC
-  kMailAnswered = 2,      // host -> GPU: continue with x[0] as X0
-  kMailAnsweredFull = 3,  // host -> GPU: continue from the CoreRecord's state (the host
-                          // changed more than X0 and wrote the whole state there)
-  kMailStop = 4,          // host -> GPU: end the run here (SYSCALL, PC after the SVC)
-  kMailDone = 5,          // GPU -> host: the kernel has finished
-  kMailRemap = 0x100,     // with an answer: the mappings changed (reload pt, flush the TLB)
+  kMailPosted = 1,  // a syscall waits; x holds X0-X8, pc the PC
+  kMailDone = 5,    // the kernel has finished
 };
+
+// Mailbox::reply, host -> GPU: an answer code in bits 63..56 and, in bits 55..0, the new X0
+// when it fits in 56 bits as a signed value (every errno, count and user address does), so that
+// one load gives the GPU both. The GPU clears it before posting.
+enum MailReply : u32 {
+  kReplyX0 = 2,          // continue with the new X0
+  kReplyFull = 3,        // continue from the CoreRecord's state (the host changed more than X0
+                         // and wrote the whole state there)
+  kReplyStop = 4,        // end the run here (SYSCALL, PC after the SVC)
+  kReplyKind = 0x07,     // the bits above
+  kReplyX0InBox = 0x40,  // X0 did not fit: it is in x[0]
+  kReplyRemap = 0x80,    // the mappings changed: reload pt, flush the translation cache
+};
+constexpr int kReplyShift = 56;
 
 // A posted syscall carries the registers a syscall reads (X0-X5, X8) and the PC; the whole
 // state is in the CoreRecord record, fetched only if the host asks for more.
@@ -57,15 +67,16 @@ struct Mailbox {
   u32 stop_request;  // host -> GPU: stop with CHECKPOINT at the next poll
   u32 state;         // MailState
   u32 reserved;
+  u64 reply;           // MailReply
   u64 cycles;          // instructions retired when the syscall was posted
   PageTableView pt;    // the page table to continue with (the host may have moved it)
   u64 x[kPostedRegs];  // see MailState
   u64 pc;
 };
 
-__device__ __forceinline__ u32 load_acquire_sys(const u32* p) {
-  u32 v;
-  asm volatile("ld.acquire.sys.u32 %0, [%1];" : "=r"(v) : "l"(p) : "memory");
+__device__ __forceinline__ u64 load_acquire_sys(const u64* p) {
+  u64 v;
+  asm volatile("ld.acquire.sys.u64 %0, [%1];" : "=l"(v) : "l"(p) : "memory");
   return v;
 }
 __device__ __forceinline__ void store_release_sys(u32* p, u32 v) {
@@ -95,19 +106,21 @@ __global__ void run_kernel(CoreRecord* cores, u32 n_cores, PageTableView pt, u64
     mb->cycles = total;
     for (int i = 0; i < kPostedRegs; ++i) mb->x[i] = s.x[i];
     mb->pc = s.pc;
+    *static_cast<volatile u64*>(&mb->reply) = 0;
     __threadfence_system();
     *static_cast<volatile u32*>(&mb->signal) = static_cast<u32>(Signal::Syscall);
     store_release_sys(&mb->state, kMailPosted);
-    u32 answer;
-    while ((answer = load_acquire_sys(&mb->state)) == kMailPosted) {
+    u64 reply;
+    while ((reply = load_acquire_sys(&mb->reply)) == 0) {
     }
-    if ((answer & 0xff) == kMailStop) break;
-    if ((answer & 0xff) == kMailAnsweredFull) {
+    const u32 code = static_cast<u32>(reply >> kReplyShift);
+    if ((code & kReplyKind) == kReplyStop) break;
+    if ((code & kReplyKind) == kReplyFull) {
       s = core.s;
     } else {
-      s.x[0] = mb->x[0];
+      s.x[0] = (code & kReplyX0InBox) ? mb->x[0] : static_cast<u64>(sext(reply, kReplyShift));
     }
-    if (answer & kMailRemap) mmu = Mmu{mb->pt, &info};  // a fresh translation cache
+    if (code & kReplyRemap) mmu = Mmu{mb->pt, &info};  // a fresh translation cache
     *static_cast<volatile u32*>(&mb->signal) = static_cast<u32>(Signal::Running);
   }
   core.s = s;
@@ -125,9 +138,11 @@ u32 host_load(const u32& w) {
   std::atomic_thread_fence(std::memory_order_acquire);
   return v;
 }
-void host_store(u32& w, u32 v) {
+// Writes a mailbox word the GPU reads, after everything written before it.
+template <class T>
+void host_store(T& w, T v) {
   std::atomic_thread_fence(std::memory_order_release);
-  *static_cast<volatile u32*>(&w) = v;
+  *static_cast<volatile T*>(&w) = v;
 }
 
 class CudaEngine final : public Engine {
@@ -335,7 +350,14 @@ class CudaEngine final : public Engine {
       if (st == kMailDone) break;
       if (st == kMailPosted) {
         ++r.syscalls;
-        host_store(mail_->state, answer_syscall(*on_syscall, failure));
+        u32 code = answer_syscall(*on_syscall, failure);
+        const u64 x0 = pending_.x[0];
+        if (static_cast<u64>(sext(x0, kReplyShift)) != x0) {
+          mail_->x[0] = x0;
+          code |= kReplyX0InBox;
+        }
+        mail_->state = kMailIdle;
+        host_store(mail_->reply, (u64{code} << kReplyShift) | (x0 & ones(kReplyShift)));
         continue;
       }
       if ((spins & 1023) == 0) {
@@ -344,7 +366,7 @@ class CudaEngine final : public Engine {
         if (e != cudaErrorNotReady) check(e, "kernel execution");
         if (!asked && limit > 0 &&
             std::chrono::duration<double>(Clock::now() - t0).count() > limit) {
-          host_store(mail_->stop_request, 1);
+          host_store(mail_->stop_request, 1u);
           asked = true;
         }
         std::this_thread::yield();
@@ -388,7 +410,7 @@ class CudaEngine final : public Engine {
     full_loaded_ = false;
     in_syscall_ = true;
     bool go = false;
-    u32 answer = kMailAnswered;
+    u32 answer = kReplyX0;
     try {
       go = on_syscall(*this);
       if (go && full_loaded_) {
@@ -399,12 +421,12 @@ class CudaEngine final : public Engine {
                                 copy_stream_),
                 "cudaMemcpy (core state)");
           copies_pending_ = true;
-          answer = kMailAnsweredFull;
+          answer = kReplyFull;
         }
       }
       if (upload(copy_stream_)) {
         mail_->pt = view();  // the table may have moved
-        answer |= kMailRemap;
+        answer |= kReplyRemap;
       }
       if (copies_pending_) {
         check(cudaStreamSynchronize(copy_stream_), "cudaStreamSynchronize (copy)");
@@ -423,10 +445,9 @@ class CudaEngine final : public Engine {
       }
       state_ = pending_;
       in_syscall_ = false;
-      return kMailStop;
+      return kReplyStop;
     }
     in_syscall_ = false;
-    mail_->x[0] = pending_.x[0];
     return answer;
   }
 
