@@ -11,11 +11,13 @@
 #   COUNT     how many inputs (default 10000)
 # Environment: BACKEND (kvrm's, default auto), JOBS (default: nproc), INPUTS (a directory of
 # inputs to use instead of generating them), KEEP=1 (keep the work directory), JSON=FILE (also
-# write the figures as one JSON object).
+# write the figures as JSON, one object per kvrm run), VARIANTS (several kvrm runs over the same
+# inputs, their extra options separated by ';', e.g. "--launch-end 1 --lane-order index;": each
+# is timed, checked and compared with the one QEMU run).
 set -euo pipefail
 
 if [ $# -lt 3 ]; then
-  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 kvrm=$(realpath "$1")
@@ -57,16 +59,6 @@ echo "inputs: $count files, $bytes bytes; host: $(nproc) CPUs ($(grep -m1 'model
 
 now() { date +%s.%N; }
 
-# kvrm: one batch, lane i = the i-th input in sorted order.
-t0=$(now)
-"$kvrm" batch "$workload" --lanes "$count" --stdin-dir "$in" --out "$work/kvrm" \
-  --backend "$backend" --no-progress --stats "${extra[@]}" 2>"$work/kvrm.stats" || {
-  st=$?
-  [ "$st" = 123 ] || { cat "$work/kvrm.stats" >&2; echo "kvrm batch failed ($st)" >&2; exit 1; }
-}
-t1=$(now)
-cat "$work/kvrm.stats"
-
 # QEMU: one process per input, $jobs at a time.
 mkdir "$work/qemu"
 t2=$(now)
@@ -74,29 +66,50 @@ printf '%s\n' "${files[@]}" | xargs -P "$jobs" -I{} \
   sh -c 'exec "$1" "$2" <"$3/$4" >"$5/$4.stdout" 2>"$5/$4.stderr"' sh "$qemu" "$workload" "$in" {} \
   "$work/qemu" || true
 t3=$(now)
+qemu_s=$(awk -v a="$t2" -v b="$t3" 'BEGIN { printf "%.6f", b - a }')
+printf 'qemu-aarch64-static (xargs -P %s): %.3f s\n' "$jobs" "$qemu_s"
 
-# Same output for every input.
-mismatch=0
-for i in "${!files[@]}"; do
-  f=${files[$i]}
-  if ! cmp -s "$work/kvrm/lane-$i.stdout" "$work/qemu/$f.stdout" ||
-    ! cmp -s "$work/kvrm/lane-$i.stderr" "$work/qemu/$f.stderr"; then
-    [ "$mismatch" -lt 5 ] && echo "output differs for input $f (lane $i)" >&2
-    mismatch=$((mismatch + 1))
+# kvrm: one batch per variant, lane i = the i-th input in sorted order.
+if [ -n "${VARIANTS:-}" ]; then
+  IFS=';' read -r -a variants <<<"$VARIANTS"
+  [[ "$VARIANTS" == *";" ]] && variants+=("")
+else
+  variants=("")
+fi
+[ -n "${JSON:-}" ] && : >"$JSON"
+total_mismatch=0
+for v in "${variants[@]}"; do
+  read -r -a vopts <<<"$v"
+  rm -rf "$work/kvrm"
+  t0=$(now)
+  "$kvrm" batch "$workload" --lanes "$count" --stdin-dir "$in" --out "$work/kvrm" \
+    --backend "$backend" --no-progress --stats "${extra[@]}" "${vopts[@]}" 2>"$work/kvrm.stats" || {
+    st=$?
+    [ "$st" = 123 ] || { cat "$work/kvrm.stats" >&2; echo "kvrm batch failed ($st)" >&2; exit 1; }
+  }
+  t1=$(now)
+  cat "$work/kvrm.stats"
+  # Same output for every input.
+  mismatch=0
+  for i in "${!files[@]}"; do
+    f=${files[$i]}
+    if ! cmp -s "$work/kvrm/lane-$i.stdout" "$work/qemu/$f.stdout" ||
+      ! cmp -s "$work/kvrm/lane-$i.stderr" "$work/qemu/$f.stderr"; then
+      [ "$mismatch" -lt 5 ] && echo "output differs for input $f (lane $i)" >&2
+      mismatch=$((mismatch + 1))
+    fi
+  done
+  total_mismatch=$((total_mismatch + mismatch))
+  kvrm_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
+  ratio=$(awk -v k="$kvrm_s" -v q="$qemu_s" 'BEGIN { printf "%.4f", q / k }')
+  printf 'kvrm batch (--backend %s %s): %.3f s; ratio qemu/kvrm: %.3f (above 1: kvrm is faster); %s of %s outputs differ\n' \
+    "$backend" "${extra[*]} $v" "$kvrm_s" "$ratio" "$mismatch" "$count"
+  if [ -n "${JSON:-}" ]; then
+    printf '{"inputs": %s, "bytes": %s, "backend": "%s", "options": "%s", "kvrm_seconds": %.6f, "qemu_seconds": %.6f, "qemu_jobs": %s, "ratio": %.4f, "mismatches": %s}\n' \
+      "$count" "$bytes" "$backend" "${extra[*]} $v" "$kvrm_s" "$qemu_s" "$jobs" "$ratio" "$mismatch" >>"$JSON"
   fi
 done
-
-kvrm_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
-qemu_s=$(awk -v a="$t2" -v b="$t3" 'BEGIN { printf "%.6f", b - a }')
-ratio=$(awk -v k="$kvrm_s" -v q="$qemu_s" 'BEGIN { printf "%.4f", q / k }')
-printf 'kvrm batch (--backend %s): %.3f s\n' "$backend" "$kvrm_s"
-printf 'qemu-aarch64-static (xargs -P %s): %.3f s\n' "$jobs" "$qemu_s"
-printf 'ratio qemu/kvrm: %.2f (above 1: kvrm is faster)\n' "$ratio"
-if [ -n "${JSON:-}" ]; then
-  printf '{"inputs": %s, "bytes": %s, "backend": "%s", "kvrm_seconds": %.6f, "qemu_seconds": %.6f, "qemu_jobs": %s, "ratio": %.4f, "mismatches": %s}\n' \
-    "$count" "$bytes" "$backend" "$kvrm_s" "$qemu_s" "$jobs" "$ratio" "$mismatch" >"$JSON"
-fi
-if [ "$mismatch" != 0 ]; then
-  echo "$mismatch of $count outputs differ between kvrm and QEMU" >&2
+if [ "$total_mismatch" != 0 ]; then
+  echo "$total_mismatch outputs differ between kvrm and QEMU" >&2
   exit 1
 fi

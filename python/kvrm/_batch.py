@@ -91,6 +91,14 @@ class BatchStats:
     """Most private page memory of all lanes at once."""
     image_bytes: int
     """The shared program image."""
+    execute_seconds: float
+    """Phased schedule: wall time of the lanes executing on the backend."""
+    service_seconds: float
+    """Phased schedule: wall time of the host starting lanes and servicing their stops."""
+    kernel_seconds: float
+    """Backend "cuda": time in launches (summed over devices)."""
+    transfer_seconds: float
+    """Backend "cuda": time moving frames, tables and lane records."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -180,6 +188,7 @@ def run_batch(
     *,
     rw: Sequence[StrPath] = (),
     lane_memory_limit: int = DEFAULT_BATCH_LANE_MEMORY_LIMIT,
+    devices: Sequence[int] = (),
 ) -> BatchResult:
     """Runs the static AArch64 Linux program at path (a host path) once per lane, each lane
     its own process, and returns every lane's result.
@@ -198,6 +207,8 @@ def run_batch(
     directories below which they may write.
     lane_memory_limit: bytes of pages one lane may own (write); past it the lane ends with
     137, "out-of-memory".
+    devices: backend "cuda": the CUDA devices the lanes are sharded over (empty: every
+    visible one; a device named twice runs two shards).
 
     Returns a BatchResult: lanes (a LaneResult each: exit_status, stdout, stderr,
     instructions, syscalls, end, signal, peak_memory, description) and stats (BatchStats).
@@ -245,6 +256,9 @@ def run_batch(
     memory = _int("lane_memory_limit", lane_memory_limit)
     if not 4096 <= memory < (1 << 64):
         raise ValueError(f"lane_memory_limit must be at least 4096 bytes, not {memory}")
+    device_list = [_int("devices", d) for d in devices]
+    if any(d < 0 or d >= (1 << 31) for d in device_list):
+        raise ValueError(f"devices are CUDA device numbers (0, 1, ...), not {list(devices)}")
     out = _kvrm.run_batch(
         path=program,
         args=_str_list("args", args),
@@ -257,6 +271,7 @@ def run_batch(
         max_instructions=limit,
         timeout_seconds=timeout,
         lane_memory_limit=memory,
+        devices=device_list,
     )
     s = out.stats
     stats = BatchStats(
@@ -273,6 +288,10 @@ def run_batch(
         peak_resident_lanes=s.peak_resident_lanes,
         peak_pool_bytes=s.peak_pool_bytes,
         image_bytes=s.image_bytes,
+        execute_seconds=s.execute_seconds,
+        service_seconds=s.service_seconds,
+        kernel_seconds=s.kernel_seconds,
+        transfer_seconds=s.transfer_seconds,
     )
     results = [
         LaneResult(

@@ -1,6 +1,11 @@
-// The host CPU batch backend and the backend factory.
+// The host CPU batch backend, the CUDA one (over engines/cuda/lane_runner.hpp) and the factory.
 #include "batch/backend.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <numeric>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -38,15 +43,39 @@ class CpuBackend final : public Backend {
   bool resolve_cow_;
 };
 
-// The lanes on the GPU (engines/cuda/lane_runner.hpp): all lanes of a call in one launch, the
-// phased schedule; copy-on-write faults come back to the host.
+// The lanes on the GPU(s) (engines/cuda/lane_runner.hpp): the phased schedule; copy-on-write
+// faults come back to the host. Lanes are ordered by PC (so that lanes at the same point of the
+// program share warps) and cut into one contiguous shard per runner (one runner per device
+// named); runners run their shards at once, each from its own host thread. Every runner
+// mirrors the frame pool: the frames the host wrote go to all of them, the frames one runner's
+// lanes wrote go to the others before their next launch (a lane may change shards between
+// rounds).
 class CudaBackend final : public Backend {
  public:
-  CudaBackend() : runner_(cuda::make_lane_runner()) {}
+  explicit CudaBackend(const BackendOptions& o) : o_(o) {
+    if (!(o.end_fraction > 0 && o.end_fraction <= 1))
+      throw Error("the launch end fraction must be in (0, 1]");
+    std::vector<int> devices = o.devices;
+    if (devices.empty()) {
+      for (int d = 0; d < cuda::cuda_device_count(); ++d) devices.push_back(d);
+      if (devices.empty()) devices.push_back(0);  // make_lane_runner says why it cannot be
+    }
+    for (const int d : devices) runners_.push_back(cuda::make_lane_runner(d));
+    pending_.resize(runners_.size());
+  }
 
   const char* name() const override { return "cuda"; }
   u32 preferred_resident_lanes() const override { return 0; }
   bool lanes_independent() const override { return false; }
+
+  BackendTimes times() const override {
+    BackendTimes t;
+    for (const auto& r : runners_) {
+      t.kernel += r->times().kernel;
+      t.transfer += r->times().transfer;
+    }
+    return t;
+  }
 
   void run(std::span<const LaneRef> lanes, std::span<const u64> budgets,
            std::span<RunResult> stops) override {
@@ -59,27 +88,97 @@ class CudaBackend final : public Backend {
       (void)pool.take_dirty();
       tracking_ = true;
     }
-    std::vector<cuda::LaneTable> tables;
-    std::unordered_map<u64, u32> index;  // table version -> position in tables
-    std::vector<u32> lane_table(lanes.size());
-    std::vector<CoreState> states(lanes.size());
-    for (size_t i = 0; i < lanes.size(); ++i) {
-      const LaneMemory& m = *lanes[i].memory;
-      if (&m.pool() != &pool) throw Error("backend run: lanes of different frame pools");
-      const u64 v = m.table_version();
-      auto [it, fresh] = index.try_emplace(v, static_cast<u32>(tables.size()));
-      if (fresh) tables.push_back({m.table(), m.table_words(), v});
-      lane_table[i] = it->second;
-      states[i] = *lanes[i].state;
+    for (const LaneRef& l : lanes) {
+      if (&l.memory->pool() != &pool) throw Error("backend run: lanes of different frame pools");
+    }
+    std::vector<u32> order(lanes.size());
+    std::iota(order.begin(), order.end(), 0u);
+    if (o_.order_by_pc) {
+      std::stable_sort(order.begin(), order.end(),
+                       [&](u32 a, u32 b) { return lanes[a].state->pc < lanes[b].state->pc; });
     }
     const std::vector<u32> dirty = pool.take_dirty();
-    runner_->run(pool.frames(), pool.high_water(), dirty, tables, lane_table, states, budgets,
-                 stops);
-    for (size_t i = 0; i < lanes.size(); ++i) *lanes[i].state = states[i];
+    const size_t k = std::min(runners_.size(), lanes.size());
+    std::vector<Shard> shards(k);
+    for (size_t r = 0; r < k; ++r) {
+      const size_t from = lanes.size() * r / k, to = lanes.size() * (r + 1) / k;
+      shards[r].fill(lanes, budgets, std::span(order).subspan(from, to - from), o_.end_fraction);
+      std::vector<u32>& up = pending_[r];
+      up.insert(up.end(), dirty.begin(), dirty.end());
+      std::sort(up.begin(), up.end());
+      up.erase(std::unique(up.begin(), up.end()), up.end());
+    }
+    auto go = [&](size_t r) {
+      Shard& sh = shards[r];
+      sh.written = runners_[r]->run(pool.frames(), pool.high_water(), pending_[r], sh.tables,
+                                    sh.lane_table, sh.states, sh.budgets, sh.stops, sh.end_after);
+    };
+    if (k == 1) {
+      go(0);
+    } else {
+      std::vector<std::exception_ptr> errors(k);
+      std::vector<std::thread> threads;
+      for (size_t r = 0; r < k; ++r) {
+        threads.emplace_back([&, r] {
+          try {
+            go(r);
+          } catch (...) {
+            errors[r] = std::current_exception();
+          }
+        });
+      }
+      for (auto& t : threads) t.join();
+      for (const auto& e : errors) {
+        if (e) std::rethrow_exception(e);
+      }
+    }
+    for (size_t r = 0; r < k; ++r) pending_[r].clear();  // uploaded; before the others add
+    for (size_t r = 0; r < k; ++r) {
+      const Shard& sh = shards[r];
+      for (size_t j = 0; j < sh.lanes.size(); ++j) {
+        *lanes[sh.lanes[j]].state = sh.states[j];
+        stops[sh.lanes[j]] = sh.stops[j];
+      }
+      for (size_t q = 0; q < runners_.size(); ++q) {
+        if (q != r) pending_[q].insert(pending_[q].end(), sh.written.begin(), sh.written.end());
+      }
+    }
   }
 
  private:
-  std::unique_ptr<cuda::LaneRunner> runner_;
+  // One runner's part of a call: its lanes (indices into the call's), their distinct tables.
+  struct Shard {
+    std::vector<u32> lanes;
+    std::vector<cuda::LaneTable> tables;
+    std::vector<u32> lane_table;
+    std::vector<CoreState> states;
+    std::vector<u64> budgets;
+    std::vector<RunResult> stops;
+    std::vector<u32> written;
+    u32 end_after = 0;
+
+    void fill(std::span<const LaneRef> all, std::span<const u64> all_budgets,
+              std::span<const u32> which, double end_fraction) {
+      lanes.assign(which.begin(), which.end());
+      std::unordered_map<u64, u32> index;  // table version -> position in tables
+      for (const u32 i : lanes) {
+        const LaneMemory& m = *all[i].memory;
+        const u64 v = m.table_version();
+        auto [it, fresh] = index.try_emplace(v, static_cast<u32>(tables.size()));
+        if (fresh) tables.push_back({m.table(), m.table_words(), v});
+        lane_table.push_back(it->second);
+        states.push_back(*all[i].state);
+        budgets.push_back(all_budgets[i]);
+      }
+      stops.resize(lanes.size());
+      end_after = static_cast<u32>(
+          std::clamp<double>(std::ceil(end_fraction * lanes.size()), 1, lanes.size()));
+    }
+  };
+
+  BackendOptions o_;
+  std::vector<std::unique_ptr<cuda::LaneRunner>> runners_;
+  std::vector<std::vector<u32>> pending_;  // per runner: frames to upload before its next launch
   bool tracking_ = false;
 };
 
@@ -92,10 +191,10 @@ std::unique_ptr<Backend> make_cpu_backend(ThreadPool& pool, bool resolve_cow) {
 }
 
 std::unique_ptr<Backend> make_backend(const std::string& name, ThreadPool& pool,
-                                      bool device_style_cow) {
-  if (name == "cuda") return std::make_unique<CudaBackend>();
-  if (name == "auto" && cuda_available()) return std::make_unique<CudaBackend>();
-  if (name == "cpu" || name == "auto") return make_cpu_backend(pool, !device_style_cow);
+                                      const BackendOptions& options) {
+  if (name == "cuda") return std::make_unique<CudaBackend>(options);
+  if (name == "auto" && cuda_available()) return std::make_unique<CudaBackend>(options);
+  if (name == "cpu" || name == "auto") return make_cpu_backend(pool, !options.device_style_cow);
   throw Error("unknown batch backend '" + name + "' (use auto, cpu or cuda)");
 }
 

@@ -1,10 +1,11 @@
 // What executes the lanes of a batch: the interface a batch backend implements (the host CPU one
-// here; the CUDA one to come), and the factory that picks one by name.
+// and the CUDA one), and the factory that picks one by name.
 #pragma once
 
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "batch/lane_memory.hpp"
 #include "batch/thread_pool.hpp"
@@ -19,6 +20,27 @@ struct LaneRef {
   LaneMemory* memory = nullptr;
   CoreState* state = nullptr;
   u32 id = 0;
+};
+
+// Where a device backend's time went (seconds, summed over devices and calls).
+struct BackendTimes {
+  double kernel = 0;    // lanes executing (launch until their records are back)
+  double transfer = 0;  // frames, tables and records moved between host and devices
+};
+
+struct BackendOptions {
+  // The CPU backend returns copy-on-write faults to the host as a device backend does (tests).
+  bool device_style_cow = false;
+  // CUDA: the devices the lanes are sharded over (empty: every visible one). A device may be
+  // named more than once: it then runs several shards at once (each with its own stream).
+  std::vector<int> devices{};
+  // CUDA: a launch ends once this fraction (0..1] of its lanes has stopped by itself (syscall,
+  // fault, exit...); the others stop early with CHECKPOINT and go on in the next round, so
+  // lanes waiting for the host do not wait for the slowest lane. 1: only when all have.
+  double end_fraction = 1.0;
+  // CUDA: lanes are placed on threads in the order of their PCs, so that lanes at the same
+  // point of the program share warps (false: in lane order).
+  bool order_by_pc = true;
 };
 
 class Backend {
@@ -37,6 +59,7 @@ class Backend {
   // Executes every lanes[i] until it stops or has retired budgets[i] (>= 1) instructions, and
   // writes why it stopped to stops[i] (a RunResult as Engine::execute returns it: signal, cycles
   // retired, final PC, StopInfo). Lanes are independent: one stopping does not stop the others.
+  // A device backend may end a lane early with CHECKPOINT (BackendOptions::end_fraction).
   //  - On entry each lane's CoreState and memory are as the host left them (the host may have
   //    changed registers, the table and frames since the last call: LaneMemory::table_version
   //    differs from the one a device copy was made at; FramePool::take_dirty lists the frames
@@ -55,6 +78,8 @@ class Backend {
   // Lane `id` has ended and its LaneMemory is gone (its frames are back in the pool, to be
   // handed to other lanes): drop what is kept for it. Called on the scheduler's thread.
   virtual void release(u32 id) { (void)id; }
+
+  virtual BackendTimes times() const { return {}; }
 };
 
 // The reference backend: each lane runs the shared step loop (isa/execute.hpp) on one of the
@@ -62,12 +87,11 @@ class Backend {
 // device backend returns them (used by the tests of that path).
 std::unique_ptr<Backend> make_cpu_backend(ThreadPool& pool, bool resolve_cow = true);
 
-// "cpu"; "cuda" (kvrm::Error where no GPU is usable); "auto": the best one
-// available (the GPU when one is usable, else the CPU). Throws kvrm::Error for any other name.
-// device_style_cow: the CPU backend returns copy-on-write faults to the host as a device backend
-// does (for tests).
+// "cpu"; "cuda" (kvrm::Error where no GPU is usable or a named device does not exist); "auto":
+// the best one available (the GPU when one is usable, else the CPU). Throws kvrm::Error for any
+// other name.
 std::unique_ptr<Backend> make_backend(const std::string& name, ThreadPool& pool,
-                                      bool device_style_cow = false);
+                                      const BackendOptions& options = {});
 
 // The backend names make_backend accepts.
 const char* const* backend_names();

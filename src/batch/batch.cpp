@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -89,6 +91,7 @@ struct Batch::Impl {
   u32 next_lane = 0;
   u32 done_lanes = 0;
   bool ran = false;
+  bool trace = false;  // KVRM_BATCH_TRACE: a line per round (and per lane stop) on stderr
   BatchStats stats;
   std::atomic<u64> cow_copies{0};
 
@@ -96,6 +99,8 @@ struct Batch::Impl {
     if (o.lanes.empty()) throw Error("a batch needs at least one lane");
     if (o.lanes.size() > (u64{1} << 31)) throw Error("too many lanes");
     if (o.slice_instructions == 0) throw Error("slice_instructions must be at least 1");
+    if (!(o.launch_end_fraction > 0 && o.launch_end_fraction <= 1))
+      throw Error("the launch end fraction must be in (0, 1]");
     if (o.lane_memory_limit < kPageSize)
       throw Error("the lane memory limit must be at least one page (4096 bytes)");
     std::vector<std::string> env;
@@ -104,7 +109,11 @@ struct Batch::Impl {
       std::vector<std::string> e;
       merge_env(e, l.env);
     }
-    backend = make_backend(o.backend, threads, o.device_style_cow);
+    backend = make_backend(o.backend, threads,
+                           {.device_style_cow = o.device_style_cow,
+                            .devices = o.devices,
+                            .end_fraction = o.launch_end_fraction,
+                            .order_by_pc = o.order_by_pc});
     // The image: the program's segments, loaded once; each lane's own load is deduplicated
     // against it (LaneMemory::dedup) as the lane starts.
     const std::vector<u8> file = os::read_program_file(o.program);
@@ -307,7 +316,10 @@ struct Batch::Impl {
       budgets.push_back(b);
     }
     std::vector<RunResult> ran(refs.size());
+    const auto t0 = Clock::now();
     if (!refs.empty()) backend->run(refs, budgets, ran);
+    const auto t1 = Clock::now();
+    stats.execute_seconds += std::chrono::duration<double>(t1 - t0).count();
     for (size_t i = 0, k = 0, j = 0; i < lanes.size(); ++i) {
       if (j < idle.size() && idle[j] == i) {
         stops[i].signal = Signal::Checkpoint;
@@ -317,8 +329,14 @@ struct Batch::Impl {
       } else {
         stops[i] = ran[k++];
       }
+      if (trace) {
+        std::fprintf(stderr, "kvrm: batch:   lane %u: %s after %llu at pc 0x%llx\n", lanes[i]->id,
+                     signal_name(stops[i].signal), static_cast<unsigned long long>(stops[i].cycles),
+                     static_cast<unsigned long long>(stops[i].pc));
+      }
     }
     threads.parallel_for(lanes.size(), [&](size_t i) { service(*lanes[i], stops[i]); });
+    stats.service_seconds += std::chrono::duration<double>(Clock::now() - t1).count();
   }
 
   // ---- The run ----
@@ -367,6 +385,8 @@ struct Batch::Impl {
         o.max_resident_lanes ? o.max_resident_lanes : backend->preferred_resident_lanes();
     if (max_resident == 0) max_resident = static_cast<u32>(results.size());
     const bool fused = backend->lanes_independent() && !o.phased;
+    const char* trace_env = std::getenv("KVRM_BATCH_TRACE");
+    trace = trace_env && *trace_env && std::strcmp(trace_env, "0") != 0;
     stats.schedule = fused ? "fused" : "phased";
     double next_progress = o.progress_interval;
     for (;;) {
@@ -382,7 +402,9 @@ struct Batch::Impl {
         resident.back()->id = next_lane++;
         starting.push_back(resident.back().get());
       }
+      const auto ts = Clock::now();
       threads.parallel_for(starting.size(), [&](size_t i) { start(*starting[i]); });
+      stats.service_seconds += std::chrono::duration<double>(Clock::now() - ts).count();
       collect();
       if (resident.empty()) {
         if (next_lane < results.size()) continue;  // every lane started here ended at once
@@ -398,6 +420,10 @@ struct Batch::Impl {
         run_phased(lanes);
       }
       ++stats.rounds;
+      if (trace) {
+        std::fprintf(stderr, "kvrm: batch: round %llu: %zu lanes, %.6f s\n",
+                     static_cast<unsigned long long>(stats.rounds), lanes.size(), elapsed());
+      }
       collect();
       if (o.on_progress && elapsed() >= next_progress) {
         next_progress = elapsed() + o.progress_interval;
@@ -411,6 +437,9 @@ struct Batch::Impl {
     stats.seconds = elapsed();
     stats.ips = stats.seconds > 0 ? stats.instructions / stats.seconds : 0;
     stats.cow_copies = cow_copies.load();
+    const BackendTimes bt = backend->times();
+    stats.kernel_seconds = bt.kernel;
+    stats.transfer_seconds = bt.transfer;
     stats.peak_pool_bytes = pool.peak_frames_in_use() * kPageSize;
     BatchResult out;
     out.lanes = std::move(results);

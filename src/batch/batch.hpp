@@ -62,8 +62,12 @@ struct BatchStats {
   u64 syscalls = 0;
   u64 rounds = 0;  // execute/service rounds the scheduler ran
   u64 cow_copies = 0;
-  double seconds = 0;  // wall time of run()
-  double ips = 0;      // instructions / seconds
+  double seconds = 0;           // wall time of run()
+  double ips = 0;               // instructions / seconds
+  double execute_seconds = 0;   // of which lanes executing on the backend (wall time)...
+  double service_seconds = 0;   // ...and the host starting lanes and servicing their stops
+  double kernel_seconds = 0;    // device backends: launches (summed over devices)...
+  double transfer_seconds = 0;  // ...and moving frames, tables and lane records
   u32 peak_resident_lanes = 0;
   u64 peak_pool_bytes = 0;  // most frame memory in use at once (private pages of all lanes)
   u64 image_bytes = 0;      // the shared program image
@@ -92,7 +96,14 @@ struct BatchOptions {
   u32 max_resident_lanes = 0;              // lanes started at once (0: the backend's preference)
   bool phased = false;            // always the phased schedule (execute all, then service all)
   bool device_style_cow = false;  // tests: copy-on-write faults come back to the host
-  os::SandboxOptions sandbox{};   // the guest's view of the file system (default /, read-only)
+  // GPU backend (batch/backend.hpp, BackendOptions): the devices the lanes are sharded over
+  // (empty: every visible one; a device may be named twice), the fraction of a launch's lanes
+  // that must have stopped for the host before the launch ends, and whether lanes at the same
+  // PC are placed in the same warps.
+  std::vector<int> devices{};
+  double launch_end_fraction = 0.5;
+  bool order_by_pc = true;
+  os::SandboxOptions sandbox{};  // the guest's view of the file system (default /, read-only)
   // Called on the calling thread as each lane ends, in the order they end; it may move the
   // output out of the result.
   std::function<void(u32 lane, LaneResult& result)> on_lane_done{};

@@ -14,7 +14,8 @@ ParallelMachine::ParallelMachine(ParallelOptions o) : o_(std::move(o)) {
   if (o_.lane_memory_limit < kPageSize)
     throw Error("the lane memory limit must be at least one page (4096 bytes)");
   threads_ = std::make_unique<ThreadPool>(o_.threads);
-  backend_ = make_backend(o_.backend, *threads_, o_.device_style_cow);
+  backend_ = make_backend(o_.backend, *threads_,
+                          {.device_style_cow = o_.device_style_cow, .devices = o_.devices});
   pool_ = std::make_unique<FramePool>();
   image_ = std::make_unique<SharedImage>(*pool_);
   if (o_.memory_size) {

@@ -30,6 +30,7 @@ struct ParallelOptions {
   std::string backend = "auto";           // "auto", "cpu", "cuda"
   unsigned threads = 0;                   // host threads (0: one per CPU)
   bool device_style_cow = false;          // tests: copy-on-write faults come back to the host
+  std::vector<int> devices{};  // CUDA devices the lanes are sharded over (empty: all visible)
 };
 
 // One lane's part of an execute() call.

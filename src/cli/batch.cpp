@@ -53,6 +53,18 @@ void add_batch_command(CLI::App& app, BatchCliOptions& o) {
                 "Memory one lane may write, e.g. 64M, 1G (default 256M)");
   b->add_option("--slice", o.slice, "Instructions a lane runs per scheduling round")
       ->check(CLI::PositiveNumber);
+  b->add_option("--devices", o.devices,
+                "GPU backend: the CUDA devices to shard the lanes over, e.g. 0,1 (default: all; "
+                "a device named twice runs two shards)")
+      ->delimiter(',')
+      ->check(CLI::NonNegativeNumber);
+  b->add_option("--launch-end", o.launch_end,
+                "GPU backend: end a launch once this fraction of its lanes has stopped for the "
+                "host (default 0.5; 1: when all have)")
+      ->check(CLI::Range(0.0, 1.0));
+  b->add_option("--lane-order", o.lane_order,
+                "GPU backend: place lanes on threads by PC (pc, the default) or by number (index)")
+      ->check(CLI::IsMember({"pc", "index"}));
   b->add_flag("--no-progress", o.no_progress, "No progress line (shown when stderr is a TTY)");
   b->add_option("-E", o.set_env, "Set VAR=VALUE in every lane's environment (repeatable)")
       ->allow_extra_args(false);
@@ -276,6 +288,9 @@ int run_batch_command(BatchCliOptions& o) {
   bo.timeout_seconds = o.timeout;
   bo.lane_memory_limit = parse_size(o.memory_limit);
   if (o.slice) bo.slice_instructions = o.slice;
+  bo.devices = o.devices;
+  if (o.launch_end >= 0) bo.launch_end_fraction = o.launch_end;
+  bo.order_by_pc = o.lane_order == "pc";
   bo.sandbox.root = o.root;
   bo.sandbox.rw_dirs = o.rw_dirs;
 
@@ -400,6 +415,12 @@ int run_batch_command(BatchCliOptions& o) {
               batch::lane_end_name(static_cast<batch::LaneEnd>(e));
     }
     std::fprintf(stderr, "kvrm: batch: lanes %s\n", ends.c_str());
+    if (s.schedule == "phased") {
+      std::fprintf(stderr,
+                   "kvrm: batch: %.3f s executing (%.3f s in launches, %.3f s moving data), "
+                   "%.3f s servicing on the host\n",
+                   s.execute_seconds, s.kernel_seconds, s.transfer_seconds, s.service_seconds);
+    }
   }
   return all_zero ? 0 : 123;
 }

@@ -55,6 +55,9 @@ struct BatchCliOptions {
   double timeout = 0;
   std::string memory_limit = "256M";
   u64 slice = 0;
+  std::vector<int> devices;
+  double launch_end = -1;  // < 0: the library's default
+  std::string lane_order = "pc";
   bool no_progress = false;
   std::vector<std::string> set_env, unset_env;
   std::string root = "/";

@@ -483,7 +483,15 @@ void bind_run_batch(py::module_& m) {
       .def_readonly("image_bytes", &BatchStats::image_bytes, "The shared program image.")
       .def_readonly("backend", &BatchStats::backend, "The backend that ran the batch.")
       .def_readonly("schedule", &BatchStats::schedule, "'fused' or 'phased'.")
-      .def_readonly("threads", &BatchStats::threads, "Host threads used.");
+      .def_readonly("threads", &BatchStats::threads, "Host threads used.")
+      .def_readonly("execute_seconds", &BatchStats::execute_seconds,
+                    "Phased schedule: wall time of the lanes executing on the backend.")
+      .def_readonly("service_seconds", &BatchStats::service_seconds,
+                    "Phased schedule: wall time of the host starting lanes and servicing stops.")
+      .def_readonly("kernel_seconds", &BatchStats::kernel_seconds,
+                    "GPU backend: time in launches (summed over devices).")
+      .def_readonly("transfer_seconds", &BatchStats::transfer_seconds,
+                    "GPU backend: time moving frames, tables and lane records.");
 
   py::class_<BatchOutcome>(m, "BatchOutcome", "What _kvrm.run_batch returns.")
       .def_readonly("lanes", &BatchOutcome::lanes, "BatchLaneOutcome per lane, in lane order.")
@@ -494,7 +502,7 @@ void bind_run_batch(py::module_& m) {
       [](std::string path, std::vector<std::string> args, std::vector<std::string> envp,
          std::vector<LaneTuple> lanes, const std::string& backend, unsigned threads,
          std::string root, std::vector<std::string> rw_dirs, u64 max_instructions,
-         double timeout_seconds, u64 lane_memory_limit) {
+         double timeout_seconds, u64 lane_memory_limit, std::vector<int> devices) {
         check_backend(backend);
         BatchOptions o;
         o.program = std::move(path);
@@ -505,6 +513,7 @@ void bind_run_batch(py::module_& m) {
         o.max_instructions = max_instructions;
         o.timeout_seconds = timeout_seconds;
         o.lane_memory_limit = lane_memory_limit;
+        o.devices = std::move(devices);
         o.sandbox.root = std::move(root);
         o.sandbox.rw_dirs = std::move(rw_dirs);
         o.lanes.reserve(lanes.size());
@@ -525,7 +534,7 @@ void bind_run_batch(py::module_& m) {
       },
       py::arg("path"), py::arg("args"), py::arg("envp"), py::arg("lanes"), py::arg("backend"),
       py::arg("threads"), py::arg("root"), py::arg("rw_dirs"), py::arg("max_instructions"),
-      py::arg("timeout_seconds"), py::arg("lane_memory_limit"),
+      py::arg("timeout_seconds"), py::arg("lane_memory_limit"), py::arg("devices"),
       "Runs a static AArch64 Linux program once per lane, each lane (args, stdin bytes, stdin "
       "path, env entries) its own process; kvrm.run_batch is the documented way to call it.");
 }

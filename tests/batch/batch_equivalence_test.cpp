@@ -190,7 +190,11 @@ TEST(BatchEquivalence, MixedLanesMatchTheReferenceEngine) {
 }
 
 // The same lanes on the GPU (the CUDA lane runner: all lanes in one launch per round, the
-// phased schedule, copy-on-write faults resolved by the host). Skipped without a GPU.
+// phased schedule, copy-on-write faults resolved by the host), under each scheduling choice:
+// two slice sizes; launches that end when the first lane stops, or only when all have; lanes
+// in PC or lane order; and sharded over three runners on device 0 (lanes change shards
+// between rounds, so frames one runner's lanes wrote must reach the others). Skipped without a
+// GPU.
 TEST(BatchEquivalence, MixedLanesOnTheGpuMatchTheReferenceEngine) {
   REQUIRE_GUEST(prog);
   std::string why;
@@ -198,19 +202,38 @@ TEST(BatchEquivalence, MixedLanesOnTheGpuMatchTheReferenceEngine) {
   const std::vector<LaneSpec> specs = mixed_lanes();
   std::vector<Outcome> ref;
   for (const auto& s : specs) ref.push_back(reference(prog, s));
-  for (const u64 slice : {u64{1} << 22, u64{777}}) {
+  struct Choice {
+    u64 slice;
+    double end;
+    bool by_pc;
+    std::vector<int> devices;
+  };
+  const double first = 1.0 / static_cast<double>(specs.size());
+  for (const Choice& c : {Choice{u64{1} << 22, 0.5, true, {}}, Choice{777, 0.5, true, {}},
+                          Choice{u64{1} << 22, first, true, {}}, Choice{5000, 1.0, false, {}},
+                          Choice{3000, first, true, {0, 0, 0}}}) {
     const BatchResult r = run_batch({.program = prog,
                                      .env = kEnv,
                                      .lanes = specs,
                                      .backend = "cuda",
                                      .threads = 2,
-                                     .slice_instructions = slice});
-    const std::string what = "cuda, slice " + std::to_string(slice);
+                                     .timeout_seconds = 300,  // a wrong result may never end
+                                     .slice_instructions = c.slice,
+                                     .devices = c.devices,
+                                     .launch_end_fraction = c.end,
+                                     .order_by_pc = c.by_pc});
+    const std::string what = "cuda, slice " + std::to_string(c.slice) + ", end " +
+                             std::to_string(c.end) + (c.by_pc ? ", by pc" : ", by lane") + ", " +
+                             std::to_string(c.devices.size()) + " devices named";
     expect_same(ref, r, what.c_str());
     EXPECT_EQ(r.stats.schedule, "phased");
     EXPECT_EQ(r.lanes[4].signal, 11);
     EXPECT_EQ(r.lanes[7].signal, 6);
+    EXPECT_GT(r.stats.kernel_seconds, 0);
+    EXPECT_GT(r.stats.transfer_seconds, 0);
   }
+  EXPECT_THROW(Batch({.program = prog, .lanes = specs, .backend = "cuda", .devices = {1000}}),
+               Error);
 }
 
 TEST(BatchEquivalence, InstructionLimitMatchesTheReference) {
@@ -334,6 +357,11 @@ TEST(BatchErrors, ProgramAndOptions) {
     EXPECT_EQ(e.status(), os::kExitNotExecutable);
   }
   EXPECT_THROW(Batch({.program = "/etc/passwd", .backend = "cpu"}), Error);  // no lanes
+  EXPECT_THROW(Batch({.program = "/etc/passwd",
+                      .lanes = {LaneSpec{}},
+                      .backend = "cpu",
+                      .launch_end_fraction = 0}),
+               Error);
   EXPECT_THROW(Batch({.program = "/etc/passwd", .lanes = {LaneSpec{}}, .backend = "gpu"}), Error);
   if (!cuda_available()) {
     try {

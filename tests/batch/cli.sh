@@ -119,6 +119,12 @@ if ! "$kvrm" bench --list-backends | grep -qx cuda; then
   expect 1 "not available" "$kvrm" batch "$prog" --lanes 1 --backend cuda
 fi
 expect 1 "not a size" "$kvrm" batch "$prog" --lanes 1 --memory-limit 12Q
+expect 1 "end fraction must be in" "$kvrm" batch "$prog" --lanes 1 --launch-end 0
+expect 105 "launch-end" "$kvrm" batch "$prog" --lanes 1 --launch-end 1.5
+expect 105 "lane-order" "$kvrm" batch "$prog" --lanes 1 --lane-order random
+# GPU-only options are accepted (and have no effect) on the host backend.
+expect 0 "" "$kvrm" batch "$prog" exit 0 --lanes 2 --backend cpu --devices 0,1 --launch-end 1 \
+  --lane-order index
 printf 'hello "unterminated\n' >"$tmp/badargs"
 expect 1 "line 1: unterminated" "$kvrm" batch "$prog" --args-file "$tmp/badargs"
 : >"$tmp/empty"

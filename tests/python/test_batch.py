@@ -475,6 +475,25 @@ def test_run_batch_many_lanes(guest, batch_backend):
         same_as_run(r[i], kvrm.run(guest, [str(i % 5)], stdin=inputs[i], env={}, backend="cpu"))
 
 
+@pytest.mark.gpu
+def test_run_batch_sharded_over_two_runners(guest, cuda):
+    # Device 0 named twice: two shards at once on one GPU, lanes moving between them from round
+    # to round (they are ordered by PC); every lane's result is the CPU backend's.
+    inputs = [(b"shard %d " % i) * (i % 23) for i in range(300)]
+    lanes = [{"stdin": x, "args": [str(i % 5)] + (["segv"] if i % 41 == 0 else [])}
+             for i, x in enumerate(inputs)]
+    cpu = kvrm.run_batch(guest, lanes, env={}, backend="cpu")
+    two = kvrm.run_batch(guest, lanes, env={}, backend="cuda", devices=[0, 0])
+    for a, b in zip(two, cpu):
+        assert (a.exit_status, a.stdout, a.stderr, a.instructions, a.syscalls) == (
+            b.exit_status, b.stdout, b.stderr, b.instructions, b.syscalls)
+    s = two.stats
+    assert s.kernel_seconds > 0 and s.transfer_seconds > 0
+    assert s.execute_seconds >= s.kernel_seconds / 2 and s.service_seconds > 0
+    with pytest.raises(kvrm.KvrmError, match="device 4096 does not exist"):
+        kvrm.run_batch(guest, 1, env={}, backend="cuda", devices=[4096])
+
+
 def test_run_batch_inherits_the_environment(guest, monkeypatch):
     monkeypatch.setenv("KVRM_PY_VAR", "inherited")
     r = kvrm.run_batch(guest, [{}, {"env": {"KVRM_PY_VAR": "own"}}], backend="cpu")
@@ -560,6 +579,8 @@ def test_run_batch_argument_errors(guest):
         kvrm.run_batch(guest, threads=-1)
     with pytest.raises(ValueError, match="lane_memory_limit"):
         kvrm.run_batch(guest, lane_memory_limit=100)
+    with pytest.raises(ValueError, match="devices"):
+        kvrm.run_batch(guest, devices=[-1])
     if not kvrm.cuda_available():
         with pytest.raises(kvrm.CudaUnavailableError):
             kvrm.run_batch(guest, backend="cuda")

@@ -224,7 +224,9 @@ TEST(BatchParallel, Errors) {
 }
 
 // The same lanes on the GPU and on the host: per-lane registers, memory written through
-// copy-on-write, faults in some lanes only. Skipped without a GPU.
+// copy-on-write, faults in some lanes only; on the GPU also sharded over three runners on device
+// 0, run in two calls so that lanes change shards in between (lanes are placed by PC). Skipped
+// without a GPU.
 TEST(BatchParallel, CudaLanesMatchHostLanes) {
   std::string why;
   if (!cuda_available(&why)) GTEST_SKIP() << why;
@@ -233,10 +235,17 @@ TEST(BatchParallel, CudaLanesMatchHostLanes) {
                       0xf1000442 /* subs x2, x2, #1 */, 0x54ffffa1 /* b.ne .-12 */,
                       0xd4400000 /* hlt #0 */};
   constexpr u32 kLanes = 300;
-  std::vector<ParallelResult> results;
-  std::vector<std::vector<u64>> stored;
-  for (const char* backend : {"cpu", "cuda"}) {
-    ParallelMachine m({.lanes = kLanes, .memory_size = 1 << 20, .backend = backend});
+  struct Run {
+    std::vector<ParallelResult> results;
+    std::vector<u64> stored;
+  };
+  std::vector<Run> runs;
+  const std::vector<int> three = {0, 0, 0};
+  for (const auto& [backend, devices] :
+       {std::pair{"cpu", std::vector<int>{}}, std::pair{"cuda", std::vector<int>{}},
+        std::pair{"cuda", three}}) {
+    ParallelMachine m(
+        {.lanes = kLanes, .memory_size = 1 << 20, .backend = backend, .devices = devices});
     m.load_program(code, sizeof code, 0);
     m.set_pc_all(0);
     for (u32 i = 0; i < kLanes; ++i) {
@@ -244,22 +253,32 @@ TEST(BatchParallel, CudaLanesMatchHostLanes) {
       m.set_reg(i, 1, i == 5 ? 0x40000000 : 0x10000 + 8 * i);
       m.set_reg(i, 2, 1 + i % 37);
     }
-    results.push_back(m.execute(1000));
-    std::vector<u64> mem(kLanes);
+    Run run;
+    run.results.push_back(m.execute(31));
+    run.results.push_back(m.execute(1000));
+    run.stored.resize(kLanes);
     for (u32 i = 0; i < kLanes; ++i) {
-      if (i != 5) m.read_memory(i, 0x10000 + 8 * i, &mem[i], 8);
+      if (i != 5) m.read_memory(i, 0x10000 + 8 * i, &run.stored[i], 8);
     }
-    stored.push_back(mem);
+    runs.push_back(std::move(run));
   }
-  for (u32 i = 0; i < kLanes; ++i) {
-    EXPECT_EQ(results[0].lanes[i].signal, results[1].lanes[i].signal) << "lane " << i;
-    EXPECT_EQ(results[0].lanes[i].cycles, results[1].lanes[i].cycles) << "lane " << i;
-    EXPECT_EQ(results[0].lanes[i].pc, results[1].lanes[i].pc) << "lane " << i;
-    EXPECT_EQ(stored[0][i], stored[1][i]) << "lane " << i;
+  for (size_t k = 1; k < runs.size(); ++k) {
+    for (size_t call = 0; call < 2; ++call) {
+      for (u32 i = 0; i < kLanes; ++i) {
+        const LaneRunResult& want = runs[0].results[call].lanes[i];
+        const LaneRunResult& got = runs[k].results[call].lanes[i];
+        EXPECT_EQ(want.signal, got.signal) << "run " << k << " call " << call << " lane " << i;
+        EXPECT_EQ(want.cycles, got.cycles) << "run " << k << " call " << call << " lane " << i;
+        EXPECT_EQ(want.pc, got.pc) << "run " << k << " call " << call << " lane " << i;
+      }
+    }
+    for (u32 i = 0; i < kLanes; ++i) {
+      EXPECT_EQ(runs[0].stored[i], runs[k].stored[i]) << "run " << k << " lane " << i;
+    }
   }
-  EXPECT_EQ(results[1].lanes[5].signal, Signal::Fault);
-  EXPECT_EQ(results[1].lanes[7].signal, Signal::Halt);
-  EXPECT_EQ(stored[1][7], 7000u + 1 + 7 % 37);
+  EXPECT_EQ(runs[1].results[0].lanes[5].signal, Signal::Fault);
+  EXPECT_EQ(runs[1].results[1].lanes[7].signal, Signal::Halt);
+  EXPECT_EQ(runs[2].stored[7], 7000u + 1 + 7 % 37);
 }
 
 }  // namespace

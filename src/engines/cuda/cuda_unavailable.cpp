@@ -22,4 +22,6 @@ std::unique_ptr<LaneRunner> make_lane_runner(int) {
   throw Error("the CUDA batch backend is not available: kvrm was built without CUDA");
 }
 
+int cuda_device_count() { return 0; }
+
 }  // namespace kvrm::cuda

@@ -19,7 +19,8 @@ namespace kvrm::cuda {
 
 // Decoded-instruction cache entries per core.
 constexpr u32 kDecodeCacheEntries = 1u << 14;
-// How often (in retired instructions) a running core looks at the host's stop request.
+// How often (in retired instructions) a running core looks at the host's stop request, by
+// default (the single-core engine); the batch engine polls more often (lane_runner.cu).
 constexpr u64 kPollInterval = u64{1} << 16;
 
 // One core's record in device memory, as the host fills it before a launch and reads it after:
@@ -86,18 +87,19 @@ __device__ __forceinline__ Signal dispatch(Context& c, u32 hot, Op op, u32 insn)
 }
 
 // Runs one core from s.pc until a stop signal, max_cycles retired instructions, or (checked
-// every kPollInterval instructions) a nonzero *stop_request, which ends it with CHECKPOINT.
+// every `poll` instructions) a nonzero *stop_request, which ends it with CHECKPOINT.
 // Semantics are run_steps()'s (isa/execute.hpp): the same PC, cycle and signal conventions.
 // `dc` is this core's decoded-instruction cache: entry = word << 32 | op << 16 | hot index.
 __device__ __forceinline__ RunOutcome run_core(CoreState& s, StopInfo& info, Mmu& mmu, u64* dc,
-                                               u64 max_cycles, const volatile u32* stop_request) {
+                                               u64 max_cycles, const volatile u32* stop_request,
+                                               u64 poll = kPollInterval) {
   Context c{s, mmu, info};
   c.pc = s.pc;
   Signal sig = Signal::Running;
   u64 n = 0;
   while (sig == Signal::Running && n < max_cycles) {
     // Between polls of the stop request the loop only counts.
-    const u64 end = max_cycles - n > kPollInterval ? n + kPollInterval : max_cycles;
+    const u64 end = max_cycles - n > poll ? n + poll : max_cycles;
     for (; n < end; ++n) {
       const u64 pc = c.pc;
       u64& slot = dc[(pc >> 2) & (kDecodeCacheEntries - 1)];

@@ -8,8 +8,10 @@
 // entries are checked against the fetched word, so lanes running different code only cost
 // misses). Frames move in bulk: the host packs the frames to upload into a pinned staging
 // buffer, a kernel scatters them; written frames are gathered by a kernel and copied back in one
-// transfer.
+// transfer. A launch may end early: each lane that stops by itself counts itself, and the one
+// that reaches the caller's `end_after` raises the stop flag, which the running lanes poll.
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <unordered_map>
 #include <vector>
@@ -22,8 +24,13 @@
 namespace kvrm::cuda {
 namespace {
 
+// How often a lane looks at the stop flag (instructions): often enough that lanes stop soon
+// after the flag goes up, rarely enough to cost nothing measurable.
+constexpr u64 kLanePoll = 1024;
+
+// flags[0]: the stop flag; flags[1]: lanes that stopped by themselves.
 __global__ void lanes_kernel(CoreRecord* lanes, const PageTableView* views, u32 n, u64* dcache,
-                             u8* written, const u32* stop_request) {
+                             u8* written, u32* flags, u32 end_after) {
   const u32 id = blockIdx.x * blockDim.x + threadIdx.x;
   if (id >= n) return;
   CoreRecord& lane = lanes[id];
@@ -31,11 +38,14 @@ __global__ void lanes_kernel(CoreRecord* lanes, const PageTableView* views, u32 
   StopInfo info{};
   Mmu mmu{views[id], &info};
   mmu.written = written;
-  const RunOutcome o = run_core(s, info, mmu, dcache, lane.budget, stop_request);
+  const RunOutcome o = run_core(s, info, mmu, dcache, lane.budget, flags, kLanePoll);
   lane.s = s;
   lane.info = info;
   lane.cycles = o.cycles;
   lane.signal = static_cast<u32>(o.signal);
+  if (o.signal != Signal::Checkpoint && atomicAdd(&flags[1], 1u) + 1 == end_after) {
+    *reinterpret_cast<volatile u32*>(&flags[0]) = 1;
+  }
 }
 
 // Frame k of the list moves between the frame array and slot k of the staging buffer.
@@ -74,9 +84,14 @@ struct DeviceArray {
   ~DeviceArray() { cudaFree(p); }
 };
 
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
 class CudaLaneRunner final : public LaneRunner {
  public:
-  explicit CudaLaneRunner(int device) {
+  explicit CudaLaneRunner(int device) : device_(device) {
     int count = 0;
     check(cudaGetDeviceCount(&count), "cudaGetDeviceCount");
     if (device < 0 || device >= count) {
@@ -87,24 +102,29 @@ class CudaLaneRunner final : public LaneRunner {
     check(cudaStreamCreateWithFlags(&st_, cudaStreamNonBlocking), "cudaStreamCreate");
     dcache_.reserve(kDecodeCacheEntries, "cudaMalloc (decode cache)", st_);
     check(cudaMemset(dcache_.p, 0, dcache_.cap * sizeof(u64)), "cudaMemset");
-    stop_.reserve(1, "cudaMalloc (stop flag)", st_);
-    check(cudaMemset(stop_.p, 0, sizeof(u32)), "cudaMemset");
+    flags_.reserve(2, "cudaMalloc (stop flags)", st_);
   }
   ~CudaLaneRunner() override {
+    cudaSetDevice(device_);  // the members are freed on their device
     cudaStreamSynchronize(st_);
     cudaFreeHost(staging_);
     cudaStreamDestroy(st_);
   }
 
-  void run(u8* frames, u64 n_frames, std::span<const u32> host_dirty,
-           std::span<const LaneTable> tables, std::span<const u32> lane_table,
-           std::span<CoreState> states, std::span<const u64> budgets,
-           std::span<RunResult> stops) override {
+  const LaneRunnerTimes& times() const override { return times_; }
+
+  std::vector<u32> run(u8* frames, u64 n_frames, std::span<const u32> host_dirty,
+                       std::span<const LaneTable> tables, std::span<const u32> lane_table,
+                       std::span<CoreState> states, std::span<const u64> budgets,
+                       std::span<RunResult> stops, u32 end_after) override {
     const u64 n = states.size();
     if (lane_table.size() != n || budgets.size() != n || stops.size() != n) {
       throw Error("lane runner: lanes, tables, budgets and stops differ in length");
     }
-    if (n == 0) return;
+    if (n == 0) return {};
+    if (end_after == 0 || end_after > n) end_after = static_cast<u32>(n);
+    check(cudaSetDevice(device_), "cudaSetDevice");  // this host thread's current device
+    auto t = Clock::now();
     upload_frames(frames, n_frames, host_dirty);
     const std::vector<u64> offsets = upload_tables(tables);
 
@@ -124,14 +144,20 @@ class CudaLaneRunner final : public LaneRunner {
     check(cudaMemcpyAsync(lanes_.p, lanes.data(), n * sizeof(CoreRecord), cudaMemcpyHostToDevice,
                           st_),
           "cudaMemcpy (lanes)");
+    check(cudaMemsetAsync(flags_.p, 0, 2 * sizeof(u32), st_), "cudaMemset (stop flags)");
+    check(cudaStreamSynchronize(st_), "cudaMemcpy (lanes)");
+    times_.transfer += since(t);
+    t = Clock::now();
     const u32 blocks = static_cast<u32>((n + kThreadsPerBlock - 1) / kThreadsPerBlock);
     lanes_kernel<<<blocks, kThreadsPerBlock, 0, st_>>>(lanes_.p, views_.p, static_cast<u32>(n),
-                                                       dcache_.p, written_.p, stop_.p);
+                                                       dcache_.p, written_.p, flags_.p, end_after);
     check(cudaGetLastError(), "kernel launch (lanes)");
     check(cudaMemcpyAsync(lanes.data(), lanes_.p, n * sizeof(CoreRecord), cudaMemcpyDeviceToHost,
                           st_),
           "cudaMemcpy (lanes)");
     check(cudaStreamSynchronize(st_), "lanes kernel");
+    times_.kernel += since(t);
+    t = Clock::now();
     for (u64 i = 0; i < n; ++i) {
       states[i] = lanes[i].s;
       RunResult& r = stops[i];
@@ -141,7 +167,9 @@ class CudaLaneRunner final : public LaneRunner {
       r.pc = lanes[i].s.pc;
       r.info = lanes[i].info;
     }
-    download_written(frames, n_frames);
+    std::vector<u32> written = download_written(frames, n_frames);
+    times_.transfer += since(t);
+    return written;
   }
 
  private:
@@ -218,7 +246,7 @@ class CudaLaneRunner final : public LaneRunner {
     }
   }
 
-  void download_written(u8* frames, u64 n_frames) {
+  std::vector<u32> download_written(u8* frames, u64 n_frames) {
     std::vector<u8> map(n_frames);
     check(cudaMemcpyAsync(map.data(), written_.p, n_frames, cudaMemcpyDeviceToHost, st_),
           "cudaMemcpy (written map)");
@@ -229,6 +257,7 @@ class CudaLaneRunner final : public LaneRunner {
       if (map[f]) list.push_back(static_cast<u32>(f));
     }
     move_frames(list, frames, false);
+    return list;
   }
 
   // Returns each table's offset (in words) in the device node array.
@@ -262,9 +291,11 @@ class CudaLaneRunner final : public LaneRunner {
     return off;
   }
 
+  int device_;
   cudaStream_t st_ = nullptr;
+  LaneRunnerTimes times_;
   DeviceArray<u8> frames_, written_, d_staging_;
-  DeviceArray<u32> nodes_, list_, stop_;
+  DeviceArray<u32> nodes_, list_, flags_;
   DeviceArray<u64> dcache_;
   DeviceArray<PageTableView> views_;
   DeviceArray<CoreRecord> lanes_;
@@ -281,6 +312,12 @@ std::unique_ptr<LaneRunner> make_lane_runner(int device) {
   std::string why;
   if (!cuda_available(&why)) throw Error("the CUDA batch backend is not available: " + why);
   return std::make_unique<CudaLaneRunner>(device);
+}
+
+int cuda_device_count() {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) return 0;
+  return count;
 }
 
 }  // namespace kvrm::cuda

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <span>
+#include <vector>
 
 #include "engines/engine.hpp"
 
@@ -20,23 +21,40 @@ struct LaneTable {
   u64 version = 0;
 };
 
+// Where a runner's time went, summed over its calls (host wall clock).
+struct LaneRunnerTimes {
+  double kernel = 0;    // from the launch until the lanes' records are back
+  double transfer = 0;  // frames, tables and records to the device; written frames back
+};
+
 class LaneRunner {
  public:
   virtual ~LaneRunner() = default;
 
   // Runs lane i (states[i], on tables[lane_table[i]]) until it stops or has retired budgets[i]
   // instructions; stops[i] says how (as Engine::execute does). `frames` is the host frame array
-  // of which the first `n_frames` are in use; `host_dirty` lists the frames the host wrote
-  // since the previous call (all are uploaded on the first call, and frames past the previous
-  // call's n_frames always). On return states, stops and every frame a lane wrote (copied
-  // into `frames`) are current. Throws kvrm::Error on CUDA errors.
-  virtual void run(u8* frames, u64 n_frames, std::span<const u32> host_dirty,
-                   std::span<const LaneTable> tables, std::span<const u32> lane_table,
-                   std::span<CoreState> states, std::span<const u64> budgets,
-                   std::span<RunResult> stops) = 0;
+  // of which the first `n_frames` are in use; `host_dirty` lists the frames changed behind the
+  // runner's back since the previous call (written by the host or by another runner; all are
+  // uploaded on the first call, and frames past the previous call's n_frames always).
+  // `end_after` (1..n, else n): the launch ends once that many lanes have stopped by themselves
+  // (syscall, fault, halt...); the others then stop early with CHECKPOINT, their work kept, so
+  // that lanes waiting for the host do not wait for the slowest lane. On return states, stops
+  // and every frame a lane wrote (copied into `frames`) are current; returns those frames'
+  // indices. Throws kvrm::Error on CUDA errors.
+  virtual std::vector<u32> run(u8* frames, u64 n_frames, std::span<const u32> host_dirty,
+                               std::span<const LaneTable> tables, std::span<const u32> lane_table,
+                               std::span<CoreState> states, std::span<const u64> budgets,
+                               std::span<RunResult> stops, u32 end_after) = 0;
+
+  virtual const LaneRunnerTimes& times() const = 0;
 };
 
-// Throws kvrm::Error when no GPU is usable or kvrm was built without CUDA.
+// A runner on CUDA device `device`. Several runners may share one device (each has its own
+// stream and device copies) and may run at once from different host threads. Throws
+// kvrm::Error when no GPU is usable, the device does not exist, or kvrm was built without CUDA.
 std::unique_ptr<LaneRunner> make_lane_runner(int device = 0);
+
+// The number of CUDA devices usable (0 without a GPU or without CUDA).
+int cuda_device_count();
 
 }  // namespace kvrm::cuda
