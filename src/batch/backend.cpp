@@ -60,7 +60,7 @@ class CudaBackend final : public Backend {
       for (int d = 0; d < cuda::cuda_device_count(); ++d) devices.push_back(d);
       if (devices.empty()) devices.push_back(0);  // make_lane_runner says why it cannot be
     }
-    for (const int d : devices) runners_.push_back(cuda::make_lane_runner(d));
+    for (const int d : devices) runners_.push_back(cuda::make_lane_runner(d, o.lanes_per_warp));
     pending_.resize(runners_.size());
   }
 

@@ -41,6 +41,9 @@ struct BackendOptions {
   // CUDA: lanes are placed on threads in the order of their PCs, so that lanes at the same
   // point of the program share warps (false: in lane order).
   bool order_by_pc = true;
+  // CUDA: lanes per warp, 1..32 (0: automatic, as few as let all of a launch's lanes be resident
+  // at once; see cuda::make_lane_runner).
+  u32 lanes_per_warp = 0;
 };
 
 class Backend {

@@ -101,6 +101,7 @@ struct Batch::Impl {
     if (o.slice_instructions == 0) throw Error("slice_instructions must be at least 1");
     if (!(o.launch_end_fraction > 0 && o.launch_end_fraction <= 1))
       throw Error("the launch end fraction must be in (0, 1]");
+    if (o.lanes_per_warp > 32) throw Error("lanes per warp must be 0 (automatic) or 1 to 32");
     if (o.lane_memory_limit < kPageSize)
       throw Error("the lane memory limit must be at least one page (4096 bytes)");
     std::vector<std::string> env;
@@ -113,7 +114,8 @@ struct Batch::Impl {
                            {.device_style_cow = o.device_style_cow,
                             .devices = o.devices,
                             .end_fraction = o.launch_end_fraction,
-                            .order_by_pc = o.order_by_pc});
+                            .order_by_pc = o.order_by_pc,
+                            .lanes_per_warp = o.lanes_per_warp});
     // The image: the program's segments, loaded once; each lane's own load is deduplicated
     // against it (LaneMemory::dedup) as the lane starts.
     const std::vector<u8> file = os::read_program_file(o.program);

@@ -98,11 +98,12 @@ struct BatchOptions {
   bool device_style_cow = false;  // tests: copy-on-write faults come back to the host
   // GPU backend (batch/backend.hpp, BackendOptions): the devices the lanes are sharded over
   // (empty: every visible one; a device may be named twice), the fraction of a launch's lanes
-  // that must have stopped for the host before the launch ends, and whether lanes at the same
-  // PC are placed in the same warps.
+  // that must have stopped for the host before the launch ends, whether lanes at the same PC
+  // are placed in the same warps, and how many lanes share a warp (0: automatic).
   std::vector<int> devices{};
   double launch_end_fraction = 0.5;
   bool order_by_pc = true;
+  u32 lanes_per_warp = 0;
   os::SandboxOptions sandbox{};  // the guest's view of the file system (default /, read-only)
   // Called on the calling thread as each lane ends, in the order they end; it may move the
   // output out of the result.

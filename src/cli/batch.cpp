@@ -65,6 +65,10 @@ void add_batch_command(CLI::App& app, BatchCliOptions& o) {
   b->add_option("--lane-order", o.lane_order,
                 "GPU backend: place lanes on threads by PC (pc, the default) or by number (index)")
       ->check(CLI::IsMember({"pc", "index"}));
+  b->add_option("--lanes-per-warp", o.lanes_per_warp,
+                "GPU backend: lanes sharing a warp, 1 to 32 (default: as few as let all lanes run "
+                "at once)")
+      ->check(CLI::Range(1u, 32u));
   b->add_flag("--no-progress", o.no_progress, "No progress line (shown when stderr is a TTY)");
   b->add_option("-E", o.set_env, "Set VAR=VALUE in every lane's environment (repeatable)")
       ->allow_extra_args(false);
@@ -291,6 +295,7 @@ int run_batch_command(BatchCliOptions& o) {
   bo.devices = o.devices;
   if (o.launch_end >= 0) bo.launch_end_fraction = o.launch_end;
   bo.order_by_pc = o.lane_order == "pc";
+  bo.lanes_per_warp = o.lanes_per_warp;
   bo.sandbox.root = o.root;
   bo.sandbox.rw_dirs = o.rw_dirs;
 

@@ -58,6 +58,7 @@ struct BatchCliOptions {
   std::vector<int> devices;
   double launch_end = -1;  // < 0: the library's default
   std::string lane_order = "pc";
+  u32 lanes_per_warp = 0;
   bool no_progress = false;
   std::vector<std::string> set_env, unset_env;
   std::string root = "/";

@@ -192,9 +192,9 @@ TEST(BatchEquivalence, MixedLanesMatchTheReferenceEngine) {
 // The same lanes on the GPU (the CUDA lane runner: all lanes in one launch per round, the
 // phased schedule, copy-on-write faults resolved by the host), under each scheduling choice:
 // two slice sizes; launches that end when the first lane stops, or only when all have; lanes
-// in PC or lane order; and sharded over three runners on device 0 (lanes change shards
-// between rounds, so frames one runner's lanes wrote must reach the others). Skipped without a
-// GPU.
+// in PC or lane order; 1, 3, 32 or the automatic number of lanes per warp; and sharded over
+// three runners on device 0 (lanes change shards between rounds, so frames one runner's lanes
+// wrote must reach the others). Skipped without a GPU.
 TEST(BatchEquivalence, MixedLanesOnTheGpuMatchTheReferenceEngine) {
   REQUIRE_GUEST(prog);
   std::string why;
@@ -207,11 +207,12 @@ TEST(BatchEquivalence, MixedLanesOnTheGpuMatchTheReferenceEngine) {
     double end;
     bool by_pc;
     std::vector<int> devices;
+    u32 per_warp;
   };
   const double first = 1.0 / static_cast<double>(specs.size());
-  for (const Choice& c : {Choice{u64{1} << 22, 0.5, true, {}}, Choice{777, 0.5, true, {}},
-                          Choice{u64{1} << 22, first, true, {}}, Choice{5000, 1.0, false, {}},
-                          Choice{3000, first, true, {0, 0, 0}}}) {
+  for (const Choice& c : {Choice{u64{1} << 22, 0.5, true, {}, 0}, Choice{777, 0.5, true, {}, 32},
+                          Choice{u64{1} << 22, first, true, {}, 0}, Choice{5000, 1.0, false, {}, 3},
+                          Choice{3000, first, true, {0, 0, 0}, 1}}) {
     const BatchResult r = run_batch({.program = prog,
                                      .env = kEnv,
                                      .lanes = specs,
@@ -221,10 +222,12 @@ TEST(BatchEquivalence, MixedLanesOnTheGpuMatchTheReferenceEngine) {
                                      .slice_instructions = c.slice,
                                      .devices = c.devices,
                                      .launch_end_fraction = c.end,
-                                     .order_by_pc = c.by_pc});
+                                     .order_by_pc = c.by_pc,
+                                     .lanes_per_warp = c.per_warp});
     const std::string what = "cuda, slice " + std::to_string(c.slice) + ", end " +
                              std::to_string(c.end) + (c.by_pc ? ", by pc" : ", by lane") + ", " +
-                             std::to_string(c.devices.size()) + " devices named";
+                             std::to_string(c.devices.size()) + " devices named, " +
+                             std::to_string(c.per_warp) + " lanes per warp";
     expect_same(ref, r, what.c_str());
     EXPECT_EQ(r.stats.schedule, "phased");
     EXPECT_EQ(r.lanes[4].signal, 11);

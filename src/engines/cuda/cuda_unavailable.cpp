@@ -18,7 +18,7 @@ std::unique_ptr<Engine> make_cuda_engine(const CudaEngineOptions&) {
 
 namespace kvrm::cuda {
 
-std::unique_ptr<LaneRunner> make_lane_runner(int) {
+std::unique_ptr<LaneRunner> make_lane_runner(int, u32) {
   throw Error("the CUDA batch backend is not available: kvrm was built without CUDA");
 }
 

@@ -28,10 +28,14 @@ namespace {
 // after the flag goes up, rarely enough to cost nothing measurable.
 constexpr u64 kLanePoll = 1024;
 
-// flags[0]: the stop flag; flags[1]: lanes that stopped by themselves.
+// flags[0]: the stop flag; flags[1]: lanes that stopped by themselves. Each warp runs
+// `per_warp` lanes (1..32) on its first threads; the others return at once.
 __global__ void lanes_kernel(CoreRecord* lanes, const PageTableView* views, u32 n, u64* dcache,
-                             u8* written, u32* flags, u32 end_after) {
-  const u32 id = blockIdx.x * blockDim.x + threadIdx.x;
+                             u8* written, u32* flags, u32 end_after, u32 per_warp) {
+  const u32 t = blockIdx.x * blockDim.x + threadIdx.x;
+  const u32 in_warp = t % 32;
+  if (in_warp >= per_warp) return;
+  const u32 id = t / 32 * per_warp + in_warp;
   if (id >= n) return;
   CoreRecord& lane = lanes[id];
   CoreState s = lane.s;
@@ -91,7 +95,9 @@ double since(Clock::time_point t) {
 
 class CudaLaneRunner final : public LaneRunner {
  public:
-  explicit CudaLaneRunner(int device) : device_(device) {
+  CudaLaneRunner(int device, u32 lanes_per_warp)
+      : device_(device), lanes_per_warp_(lanes_per_warp) {
+    if (lanes_per_warp > 32) throw Error("lanes per warp must be 0 (automatic) or 1 to 32");
     int count = 0;
     check(cudaGetDeviceCount(&count), "cudaGetDeviceCount");
     if (device < 0 || device >= count) {
@@ -103,6 +109,21 @@ class CudaLaneRunner final : public LaneRunner {
     dcache_.reserve(kDecodeCacheEntries, "cudaMalloc (decode cache)", st_);
     check(cudaMemset(dcache_.p, 0, dcache_.cap * sizeof(u64)), "cudaMemset");
     flags_.reserve(2, "cudaMalloc (stop flags)", st_);
+    // How many warps of lanes_kernel the device holds at once (registers permitting).
+    int sms = 0, blocks = 0;
+    check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device), "cudaGetAttribute");
+    check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, lanes_kernel, kThreadsPerBlock, 0),
+          "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
+    resident_warps_ = std::max<u64>(1, u64(sms) * u64(blocks) * (kThreadsPerBlock / 32));
+  }
+
+  // Lanes per warp for n lanes: as few as let them all be resident at once (lanes sharing a
+  // warp serialise where their paths differ; warps of their own run side by side), at most 32.
+  u32 per_warp(u64 n) const {
+    if (lanes_per_warp_) return lanes_per_warp_;
+    u32 l = 1;
+    while (l < 32 && (n + l - 1) / l > resident_warps_) l *= 2;
+    return l;
   }
   ~CudaLaneRunner() override {
     cudaSetDevice(device_);  // the members are freed on their device
@@ -148,9 +169,11 @@ class CudaLaneRunner final : public LaneRunner {
     check(cudaStreamSynchronize(st_), "cudaMemcpy (lanes)");
     times_.transfer += since(t);
     t = Clock::now();
-    const u32 blocks = static_cast<u32>((n + kThreadsPerBlock - 1) / kThreadsPerBlock);
-    lanes_kernel<<<blocks, kThreadsPerBlock, 0, st_>>>(lanes_.p, views_.p, static_cast<u32>(n),
-                                                       dcache_.p, written_.p, flags_.p, end_after);
+    const u32 l = per_warp(n);
+    const u64 warps = (n + l - 1) / l;
+    const u32 blocks = static_cast<u32>((warps * 32 + kThreadsPerBlock - 1) / kThreadsPerBlock);
+    lanes_kernel<<<blocks, kThreadsPerBlock, 0, st_>>>(
+        lanes_.p, views_.p, static_cast<u32>(n), dcache_.p, written_.p, flags_.p, end_after, l);
     check(cudaGetLastError(), "kernel launch (lanes)");
     check(cudaMemcpyAsync(lanes.data(), lanes_.p, n * sizeof(CoreRecord), cudaMemcpyDeviceToHost,
                           st_),
@@ -292,6 +315,8 @@ class CudaLaneRunner final : public LaneRunner {
   }
 
   int device_;
+  u32 lanes_per_warp_;  // 0: per_warp() chooses
+  u64 resident_warps_ = 1;
   cudaStream_t st_ = nullptr;
   LaneRunnerTimes times_;
   DeviceArray<u8> frames_, written_, d_staging_;
@@ -308,10 +333,10 @@ class CudaLaneRunner final : public LaneRunner {
 
 }  // namespace
 
-std::unique_ptr<LaneRunner> make_lane_runner(int device) {
+std::unique_ptr<LaneRunner> make_lane_runner(int device, u32 lanes_per_warp) {
   std::string why;
   if (!cuda_available(&why)) throw Error("the CUDA batch backend is not available: " + why);
-  return std::make_unique<CudaLaneRunner>(device);
+  return std::make_unique<CudaLaneRunner>(device, lanes_per_warp);
 }
 
 int cuda_device_count() {

@@ -50,9 +50,12 @@ class LaneRunner {
 };
 
 // A runner on CUDA device `device`. Several runners may share one device (each has its own
-// stream and device copies) and may run at once from different host threads. Throws
-// kvrm::Error when no GPU is usable, the device does not exist, or kvrm was built without CUDA.
-std::unique_ptr<LaneRunner> make_lane_runner(int device = 0);
+// stream and device copies) and may run at once from different host threads.
+// lanes_per_warp (1..32): how many lanes share a warp; 0: as few as let every lane of a call be
+// resident at once (lanes sharing a warp serialise where their paths differ, so a batch that
+// fits gets a warp per lane; a bigger one packs up to 32). Throws kvrm::Error when no GPU is
+// usable, the device does not exist, or kvrm was built without CUDA.
+std::unique_ptr<LaneRunner> make_lane_runner(int device = 0, u32 lanes_per_warp = 0);
 
 // The number of CUDA devices usable (0 without a GPU or without CUDA).
 int cuda_device_count();
