@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "batch/host_lane_runner.hpp"
 #include "batch/lane_engine.hpp"
 #include "engines/cuda/cuda_engine.hpp"
 #include "engines/cuda/lane_runner.hpp"
@@ -43,28 +44,25 @@ class CpuBackend final : public Backend {
   bool resolve_cow_;
 };
 
-// The lanes on the GPU(s) (engines/cuda/lane_runner.hpp): the phased schedule; copy-on-write
-// faults come back to the host. Lanes are ordered by PC (so that lanes at the same point of the
-// program share warps) and cut into one contiguous shard per runner (one runner per device
-// named); runners run their shards at once, each from its own host thread. Every runner
-// mirrors the frame pool: the frames the host wrote go to all of them, the frames one runner's
-// lanes wrote go to the others before their next launch (a lane may change shards between
-// rounds).
-class CudaBackend final : public Backend {
+// The lanes on LaneRunners (engines/cuda/lane_runner.hpp): one per GPU for the CUDA backend,
+// host ones for "host-mirror". The phased schedule; copy-on-write faults come back to the host.
+// Lanes are ordered by PC (so that lanes at the same point of the program share warps) and cut
+// into one contiguous shard per runner; runners run their shards at once, each from its own
+// host thread. Every runner mirrors the frame pool: the frames the host wrote go to all of
+// them, the frames one runner's lanes wrote go to the others before their next launch (a lane
+// may change shards between rounds).
+class RunnerBackend final : public Backend {
  public:
-  explicit CudaBackend(const BackendOptions& o) : o_(o) {
+  RunnerBackend(const char* name, std::vector<std::unique_ptr<cuda::LaneRunner>> runners,
+                const BackendOptions& o)
+      : name_(name), o_(o), runners_(std::move(runners)) {
     if (!(o.end_fraction > 0 && o.end_fraction <= 1))
       throw Error("the launch end fraction must be in (0, 1]");
-    std::vector<int> devices = o.devices;
-    if (devices.empty()) {
-      for (int d = 0; d < cuda::cuda_device_count(); ++d) devices.push_back(d);
-      if (devices.empty()) devices.push_back(0);  // make_lane_runner says why it cannot be
-    }
-    for (const int d : devices) runners_.push_back(cuda::make_lane_runner(d, o.lanes_per_warp));
+    if (runners_.empty()) throw Error("a batch backend needs at least one lane runner");
     pending_.resize(runners_.size());
   }
 
-  const char* name() const override { return "cuda"; }
+  const char* name() const override { return name_; }
   u32 preferred_resident_lanes() const override { return 0; }
   bool lanes_independent() const override { return false; }
 
@@ -176,6 +174,7 @@ class CudaBackend final : public Backend {
     }
   };
 
+  const char* name_;
   BackendOptions o_;
   std::vector<std::unique_ptr<cuda::LaneRunner>> runners_;
   std::vector<std::vector<u32>> pending_;  // per runner: frames to upload before its next launch
@@ -190,10 +189,31 @@ std::unique_ptr<Backend> make_cpu_backend(ThreadPool& pool, bool resolve_cow) {
   return std::make_unique<CpuBackend>(pool, resolve_cow);
 }
 
+namespace {
+
+std::unique_ptr<Backend> make_cuda_backend(const BackendOptions& o) {
+  std::vector<int> devices = o.devices;
+  if (devices.empty()) {
+    for (int d = 0; d < cuda::cuda_device_count(); ++d) devices.push_back(d);
+    if (devices.empty()) devices.push_back(0);  // make_lane_runner says why it cannot be
+  }
+  std::vector<std::unique_ptr<cuda::LaneRunner>> runners;
+  for (const int d : devices) runners.push_back(cuda::make_lane_runner(d, o.lanes_per_warp));
+  return std::make_unique<RunnerBackend>("cuda", std::move(runners), o);
+}
+
+}  // namespace
+
 std::unique_ptr<Backend> make_backend(const std::string& name, ThreadPool& pool,
                                       const BackendOptions& options) {
-  if (name == "cuda") return std::make_unique<CudaBackend>(options);
-  if (name == "auto" && cuda_available()) return std::make_unique<CudaBackend>(options);
+  if (name == "cuda") return make_cuda_backend(options);
+  if (name == "auto" && cuda_available()) return make_cuda_backend(options);
+  if (name == "host-mirror") {
+    std::vector<std::unique_ptr<cuda::LaneRunner>> runners;
+    for (size_t i = 0; i < std::max<size_t>(1, options.devices.size()); ++i)
+      runners.push_back(make_host_lane_runner());
+    return std::make_unique<RunnerBackend>("host-mirror", std::move(runners), options);
+  }
   if (name == "cpu" || name == "auto") return make_cpu_backend(pool, !options.device_style_cow);
   throw Error("unknown batch backend '" + name + "' (use auto, cpu or cuda)");
 }

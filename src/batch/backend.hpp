@@ -91,8 +91,10 @@ class Backend {
 std::unique_ptr<Backend> make_cpu_backend(ThreadPool& pool, bool resolve_cow = true);
 
 // "cpu"; "cuda" (kvrm::Error where no GPU is usable or a named device does not exist); "auto":
-// the best one available (the GPU when one is usable, else the CPU). Throws kvrm::Error for any
-// other name.
+// the best one available (the GPU when one is usable, else the CPU); "host-mirror" (for tests;
+// not offered to users): the CUDA backend's scheduling over host runners that keep their own
+// copies of frames and tables as GPUs do (batch/host_lane_runner.hpp), one per entry of
+// options.devices (at least one). Throws kvrm::Error for any other name.
 std::unique_ptr<Backend> make_backend(const std::string& name, ThreadPool& pool,
                                       const BackendOptions& options = {});
 

@@ -189,16 +189,13 @@ TEST(BatchEquivalence, MixedLanesMatchTheReferenceEngine) {
   }
 }
 
-// The same lanes on the GPU (the CUDA lane runner: all lanes in one launch per round, the
-// phased schedule, copy-on-write faults resolved by the host), under each scheduling choice:
-// two slice sizes; launches that end when the first lane stops, or only when all have; lanes
-// in PC or lane order; 1, 3, 32 or the automatic number of lanes per warp; and sharded over
-// three runners on device 0 (lanes change shards between rounds, so frames one runner's lanes
-// wrote must reach the others). Skipped without a GPU.
-TEST(BatchEquivalence, MixedLanesOnTheGpuMatchTheReferenceEngine) {
-  REQUIRE_GUEST(prog);
-  std::string why;
-  if (!cuda_available(&why)) GTEST_SKIP() << why;
+// The mixed lanes on a runner backend ("cuda", or "host-mirror": the same scheduling over host
+// runners that keep their own copies of frames and tables, as GPUs do) under each scheduling
+// choice: two slice sizes; launches that end when the first lane stops, or only when all have;
+// lanes in PC or lane order; 1, 3, 32 or the automatic number of lanes per warp; and sharded
+// over three runners (lanes change shards between rounds, so frames one runner's lanes wrote
+// must reach the others).
+void check_runner_backend(const std::string& prog, const std::string& backend) {
   const std::vector<LaneSpec> specs = mixed_lanes();
   std::vector<Outcome> ref;
   for (const auto& s : specs) ref.push_back(reference(prog, s));
@@ -216,7 +213,7 @@ TEST(BatchEquivalence, MixedLanesOnTheGpuMatchTheReferenceEngine) {
     const BatchResult r = run_batch({.program = prog,
                                      .env = kEnv,
                                      .lanes = specs,
-                                     .backend = "cuda",
+                                     .backend = backend,
                                      .threads = 2,
                                      .timeout_seconds = 300,  // a wrong result may never end
                                      .slice_instructions = c.slice,
@@ -224,19 +221,36 @@ TEST(BatchEquivalence, MixedLanesOnTheGpuMatchTheReferenceEngine) {
                                      .launch_end_fraction = c.end,
                                      .order_by_pc = c.by_pc,
                                      .lanes_per_warp = c.per_warp});
-    const std::string what = "cuda, slice " + std::to_string(c.slice) + ", end " +
+    const std::string what = backend + ", slice " + std::to_string(c.slice) + ", end " +
                              std::to_string(c.end) + (c.by_pc ? ", by pc" : ", by lane") + ", " +
                              std::to_string(c.devices.size()) + " devices named, " +
                              std::to_string(c.per_warp) + " lanes per warp";
     expect_same(ref, r, what.c_str());
+    EXPECT_EQ(r.stats.backend, backend);
     EXPECT_EQ(r.stats.schedule, "phased");
     EXPECT_EQ(r.lanes[4].signal, 11);
     EXPECT_EQ(r.lanes[7].signal, 6);
     EXPECT_GT(r.stats.kernel_seconds, 0);
     EXPECT_GT(r.stats.transfer_seconds, 0);
   }
-  EXPECT_THROW(Batch({.program = prog, .lanes = specs, .backend = "cuda", .devices = {1000}}),
-               Error);
+}
+
+// On the GPU (the CUDA lane runner: all lanes of a shard in one launch per round). Skipped
+// without a GPU.
+TEST(BatchEquivalence, MixedLanesOnTheGpuMatchTheReferenceEngine) {
+  REQUIRE_GUEST(prog);
+  std::string why;
+  if (!cuda_available(&why)) GTEST_SKIP() << why;
+  check_runner_backend(prog, "cuda");
+  EXPECT_THROW(
+      Batch({.program = prog, .lanes = {LaneSpec{}}, .backend = "cuda", .devices = {1000}}), Error);
+}
+
+// The CUDA backend's host side without a GPU: a stale copy on a runner would show as a lane
+// reading old memory.
+TEST(BatchEquivalence, MixedLanesOnMirroringRunnersMatchTheReferenceEngine) {
+  REQUIRE_GUEST(prog);
+  check_runner_backend(prog, "host-mirror");
 }
 
 TEST(BatchEquivalence, InstructionLimitMatchesTheReference) {

@@ -223,16 +223,22 @@ TEST(BatchParallel, Errors) {
   EXPECT_EQ(r.total_cycles, 0u);
 }
 
-// The same lanes on the GPU and on the host: per-lane registers, memory written through
-// copy-on-write, faults in some lanes only; on the GPU also sharded over three runners on device
-// 0, run in two calls so that lanes change shards in between (lanes are placed by PC). Skipped
-// without a GPU.
-TEST(BatchParallel, CudaLanesMatchHostLanes) {
-  std::string why;
-  if (!cuda_available(&why)) GTEST_SKIP() << why;
-  // x2 times: x0 += 1; str x0, [x1]; then hlt. Lane 5 stores to an unmapped address.
-  const u32 code[] = {0x91000400 /* add x0, x0, #1 */, 0xf9000020 /* str x0, [x1] */,
-                      0xf1000442 /* subs x2, x2, #1 */, 0x54ffffa1 /* b.ne .-12 */,
+// The same lanes on a runner backend ("cuda", or "host-mirror": its scheduling over host runners
+// that keep their own copies of memory, as GPUs do) and on the host: per-lane registers, memory
+// written through copy-on-write, faults in some lanes only; also sharded over three runners,
+// run in two calls so that lanes change shards in between (lanes are placed by PC: between the
+// calls the first 100 lanes go on in a copy of the loop at 0x100, so they sort after the others
+// and move to higher shards, where they first read the page they wrote on shard 0).
+void runner_lanes_match_host_lanes(const char* backend_name) {
+  // [x1] = x0, then x2 times [x1] += 1 (through memory, so that a lane reading a stale copy of
+  // its page on another runner gets a wrong sum); then hlt. Lane 5 stores to an unmapped
+  // address.
+  const u32 code[] = {0xf9000020 /* str x0, [x1] */,
+                      0xf9400020 /* ldr x0, [x1] */,
+                      0x91000400 /* add x0, x0, #1 */,
+                      0xf9000020 /* str x0, [x1] */,
+                      0xf1000442 /* subs x2, x2, #1 */,
+                      0x54ffff81 /* b.ne .-16 */,
                       0xd4400000 /* hlt #0 */};
   constexpr u32 kLanes = 300;
   struct Run {
@@ -242,11 +248,12 @@ TEST(BatchParallel, CudaLanesMatchHostLanes) {
   std::vector<Run> runs;
   const std::vector<int> three = {0, 0, 0};
   for (const auto& [backend, devices] :
-       {std::pair{"cpu", std::vector<int>{}}, std::pair{"cuda", std::vector<int>{}},
-        std::pair{"cuda", three}}) {
+       {std::pair{"cpu", std::vector<int>{}}, std::pair{backend_name, std::vector<int>{}},
+        std::pair{backend_name, three}}) {
     ParallelMachine m(
         {.lanes = kLanes, .memory_size = 1 << 20, .backend = backend, .devices = devices});
     m.load_program(code, sizeof code, 0);
+    m.load_program(code, sizeof code, 0x100);
     m.set_pc_all(0);
     for (u32 i = 0; i < kLanes; ++i) {
       m.set_reg(i, 0, i * 1000);
@@ -255,6 +262,9 @@ TEST(BatchParallel, CudaLanesMatchHostLanes) {
     }
     Run run;
     run.results.push_back(m.execute(31));
+    for (u32 i = 0; i < 100; ++i) {
+      if (m.pc(i) < 0x18) m.set_pc(i, m.pc(i) + 0x100);  // not halted: into the copy
+    }
     run.results.push_back(m.execute(1000));
     run.stored.resize(kLanes);
     for (u32 i = 0; i < kLanes; ++i) {
@@ -279,6 +289,17 @@ TEST(BatchParallel, CudaLanesMatchHostLanes) {
   EXPECT_EQ(runs[1].results[0].lanes[5].signal, Signal::Fault);
   EXPECT_EQ(runs[1].results[1].lanes[7].signal, Signal::Halt);
   EXPECT_EQ(runs[2].stored[7], 7000u + 1 + 7 % 37);
+}
+
+// Skipped without a GPU.
+TEST(BatchParallel, CudaLanesMatchHostLanes) {
+  std::string why;
+  if (!cuda_available(&why)) GTEST_SKIP() << why;
+  runner_lanes_match_host_lanes("cuda");
+}
+
+TEST(BatchParallel, MirroringRunnerLanesMatchHostLanes) {
+  runner_lanes_match_host_lanes("host-mirror");
 }
 
 }  // namespace

@@ -1,0 +1,110 @@
+// The host LaneRunner (host_lane_runner.hpp): lanes one after the other on the reference step
+// loop, over the runner's own copies of frames and tables.
+#include "batch/host_lane_runner.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <unordered_map>
+#include <vector>
+
+#include "isa/execute.hpp"
+
+namespace kvrm::batch {
+namespace {
+
+// After `end_after` lanes have stopped by themselves, the lanes still to run get at most this
+// many instructions and then CHECKPOINT, as device lanes that see the stop flag at a poll.
+constexpr u64 kPollAfterEnd = 1024;
+
+class HostLaneRunner final : public cuda::LaneRunner {
+ public:
+  const cuda::LaneRunnerTimes& times() const override { return times_; }
+
+  std::vector<u32> run(u8* frames, u64 n_frames, std::span<const u32> host_dirty,
+                       std::span<const cuda::LaneTable> tables, std::span<const u32> lane_table,
+                       std::span<CoreState> states, std::span<const u64> budgets,
+                       std::span<RunResult> stops, u32 end_after) override {
+    const u64 n = states.size();
+    if (lane_table.size() != n || budgets.size() != n || stops.size() != n) {
+      throw Error("lane runner: lanes, tables, budgets and stops differ in length");
+    }
+    if (n == 0) return {};
+    if (end_after == 0 || end_after > n) end_after = static_cast<u32>(n);
+    auto t = std::chrono::steady_clock::now();
+    auto lap = [&t] {
+      const auto now = std::chrono::steady_clock::now();
+      const double s = std::chrono::duration<double>(now - t).count();
+      t = now;
+      return s;
+    };
+
+    // Frames: new ones whole, the changed ones below the old mark one by one.
+    const u64 had = valid_;
+    if (n_frames > had) {
+      mirror_.resize(n_frames * kPageSize);
+      std::memcpy(mirror_.data() + had * kPageSize, frames + had * kPageSize,
+                  (n_frames - had) * kPageSize);
+      valid_ = n_frames;
+    }
+    for (const u32 f : host_dirty) {
+      if (f < had)
+        std::memcpy(mirror_.data() + u64{f} * kPageSize, frames + u64{f} * kPageSize, kPageSize);
+    }
+    // Tables: a copy per version; only this call's are kept.
+    std::unordered_map<u64, std::vector<u32>> keep;
+    for (const auto& tb : tables) {
+      auto it = copies_.find(tb.version);
+      keep[tb.version] = it != copies_.end() ? std::move(it->second)
+                                             : std::vector<u32>(tb.nodes, tb.nodes + tb.words);
+    }
+    copies_ = std::move(keep);
+    times_.transfer += lap();
+
+    std::vector<u8> written(valid_, 0);
+    u32 stopped = 0;
+    for (u64 i = 0; i < n; ++i) {
+      if (lane_table[i] >= tables.size()) throw Error("lane runner: table index out of range");
+      const u64 budget =
+          stopped >= end_after ? std::min<u64>(budgets[i], kPollAfterEnd) : budgets[i];
+      RunResult& r = stops[i];
+      r = RunResult{};
+      Mmu mmu{PageTableView{copies_.at(tables[lane_table[i]].version).data(), mirror_.data()},
+              &r.info};
+      mmu.written = written.data();
+      Context c{states[i], mmu, r.info};
+      const RunOutcome o = run_steps(
+          c, budget, [](u64, u32 w) { return decode(w); },
+          [](Context& cc, Op op, u32 w) { return kvrm::execute(cc, op, w); }, u64{1} << 62,
+          [] { return false; });
+      r.cycles = o.cycles;
+      r.signal = o.signal;
+      r.pc = states[i].pc;
+      if (o.signal != Signal::Checkpoint) ++stopped;
+    }
+    times_.kernel += lap();
+
+    std::vector<u32> list;
+    for (u64 f = 0; f < valid_; ++f) {
+      if (!written[f]) continue;
+      std::memcpy(frames + f * kPageSize, mirror_.data() + f * kPageSize, kPageSize);
+      list.push_back(static_cast<u32>(f));
+    }
+    times_.transfer += lap();
+    return list;
+  }
+
+ private:
+  std::vector<u8> mirror_;                            // this runner's copy of the frames
+  u64 valid_ = 0;                                     // frames of the copy that mirror the host's
+  std::unordered_map<u64, std::vector<u32>> copies_;  // table version -> copy of the table
+  cuda::LaneRunnerTimes times_;
+};
+
+}  // namespace
+
+std::unique_ptr<cuda::LaneRunner> make_host_lane_runner() {
+  return std::make_unique<HostLaneRunner>();
+}
+
+}  // namespace kvrm::batch
