@@ -236,6 +236,7 @@ class ParallelMachine:
         backend: str = "auto",
         lane_memory_limit: int = 67108864,
         threads: int = 0,
+        devices: list[int] = ...,
     ) -> None: ...
     @property
     def lanes(self) -> int: ...

@@ -8,7 +8,7 @@ usable (backend="auto"); both give the same per-lane results."""
 from __future__ import annotations
 
 import array
-from typing import Iterable, List, Optional, Union, overload
+from typing import Iterable, List, Optional, Sequence, Union, overload
 
 from . import _kvrm
 from ._cpu import (
@@ -50,6 +50,8 @@ class ParallelCudaCPU:
     backend: "cuda" (the batch engine's GPU backend; CudaUnavailableError without a usable
     GPU or in a build without CUDA, KvrmError while the engine has no CUDA batch backend),
     "cpu" (lanes spread over host threads; threads=0: one per CPU) or "auto".
+    devices: backend "cuda": the CUDA devices the lanes are sharded over (empty: every visible
+    one; a device named twice runs two shards).
     lane_memory_limit: bytes of pages one lane may own (write); a write past it stops the lane
     with FAULT (its result's out_of_memory is True).
 
@@ -65,6 +67,7 @@ class ParallelCudaCPU:
         *,
         lane_memory_limit: int = DEFAULT_LANE_MEMORY_LIMIT,
         threads: int = 0,
+        devices: Sequence[int] = (),
     ) -> None:
         lanes = _positive("num_lanes", num_lanes)
         if lanes >= 1 << 31:
@@ -80,6 +83,7 @@ class ParallelCudaCPU:
         if limit < PAGE_SIZE:
             raise ValueError(f"lane_memory_limit must be at least {PAGE_SIZE}, not {limit}")
         nthreads = _uint("threads", threads, 16)
+        device_list = [_uint("devices", d, 31) for d in devices]
         self._memory_size = size
         self._machine = ParallelMachine(
             lanes=lanes,
@@ -87,6 +91,7 @@ class ParallelCudaCPU:
             backend=backend,
             lane_memory_limit=limit,
             threads=nthreads,
+            devices=device_list,
         )
 
     # ---- configuration ----------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // `kvrm bench batch`: aggregate IPS of the seed's two loops (ADD + B, ADD + STR + B) run on
-// 1..N lanes of the bare-metal batch (batch/parallel.hpp), every lane checked; a table and, on
-// request, JSON.
+// 1..N lanes of the bare-metal batch (batch/parallel.hpp), every lane checked, optionally on
+// 1, 2, 4... GPUs with the scaling over one GPU; a table and, on request, JSON.
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -10,6 +10,7 @@
 #include "batch/parallel.hpp"
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "engines/cuda/lane_runner.hpp"
 #include "isa/mmu.hpp"
 
 namespace kvrm::cli {
@@ -34,14 +35,27 @@ struct Row {
   u32 lanes;
   u64 cycles_per_lane, total_cycles;
   double seconds, ips;
-  u64 lane_bytes;  // pages the lanes own, all together
+  u64 lane_bytes;       // pages the lanes own, all together
+  std::string devices;  // "0,1" ("" for all visible ones or the CPU)
+  u32 n_devices = 0;    // 0: not a scaling run
+  double scaling = 0;   // ips / (n_devices x the one-device ips), where that was timed
 };
 
-Row time_one(const BenchBatchOptions& o, const Workload& w, u32 lanes) {
+std::string device_list(const std::vector<int>& d) {
+  std::string s;
+  for (const int x : d) s += (s.empty() ? "" : ",") + std::to_string(x);
+  return s;
+}
+
+Row time_one(const BenchBatchOptions& o, const Workload& w, u32 lanes,
+             const std::vector<int>& devices) {
   const u64 per_lane =
       o.cycles ? o.cycles : std::max<u64>(o.min_cycles, o.total_cycles / std::max<u32>(lanes, 1));
-  batch::ParallelMachine m(
-      {.lanes = lanes, .memory_size = 0, .backend = o.backend, .threads = o.threads});
+  batch::ParallelMachine m({.lanes = lanes,
+                            .memory_size = 0,
+                            .backend = o.backend,
+                            .threads = o.threads,
+                            .devices = devices});
   m.map(kCode, kPageSize, kPermRead | kPermExec);
   m.map(kData, kPageSize, kPermRead | kPermWrite);
   m.load_program(w.code.data(), w.code.size() * 4, kCode);
@@ -67,7 +81,27 @@ Row time_one(const BenchBatchOptions& o, const Workload& w, u32 lanes) {
   u64 lane_bytes = 0;
   for (u32 i = 0; i < lanes; ++i) lane_bytes += m.lane_private_bytes(i);
   const u64 total = per_lane * lanes;
-  return {m.backend_name(), w.name, lanes, per_lane, total, total / best, best, lane_bytes};
+  return {m.backend_name(),    w.name, lanes, per_lane, total, total / best, best, lane_bytes,
+          device_list(devices)};
+}
+
+// The device sets to time: o.devices as given, or the first N devices (of o.devices, else of
+// the visible ones) for each N of o.device_counts.
+std::vector<std::vector<int>> device_sets(const BenchBatchOptions& o) {
+  if (o.device_counts.empty()) return {o.devices};
+  if (o.backend == "cpu") throw Error("bench batch: --device-counts needs the cuda backend");
+  std::vector<int> pool = o.devices;
+  if (pool.empty()) {
+    for (int d = 0; d < cuda::cuda_device_count(); ++d) pool.push_back(d);
+  }
+  std::vector<std::vector<int>> sets;
+  for (const u32 n : o.device_counts) {
+    if (n > pool.size())
+      throw Error("bench batch: " + std::to_string(n) + " devices asked for, " +
+                  std::to_string(pool.size()) + (o.devices.empty() ? " visible" : " named"));
+    sets.emplace_back(pool.begin(), pool.begin() + n);
+  }
+  return sets;
 }
 
 }  // namespace
@@ -92,6 +126,14 @@ void add_bench_batch_command(CLI::App& bench, BenchBatchOptions& o) {
   b->add_option("--repeat", o.repeat, "Runs per figure (the best is reported)")
       ->check(CLI::Range(1, 100));
   b->add_option("--json", o.json_path, "Also write the figures as JSON to this file");
+  b->add_option("--devices", o.devices, "CUDA devices to shard the lanes over (default: all)")
+      ->delimiter(',')
+      ->check(CLI::NonNegativeNumber);
+  b->add_option("--device-counts", o.device_counts,
+                "Time each figure on the first N devices for each N, e.g. 1,2,4,8, with the "
+                "scaling over one device")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber);
 }
 
 int run_bench_batch(const BenchBatchOptions& o) {
@@ -102,15 +144,31 @@ int run_bench_batch(const BenchBatchOptions& o) {
       if (name == k.name) w = &k;
     }
     if (!w) throw Error("unknown workload '" + name + "' (add_b, add_str_b)");
-    for (const u32 lanes : o.lanes) rows.push_back(time_one(o, *w, lanes));
+    for (const u32 lanes : o.lanes) {
+      double one = 0;  // the one-device figure of this workload and lane count
+      for (const auto& set : device_sets(o)) {
+        Row r = time_one(o, *w, lanes, set);
+        if (!o.device_counts.empty()) {
+          r.n_devices = static_cast<u32>(set.size());
+          if (r.n_devices == 1) one = r.ips;
+          if (one > 0) r.scaling = r.ips / (one * r.n_devices);
+        }
+        rows.push_back(r);
+      }
+    }
   }
-  std::printf("%-8s %-10s %8s %12s %14s %9s %16s %14s %10s\n", "backend", "workload", "lanes",
-              "cycles/lane", "cycles", "seconds", "aggregate IPS", "IPS/lane", "lane KiB");
+  std::printf("%-8s %-10s %8s %12s %14s %9s %16s %14s %10s %-12s %8s\n", "backend", "workload",
+              "lanes", "cycles/lane", "cycles", "seconds", "aggregate IPS", "IPS/lane", "lane KiB",
+              "devices", "scaling");
   for (const auto& r : rows) {
-    std::printf("%-8s %-10s %8u %12llu %14llu %9.3f %16.0f %14.0f %10llu\n", r.backend.c_str(),
-                r.workload.c_str(), r.lanes, static_cast<unsigned long long>(r.cycles_per_lane),
-                static_cast<unsigned long long>(r.total_cycles), r.seconds, r.ips, r.ips / r.lanes,
-                static_cast<unsigned long long>(r.lane_bytes / 1024));
+    char scaling[16] = "-";
+    if (r.scaling > 0) std::snprintf(scaling, sizeof scaling, "%.1f%%", 100 * r.scaling);
+    std::printf(
+        "%-8s %-10s %8u %12llu %14llu %9.3f %16.0f %14.0f %10llu %-12s %8s\n", r.backend.c_str(),
+        r.workload.c_str(), r.lanes, static_cast<unsigned long long>(r.cycles_per_lane),
+        static_cast<unsigned long long>(r.total_cycles), r.seconds, r.ips, r.ips / r.lanes,
+        static_cast<unsigned long long>(r.lane_bytes / 1024),
+        r.devices.empty() ? (r.backend == "cpu" ? "-" : "all") : r.devices.c_str(), scaling);
   }
   if (!o.json_path.empty()) {
     std::ofstream f(o.json_path);
@@ -121,7 +179,8 @@ int run_bench_batch(const BenchBatchOptions& o) {
       f << "  {\"backend\": \"" << r.backend << "\", \"workload\": \"" << r.workload
         << "\", \"lanes\": " << r.lanes << ", \"cycles_per_lane\": " << r.cycles_per_lane
         << ", \"cycles\": " << r.total_cycles << ", \"seconds\": " << r.seconds
-        << ", \"ips\": " << r.ips << ", \"lane_bytes\": " << r.lane_bytes << "}"
+        << ", \"ips\": " << r.ips << ", \"lane_bytes\": " << r.lane_bytes << ", \"devices\": \""
+        << r.devices << "\", \"scaling\": " << r.scaling << "}"
         << (i + 1 < rows.size() ? ",\n" : "\n");
     }
     f << "]\n";

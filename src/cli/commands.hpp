@@ -76,6 +76,8 @@ struct BenchBatchOptions {
   u64 min_cycles = 10'000;
   int repeat = 3;
   std::string json_path;
+  std::vector<int> devices;        // CUDA devices (empty: all visible)
+  std::vector<u32> device_counts;  // time on the first N of them for each N (scaling)
 };
 // `kvrm bench batch`: a subcommand of `bench` (cli/bench_batch.cpp).
 void add_bench_batch_command(CLI::App& bench, BenchBatchOptions& o);

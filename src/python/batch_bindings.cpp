@@ -202,21 +202,24 @@ void bind_parallel(py::module_& m) {
                          "registers, PC, flags and cycle count; no OS layer (SVC stops the lane "
                          "with SYSCALL). kvrm.ParallelCudaCPU is the documented way to use it.")
       .def(py::init([](u32 lanes, u64 memory_size, const std::string& backend,
-                       u64 lane_memory_limit, unsigned threads) {
+                       u64 lane_memory_limit, unsigned threads, std::vector<int> devices) {
              check_backend(backend);
              ParallelOptions o{.lanes = lanes,
                                .memory_size = memory_size,
                                .lane_memory_limit = lane_memory_limit,
                                .backend = backend,
-                               .threads = threads};
+                               .threads = threads,
+                               .devices = std::move(devices)};
              py::gil_scoped_release nogil;
              return std::make_unique<PyParallel>(o);
            }),
            py::arg("lanes"), py::arg("memory_size") = u64{4} << 20, py::arg("backend") = "auto",
            py::arg("lane_memory_limit") = u64{64} << 20, py::arg("threads") = 0u,
+           py::arg("devices") = std::vector<int>{},
            "lanes lanes over an image with memory_size bytes mapped read/write/execute at "
            "address 0 (0: nothing mapped). backend 'cpu' (lanes on host threads; threads: how "
-           "many, 0 one per CPU), 'cuda' or 'auto'. lane_memory_limit: bytes of pages one lane "
+           "many, 0 one per CPU), 'cuda' (devices: the CUDA devices to shard the lanes over, "
+           "empty: all visible) or 'auto'. lane_memory_limit: bytes of pages one lane "
            "may own (write). Raises CudaUnavailableError for 'cuda' without a usable GPU, "
            "KvrmError when the engine cannot provide the backend.")
       .def_property_readonly("lanes", &PyParallel::lanes, "The number of lanes.")

@@ -122,6 +122,10 @@ expect 1 "not a size" "$kvrm" batch "$prog" --lanes 1 --memory-limit 12Q
 expect 1 "end fraction must be in" "$kvrm" batch "$prog" --lanes 1 --launch-end 0
 expect 105 "launch-end" "$kvrm" batch "$prog" --lanes 1 --launch-end 1.5
 expect 105 "lane-order" "$kvrm" batch "$prog" --lanes 1 --lane-order random
+expect 0 "" "$kvrm" bench batch --backend cpu --lanes 1,3 --total-cycles 30000 --repeat 1 \
+  --workload add_b,add_str_b
+[ "$(grep -c '^cpu  *add_' "$tmp/e.out")" = 4 ] || fail "bench batch: not 4 rows: $(cat "$tmp/e.out")"
+expect 1 "needs the cuda backend" "$kvrm" bench batch --backend cpu --device-counts 1,2
 # GPU-only options are accepted (and have no effect) on the host backend.
 expect 0 "" "$kvrm" batch "$prog" exit 0 --lanes 2 --backend cpu --devices 0,1 --launch-end 1 \
   --lane-order index

@@ -284,6 +284,8 @@ def test_parallel_argument_errors():
         kvrm.ParallelCudaCPU(8, memory_size=1000, backend="cpu")
     with pytest.raises(ValueError, match="lane_memory_limit"):
         kvrm.ParallelCudaCPU(8, backend="cpu", lane_memory_limit=100)
+    with pytest.raises(ValueError, match="devices"):
+        kvrm.ParallelCudaCPU(8, backend="cpu", devices=[-1])
     cpu = kvrm.ParallelCudaCPU(8, memory_size=4096, backend="cpu", threads=2)
     with pytest.raises(ValueError, match="does not fit"):
         cpu.load_program(bytes(4100))
@@ -368,14 +370,14 @@ def test_cuda_and_cpu_lanes_agree(cuda):
         raise
     program = [a64.sub_imm(0, 0, 1), a64.str_x(0, 1), a64.cbnz(0, -8), a64.hlt(1), a64.UDF]
     out = {}
-    for backend in ("cpu", "cuda"):
-        cpu = parallel(backend, 4096, program)
+    for backend, devices in (("cpu", []), ("cuda", []), ("cuda", [0, 0])):
+        cpu = parallel(backend, 4096, program, devices=devices)
         cpu.set_register_all(0, [i % 500 + 1 for i in range(4096)])
         cpu.set_register_all(1, [0x8000 if i % 7 else 0x50000000 for i in range(4096)])
         r = cpu.execute(800)
-        out[backend] = ([(x.cycles, x.signal, x.pc, x.info.fault_addr) for x in r],
-                        cpu.get_registers().tolist(), cpu.read_memory(0x8000, 8, 1))
-    assert out["cpu"] == out["cuda"]
+        out[backend, len(devices)] = ([(x.cycles, x.signal, x.pc, x.info.fault_addr) for x in r],
+                                      cpu.get_registers().tolist(), cpu.read_memory(0x8000, 8, 1))
+    assert out["cpu", 0] == out["cuda", 0] == out["cuda", 2]
 
 
 # ---- run_batch ----------------------------------------------------------------------------------
