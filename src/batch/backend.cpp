@@ -56,8 +56,6 @@ class RunnerBackend final : public Backend {
   RunnerBackend(const char* name, std::vector<std::unique_ptr<cuda::LaneRunner>> runners,
                 const BackendOptions& o)
       : name_(name), o_(o), runners_(std::move(runners)) {
-    if (!(o.end_fraction > 0 && o.end_fraction <= 1))
-      throw Error("the launch end fraction must be in (0, 1]");
     if (runners_.empty()) throw Error("a batch backend needs at least one lane runner");
     pending_.resize(runners_.size());
   }
@@ -206,6 +204,10 @@ std::unique_ptr<Backend> make_cuda_backend(const BackendOptions& o) {
 
 std::unique_ptr<Backend> make_backend(const std::string& name, ThreadPool& pool,
                                       const BackendOptions& options) {
+  // Checked whatever the backend, so that a batch's options mean the same on every machine.
+  if (!(options.end_fraction > 0 && options.end_fraction <= 1))
+    throw Error("the launch end fraction must be in (0, 1]");
+  if (options.lanes_per_warp > 32) throw Error("lanes per warp must be 0 (automatic) or 1 to 32");
   if (name == "cuda") return make_cuda_backend(options);
   if (name == "auto" && cuda_available()) return make_cuda_backend(options);
   if (name == "host-mirror") {

@@ -99,9 +99,6 @@ struct Batch::Impl {
     if (o.lanes.empty()) throw Error("a batch needs at least one lane");
     if (o.lanes.size() > (u64{1} << 31)) throw Error("too many lanes");
     if (o.slice_instructions == 0) throw Error("slice_instructions must be at least 1");
-    if (!(o.launch_end_fraction > 0 && o.launch_end_fraction <= 1))
-      throw Error("the launch end fraction must be in (0, 1]");
-    if (o.lanes_per_warp > 32) throw Error("lanes per warp must be 0 (automatic) or 1 to 32");
     if (o.lane_memory_limit < kPageSize)
       throw Error("the lane memory limit must be at least one page (4096 bytes)");
     std::vector<std::string> env;

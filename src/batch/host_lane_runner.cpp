@@ -21,16 +21,12 @@ class HostLaneRunner final : public cuda::LaneRunner {
  public:
   const cuda::LaneRunnerTimes& times() const override { return times_; }
 
-  std::vector<u32> run(u8* frames, u64 n_frames, std::span<const u32> host_dirty,
-                       std::span<const cuda::LaneTable> tables, std::span<const u32> lane_table,
-                       std::span<CoreState> states, std::span<const u64> budgets,
-                       std::span<RunResult> stops, u32 end_after) override {
+  std::vector<u32> run_lanes(u8* frames, u64 n_frames, std::span<const u32> host_dirty,
+                             std::span<const cuda::LaneTable> tables,
+                             std::span<const u32> lane_table, std::span<CoreState> states,
+                             std::span<const u64> budgets, std::span<RunResult> stops,
+                             u32 end_after) override {
     const u64 n = states.size();
-    if (lane_table.size() != n || budgets.size() != n || stops.size() != n) {
-      throw Error("lane runner: lanes, tables, budgets and stops differ in length");
-    }
-    if (n == 0) return {};
-    if (end_after == 0 || end_after > n) end_after = static_cast<u32>(n);
     auto t = std::chrono::steady_clock::now();
     auto lap = [&t] {
       const auto now = std::chrono::steady_clock::now();
@@ -64,7 +60,6 @@ class HostLaneRunner final : public cuda::LaneRunner {
     std::vector<u8> written(valid_, 0);
     u32 stopped = 0;
     for (u64 i = 0; i < n; ++i) {
-      if (lane_table[i] >= tables.size()) throw Error("lane runner: table index out of range");
       const u64 budget =
           stopped >= end_after ? std::min<u64>(budgets[i], kPollAfterEnd) : budgets[i];
       RunResult& r = stops[i];

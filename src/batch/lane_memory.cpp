@@ -181,14 +181,7 @@ void LaneMemory::protect(u64 addr, u64 size, u8 perms) {
 }
 
 bool LaneMemory::is_mapped(u64 addr, u64 size) const {
-  if (size == 0) return true;
-  const u64 last = addr + size - 1;
-  if (last < addr || (last >> kVaBits)) return false;
-  for (u64 va = addr & ~kPageMask; va <= last; va += kPageSize) {
-    const u32* s = slot(va);
-    if (!s || !(*s & kLeafPresent)) return false;
-  }
-  return true;
+  return table_range_present(addr, size, [this](u64 va) { return slot(va); });
 }
 
 int LaneMemory::perms_at(u64 addr) const {

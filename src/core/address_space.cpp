@@ -135,15 +135,7 @@ void AddressSpace::protect(u64 addr, u64 size, u8 perms) {
 }
 
 bool AddressSpace::is_mapped(u64 addr, u64 size) const {
-  if (size == 0) return true;
-  const u64 last = addr + size - 1;
-  if (last < addr || (last >> kVaBits)) return false;
-  for (u64 va = addr & ~kPageMask; va <= last; va += kPageSize) {
-    const u32* slot = leaf_slot(va);
-    if (!slot || !(*slot & kLeafPresent)) return false;
-    if (va + kPageSize < va) break;
-  }
-  return true;
+  return table_range_present(addr, size, [this](u64 va) { return leaf_slot(va); });
 }
 
 int AddressSpace::perms_at(u64 addr) const {

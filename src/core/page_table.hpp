@@ -28,4 +28,18 @@ u32* table_leaf_slot(std::vector<u32>& nodes, u64 va, bool create, NewNode&& new
   return &nodes[node * kNodeEntries + (vpn & (kNodeEntries - 1))];
 }
 
+// True when every page of [addr, addr + size) has a present leaf (an empty range is mapped);
+// `leaf_at(va)` gives the leaf slot of va or nullptr.
+template <class LeafAt>
+bool table_range_present(u64 addr, u64 size, LeafAt&& leaf_at) {
+  if (size == 0) return true;
+  const u64 last = addr + size - 1;
+  if (last < addr || (last >> kVaBits)) return false;
+  for (u64 va = addr & ~kPageMask; va <= last; va += kPageSize) {
+    const u32* s = leaf_at(va);
+    if (!s || !(*s & kLeafPresent)) return false;
+  }
+  return true;
+}
+
 }  // namespace kvrm

@@ -134,16 +134,11 @@ class CudaLaneRunner final : public LaneRunner {
 
   const LaneRunnerTimes& times() const override { return times_; }
 
-  std::vector<u32> run(u8* frames, u64 n_frames, std::span<const u32> host_dirty,
-                       std::span<const LaneTable> tables, std::span<const u32> lane_table,
-                       std::span<CoreState> states, std::span<const u64> budgets,
-                       std::span<RunResult> stops, u32 end_after) override {
+  std::vector<u32> run_lanes(u8* frames, u64 n_frames, std::span<const u32> host_dirty,
+                             std::span<const LaneTable> tables, std::span<const u32> lane_table,
+                             std::span<CoreState> states, std::span<const u64> budgets,
+                             std::span<RunResult> stops, u32 end_after) override {
     const u64 n = states.size();
-    if (lane_table.size() != n || budgets.size() != n || stops.size() != n) {
-      throw Error("lane runner: lanes, tables, budgets and stops differ in length");
-    }
-    if (n == 0) return {};
-    if (end_after == 0 || end_after > n) end_after = static_cast<u32>(n);
     check(cudaSetDevice(device_), "cudaSetDevice");  // this host thread's current device
     auto t = Clock::now();
     upload_frames(frames, n_frames, host_dirty);
@@ -152,7 +147,6 @@ class CudaLaneRunner final : public LaneRunner {
     std::vector<PageTableView> views(n);
     std::vector<CoreRecord> lanes(n);
     for (u64 i = 0; i < n; ++i) {
-      if (lane_table[i] >= tables.size()) throw Error("lane runner: table index out of range");
       views[i] = PageTableView{nodes_.p + offsets[lane_table[i]], frames_.p};
       lanes[i].s = states[i];
       lanes[i].budget = budgets[i];

@@ -40,13 +40,33 @@ class LaneRunner {
   // (syscall, fault, halt...); the others then stop early with CHECKPOINT, their work kept, so
   // that lanes waiting for the host do not wait for the slowest lane. On return states, stops
   // and every frame a lane wrote (copied into `frames`) are current; returns those frames'
-  // indices. Throws kvrm::Error on CUDA errors.
-  virtual std::vector<u32> run(u8* frames, u64 n_frames, std::span<const u32> host_dirty,
-                               std::span<const LaneTable> tables, std::span<const u32> lane_table,
-                               std::span<CoreState> states, std::span<const u64> budgets,
-                               std::span<RunResult> stops, u32 end_after) = 0;
+  // indices. Throws kvrm::Error on CUDA errors and on inconsistent arguments.
+  std::vector<u32> run(u8* frames, u64 n_frames, std::span<const u32> host_dirty,
+                       std::span<const LaneTable> tables, std::span<const u32> lane_table,
+                       std::span<CoreState> states, std::span<const u64> budgets,
+                       std::span<RunResult> stops, u32 end_after) {
+    const u64 n = states.size();
+    if (lane_table.size() != n || budgets.size() != n || stops.size() != n)
+      throw Error("lane runner: lanes, tables, budgets and stops differ in length");
+    for (const u32 t : lane_table) {
+      if (t >= tables.size()) throw Error("lane runner: table index out of range");
+    }
+    if (n == 0) return {};
+    if (end_after == 0 || end_after > n) end_after = static_cast<u32>(n);
+    return run_lanes(frames, n_frames, host_dirty, tables, lane_table, states, budgets, stops,
+                     end_after);
+  }
 
   virtual const LaneRunnerTimes& times() const = 0;
+
+ protected:
+  // run() once its arguments are checked: at least one lane, every table index valid,
+  // end_after in 1..n.
+  virtual std::vector<u32> run_lanes(u8* frames, u64 n_frames, std::span<const u32> host_dirty,
+                                     std::span<const LaneTable> tables,
+                                     std::span<const u32> lane_table, std::span<CoreState> states,
+                                     std::span<const u64> budgets, std::span<RunResult> stops,
+                                     u32 end_after) = 0;
 };
 
 // A runner on CUDA device `device`. Several runners may share one device (each has its own
