@@ -119,6 +119,17 @@ KVRM_HD T load_le(const u8* p) {
   memcpy(&v, p, sizeof(T));
   return v;
 }
+// A little-endian load from an address known to be aligned to sizeof(T) (an instruction word in a
+// page-aligned frame): one access on the GPU, where the compiler may otherwise merge load_le's
+// two paths into the byte-wise one.
+template <class T>
+KVRM_HD T load_le_aligned(const u8* p) {
+#if defined(__CUDA_ARCH__)
+  return *reinterpret_cast<const T*>(p);
+#else
+  return load_le<T>(p);
+#endif
+}
 template <class T>
 KVRM_HD void store_le(u8* p, T v) {
 #if defined(__CUDA_ARCH__)

@@ -129,8 +129,21 @@ struct Mmu {
     return true;
   }
 
+  // Reads or writes a T at va. The hit in the translation cache for an access within one page is
+  // the whole inlined fast path; everything else (a miss, a page crossing, a fault) goes the slow
+  // way through page().
   template <class T>
   KVRM_HD bool read(u64 va, T& out) {
+    const int k = static_cast<int>(Access::Read);
+    const u64 off = va & kPageMask;
+    if ((va >> kPageBits) == tag[k] && off + sizeof(T) <= kPageSize) {
+      out = load_le<T>(base[k] + off);
+      return true;
+    }
+    return read_slow(va, out);
+  }
+  template <class T>
+  KVRM_HD bool read_slow(u64 va, T& out) {
     const u64 off = va & kPageMask;
     if (off + sizeof(T) <= kPageSize) {
       const u8* p = page(va, Access::Read);
@@ -146,6 +159,16 @@ struct Mmu {
 
   template <class T>
   KVRM_HD bool write(u64 va, T v) {
+    const int k = static_cast<int>(Access::Write);
+    const u64 off = va & kPageMask;
+    if ((va >> kPageBits) == tag[k] && off + sizeof(T) <= kPageSize) {
+      store_le<T>(base[k] + off, v);
+      return true;
+    }
+    return write_slow(va, v);
+  }
+  template <class T>
+  KVRM_HD bool write_slow(u64 va, T v) {
     const u64 off = va & kPageMask;
     if (off + sizeof(T) <= kPageSize) {
       u8* p = page(va, Access::Write);
@@ -191,12 +214,21 @@ struct Mmu {
     }
   }
 
-  // Fetches the instruction word at pc (which must be 4-byte aligned and executable).
+  // Fetches the instruction word at pc (which must be 4-byte aligned and executable). The hit in
+  // the fetch translation cache is the whole inlined path; the rest is fetch_miss().
   KVRM_HD bool fetch(u64 pc, u32& insn) {
+    const int k = static_cast<int>(Access::Fetch);
+    if ((pc >> kPageBits) == tag[k] && (pc & 3) == 0) {
+      insn = load_le_aligned<u32>(base[k] + (pc & kPageMask));
+      return true;
+    }
+    return fetch_miss(pc, insn);
+  }
+  KVRM_HD bool fetch_miss(u64 pc, u32& insn) {
     if (pc & 3) return fault(pc, Access::Fetch, FaultCause::Alignment);
     const u8* p = page(pc, Access::Fetch);
     if (!p) return false;
-    insn = load_le<u32>(p + (pc & kPageMask));
+    insn = load_le_aligned<u32>(p + (pc & kPageMask));
     return true;
   }
 };

@@ -7,7 +7,9 @@
 //   out-of-line (cold) call receives copies, so nothing the hot loop holds escapes.
 // - A decoded-instruction cache (direct-mapped on PC, in device memory) holds for each entry the
 //   word it was decoded from, so a store into code is always seen; its entry also carries a
-//   dense "hot index" so that the dispatch over the inlined handlers is a jump table.
+//   dense "hot index" so that the dispatch over the inlined handlers is a jump table (one
+//   indexed branch: CMakeLists.txt passes cicc a jump-table density, without which it emits a
+//   tree of compares).
 // - The common integer, branch and load/store instructions are inlined here; every other Op is
 //   executed by execute_cold(), compiled separately (cold_dispatch.cuh). Both call the same sem::
 //   handlers the reference engine calls.
@@ -90,6 +92,7 @@ __device__ __forceinline__ Signal dispatch(Context& c, u32 hot, Op op, u32 insn)
 // every `poll` instructions) a nonzero *stop_request, which ends it with CHECKPOINT.
 // Semantics are run_steps()'s (isa/execute.hpp): the same PC, cycle and signal conventions.
 // `dc` is this core's decoded-instruction cache: entry = word << 32 | op << 16 | hot index.
+// Between polls the loop counts a 32-bit chunk down (poll <= 2^31).
 __device__ __forceinline__ RunOutcome run_core(CoreState& s, StopInfo& info, Mmu& mmu, u64* dc,
                                                u64 max_cycles, const volatile u32* stop_request,
                                                u64 poll = kPollInterval) {
@@ -97,10 +100,10 @@ __device__ __forceinline__ RunOutcome run_core(CoreState& s, StopInfo& info, Mmu
   c.pc = s.pc;
   Signal sig = Signal::Running;
   u64 n = 0;
-  while (sig == Signal::Running && n < max_cycles) {
-    // Between polls of the stop request the loop only counts.
-    const u64 end = max_cycles - n > poll ? n + poll : max_cycles;
-    for (; n < end; ++n) {
+  while (n < max_cycles) {
+    const u32 chunk = static_cast<u32>(max_cycles - n > poll ? poll : max_cycles - n);
+    u32 left = chunk;
+    do {
       const u64 pc = c.pc;
       u64& slot = dc[(pc >> 2) & (kDecodeCacheEntries - 1)];
       const u64 e = slot;  // loaded alongside the fetch: neither depends on the other
@@ -121,16 +124,18 @@ __device__ __forceinline__ RunOutcome run_core(CoreState& s, StopInfo& info, Mmu
       }
       c.npc = pc + 4;
       sig = dispatch(c, hot, op, insn);
-      if (sig != Signal::Running) {
-        if (sig == Signal::Syscall) {
-          c.pc = c.npc;
-          ++n;  // the SVC itself retired
-        }
-        break;
-      }
+      if (sig != Signal::Running) break;
       c.pc = c.npc;
+    } while (--left != 0);
+    n += chunk - left;
+    if (sig != Signal::Running) {
+      if (sig == Signal::Syscall) {
+        c.pc = c.npc;
+        ++n;  // the SVC itself retired
+      }
+      break;
     }
-    if (sig == Signal::Running && n < max_cycles && *stop_request) break;
+    if (n < max_cycles && *stop_request) break;
   }
   s.pc = c.pc;
   return {sig == Signal::Running ? Signal::Checkpoint : sig, n};
