@@ -38,13 +38,19 @@ struct CoreRecord {
 // The instructions dispatched inline.
 // clang-format off
 #define KVRM_HOT_OPS(X)                                                                      \
-  X(ADD_imm) X(ADDS_imm) X(SUB_imm) X(SUBS_imm) X(AND_imm) X(ORR_imm) X(ANDS_imm) X(MOVZ)   \
-  X(MOVN) X(MOVK) X(UBFM) X(SBFM) X(ADR) X(ADRP) X(ORR_shift) X(AND_shift) X(EOR_shift)       \
-  X(ANDS_shift) X(ADD_shift) X(ADDS_shift) X(SUB_shift) X(SUBS_shift) X(ADD_ext) X(SUB_ext)   \
-  X(CSEL) X(CSINC) X(CSINV) X(CSNEG) X(CCMP_imm) X(CCMP_reg) X(MADD) X(B) X(BL) X(B_cond)     \
-  X(CBZ) X(CBNZ) X(TBZ) X(TBNZ) X(RET) X(BR) X(BLR) X(LDR_uoff) X(STR_uoff) X(LDRS_uoff)      \
-  X(LDR_reg) X(STR_reg) X(LDUR) X(STUR) X(LDR_post) X(STR_post) X(LDR_pre) X(STR_pre)         \
-  X(LDP_off) X(STP_off) X(LDP_post) X(STP_pre) X(SVC) X(HLT)
+  X(ADD_imm) X(ADDS_imm) X(SUB_imm) X(SUBS_imm) X(AND_imm) X(ORR_imm) X(EOR_imm) X(ANDS_imm)  \
+  X(MOVZ) X(MOVN) X(MOVK) X(UBFM) X(SBFM) X(EXTR) X(ADR) X(ADRP) X(ORR_shift) X(ORN_shift)    \
+  X(AND_shift) X(BIC_shift) X(EOR_shift) X(EON_shift) X(ANDS_shift) X(BICS_shift)             \
+  X(ADD_shift) X(ADDS_shift) X(SUB_shift) X(SUBS_shift) X(ADD_ext) X(ADDS_ext) X(SUB_ext)     \
+  X(SUBS_ext) X(CSEL) X(CSINC) X(CSINV) X(CSNEG) X(CCMP_imm) X(CCMP_reg) X(MADD) X(MSUB)      \
+  X(UMULH) X(UDIV) X(SDIV) X(LSLV) X(LSRV) X(ASRV) X(CLZ) X(RBIT) X(REV_64) X(HINT) X(B)      \
+  X(BL) X(B_cond) X(CBZ) X(CBNZ) X(TBZ) X(TBNZ) X(RET) X(BR) X(BLR) X(LDR_uoff) X(STR_uoff)   \
+  X(LDRS_uoff) X(LDR_reg) X(STR_reg) X(LDUR) X(STUR) X(LDR_post) X(STR_post) X(LDR_pre)       \
+  X(STR_pre) X(LDR_lit) X(LDP_off) X(STP_off) X(LDP_post) X(STP_post) X(LDP_pre) X(STP_pre)   \
+  X(LDR_fp_uoff) X(STR_fp_uoff) X(LDUR_fp) X(STUR_fp) X(LDP_fp_off) X(STP_fp_off)             \
+  X(FMOV_to_gen) X(FMOV_from_gen) X(FMOV_reg) X(AND_vector) X(ORR_vector) X(EOR_vector)       \
+  X(ADD_vector) X(SHL_imm_vector) X(USHR_imm_vector) X(DUP_general) X(CMEQ_vector) X(SVC)      \
+  X(HLT)
 // clang-format on
 
 // Index 0 is "not inlined", so that an all-zero cache entry reads as word 0 (UDF #0) decoded
