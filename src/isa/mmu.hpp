@@ -45,18 +45,40 @@ KVRM_HD constexpr u8 perm_for(Access a) {
   return a == Access::Read ? kPermRead : a == Access::Write ? kPermWrite : kPermExec;
 }
 
-// Checked guest memory access with a one-entry translation cache per access kind. An Mmu is
-// built by an engine for one run; mappings may only change between runs (or after flush()).
+// A second-level translation cache: kTlbSets direct-mapped entries per access kind, filled by
+// page-table walks. On a GPU thread it lives in local memory, where a hit is one load instead of
+// a walk's three dependent ones (lanes' tables rarely stay in the GPU's caches); on the host a
+// walk hits the CPU's caches and the engines go without one.
+constexpr u32 kTlbSets = 16;
+struct Tlb {
+  u64 vpn[3][kTlbSets];
+  u8* base[3][kTlbSets];
+
+  KVRM_HD void clear() {
+    for (int k = 0; k < 3; ++k) {
+      for (u32 i = 0; i < kTlbSets; ++i) vpn[k][i] = ~u64{0};
+    }
+  }
+};
+
+// Checked guest memory access with a one-entry translation cache per access kind (and, where
+// the engine provides one, a Tlb behind it). An Mmu is built by an engine for one run; mappings
+// may only change between runs (or after flush()).
 struct Mmu {
   PageTableView pt;
   StopInfo* stop = nullptr;
   u64 tag[3] = {~u64{0}, ~u64{0}, ~u64{0}};  // virtual page number cached per Access kind
   u8* base[3] = {nullptr, nullptr, nullptr};
   // When set, written[frame] = 1 for every frame a write translation resolves to (an engine
-  // that must copy back what the guest wrote, e.g. the CUDA batch backend).
+  // that must copy back what the guest wrote, e.g. the CUDA batch backend). Frames are marked
+  // when a walk finds them, so `written` and the Tlb must start afresh together.
   u8* written = nullptr;
+  Tlb* tlb = nullptr;  // optional second-level cache (cleared by the engine before use)
 
-  KVRM_HD void flush() { tag[0] = tag[1] = tag[2] = ~u64{0}; }
+  KVRM_HD void flush() {
+    tag[0] = tag[1] = tag[2] = ~u64{0};
+    if (tlb) tlb->clear();
+  }
 
   KVRM_HD bool fault(u64 va, Access a, FaultCause c) {
     stop->fault_addr = va;
@@ -70,6 +92,12 @@ struct Mmu {
     const u64 vpn = va >> kPageBits;
     const int k = static_cast<int>(a);
     if (tag[k] == vpn) return base[k];
+    const u32 set = static_cast<u32>(vpn) & (kTlbSets - 1);
+    if (tlb && tlb->vpn[k][set] == vpn) {
+      tag[k] = vpn;
+      base[k] = tlb->base[k][set];
+      return base[k];
+    }
     const u32 e = pt.leaf(va);
     if (!(e & kLeafPresent)) {
       fault(va, a, FaultCause::Unmapped);
@@ -82,6 +110,10 @@ struct Mmu {
     if (a == Access::Write && written) written[leaf_frame(e)] = 1;
     tag[k] = vpn;
     base[k] = pt.frames + u64{leaf_frame(e)} * kPageSize;
+    if (tlb) {
+      tlb->vpn[k][set] = vpn;
+      tlb->base[k][set] = base[k];
+    }
     return base[k];
   }
 

@@ -2,6 +2,8 @@
 // errors, and faults recorded by the shared Mmu.
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "core/address_space.hpp"
 #include "core/error.hpp"
 
@@ -96,6 +98,60 @@ TEST(Mmu, ChecksEveryAccess) {
   EXPECT_FALSE(m.read(0xffff000000010000ull, v));
   EXPECT_EQ(info.cause, FaultCause::Unmapped);
   EXPECT_FALSE(m.read(~u64{0} - 2, v));
+}
+
+// An Mmu with a second-level Tlb (what the GPU kernels use) translates exactly as one without:
+// the same values, the same faults, frames marked written, nothing stale after flush().
+TEST(Mmu, SecondLevelCacheTranslatesAsTheWalk) {
+  AddressSpace as(1 << 24);
+  constexpr u64 kBase = 0x400000;
+  constexpr int kPages = 48;  // three times the Tlb's sets: entries get evicted
+  for (int p = 0; p < kPages; ++p) {
+    as.map(kBase + p * kPageSize, kPageSize, p % 5 == 4 ? kPermRead : kPermRead | kPermWrite);
+  }
+  StopInfo plain_info, cached_info;
+  Mmu plain{as.view(), &plain_info};
+  Tlb tlb;
+  std::vector<u8> written((1 << 24) / kPageSize, 0);  // one per frame the limit allows
+  Mmu cached{as.view(), &cached_info};
+  cached.tlb = &tlb;
+  cached.written = written.data();
+  cached.flush();
+  u64 x = 12345;
+  auto next = [&x] { return x = x * 6364136223846793005ull + 1442695040888963407ull; };
+  for (int i = 0; i < 20000; ++i) {
+    const u64 r = next();
+    // Mostly mapped pages, sometimes the unmapped page after them; any offset (page crossings).
+    const u64 va = kBase + (r >> 8) % ((kPages + 1) * kPageSize);
+    const u64 value = next();
+    if (r & 1) {
+      const bool ok = cached.write<u64>(va, value);
+      EXPECT_EQ(ok, plain.probe(va, 8, Access::Write)) << std::hex << va;
+      if (ok) {
+        for (u64 a : {va, va + 7}) {
+          EXPECT_EQ(written[static_cast<u64>(as.frame_at(a))], 1) << std::hex << a;
+        }
+      }
+    } else {
+      u64 a = 0, b = 0;
+      const bool ok = cached.read(va, a);
+      EXPECT_EQ(ok, plain.read(va, b)) << std::hex << va;
+      EXPECT_EQ(a, b) << std::hex << va;
+      if (!ok) {
+        EXPECT_EQ(cached_info.fault_addr, plain_info.fault_addr);
+        EXPECT_EQ(cached_info.cause, plain_info.cause);
+      }
+    }
+  }
+  // A page unmapped between runs: after flush() both caches forget it.
+  const u64 gone = kBase + 3 * kPageSize;
+  u64 v = 0;
+  ASSERT_TRUE(cached.read(gone, v));
+  ASSERT_TRUE(cached.read(kBase + 5 * kPageSize, v));  // gone stays in the Tlb only
+  as.unmap(gone, kPageSize);
+  cached.flush();
+  EXPECT_FALSE(cached.read(gone, v));
+  EXPECT_EQ(cached_info.cause, FaultCause::Unmapped);
 }
 
 }  // namespace

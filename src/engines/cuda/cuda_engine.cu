@@ -92,7 +92,10 @@ __global__ void run_kernel(CoreRecord* cores, u32 n_cores, PageTableView pt, u64
   u64* const dc = dcache + u64{id} * kDecodeCacheEntries;
   CoreState s = core.s;
   StopInfo info{};
+  Tlb tlb;
   Mmu mmu{pt, &info};
+  mmu.tlb = &tlb;
+  mmu.flush();
   u64 total = 0;
   Signal sig;
   while (true) {
@@ -120,7 +123,10 @@ __global__ void run_kernel(CoreRecord* cores, u32 n_cores, PageTableView pt, u64
     } else {
       s.x[0] = (code & kReplyX0InBox) ? mb->x[0] : static_cast<u64>(sext(reply, kReplyShift));
     }
-    if (code & kReplyRemap) mmu = Mmu{mb->pt, &info};  // a fresh translation cache
+    if (code & kReplyRemap) {  // fresh translation caches
+      mmu.pt = mb->pt;
+      mmu.flush();
+    }
     *static_cast<volatile u32*>(&mb->signal) = static_cast<u32>(Signal::Running);
   }
   core.s = s;

@@ -40,8 +40,11 @@ __global__ void lanes_kernel(CoreRecord* lanes, const PageTableView* views, u32 
   CoreRecord& lane = lanes[id];
   CoreState s = lane.s;
   StopInfo info{};
+  Tlb tlb;
   Mmu mmu{views[id], &info};
   mmu.written = written;
+  mmu.tlb = &tlb;
+  mmu.flush();
   const RunOutcome o = run_core(s, info, mmu, dcache, lane.budget, flags, kLanePoll);
   lane.s = s;
   lane.info = info;
