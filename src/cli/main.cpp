@@ -22,7 +22,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version print and succeed; a bad command line gets CLI11's message and exit
+    // status 1, like kvrm's other input errors (and qemu-aarch64's bad options), not CLI11's own
+    // codes (105 and up), which a guest's exit status could be mistaken for.
+    return app.exit(e) == 0 ? 0 : 1;
   }
   try {
     if (app.got_subcommand("bench")) {

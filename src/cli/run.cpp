@@ -62,6 +62,10 @@ std::vector<std::string> guest_environment(const std::vector<std::string>& set_e
 
 int run_run(RunOptions& o) {
   std::vector<std::string> rest = o.app->remaining();
+  // The first argument kvrm does not know starts the guest's command line (like qemu-aarch64):
+  // one that looks like an option is a mistyped option (a program named "-x" runs as ./-x).
+  if (!rest.empty() && rest.front().size() > 1 && rest.front()[0] == '-')
+    throw Error("run: unknown option '" + rest.front() + "' (kvrm run --help lists them)");
   if (rest.empty()) throw Error("run: no program given (kvrm run [OPTIONS] PROGRAM [ARGS...])");
   o.program = rest.front();
   o.args.assign(rest.begin() + 1, rest.end());

@@ -73,7 +73,7 @@ struct Mmu {
   // that must copy back what the guest wrote, e.g. the CUDA batch backend). Frames are marked
   // when a walk finds them, so `written` and the Tlb must start afresh together.
   u8* written = nullptr;
-  Tlb* tlb = nullptr;  // optional second-level cache (cleared by the engine before use)
+  Tlb* tlb = nullptr;  // optional second-level cache; the engine calls flush() to clear it first
 
   KVRM_HD void flush() {
     tag[0] = tag[1] = tag[2] = ~u64{0};

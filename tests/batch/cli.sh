@@ -120,8 +120,14 @@ if ! "$kvrm" bench --list-backends | grep -qx cuda; then
 fi
 expect 1 "not a size" "$kvrm" batch "$prog" --lanes 1 --memory-limit 12Q
 expect 1 "end fraction must be in" "$kvrm" batch "$prog" --lanes 1 --launch-end 0
-expect 105 "launch-end" "$kvrm" batch "$prog" --lanes 1 --launch-end 1.5
-expect 105 "lane-order" "$kvrm" batch "$prog" --lanes 1 --lane-order random
+expect 1 "launch-end" "$kvrm" batch "$prog" --lanes 1 --launch-end 1.5
+expect 1 "lane-order" "$kvrm" batch "$prog" --lanes 1 --lane-order random
+# Command-line errors of every subcommand: a message and status 1; --help and --version: 0.
+expect 1 "no-such-option" "$kvrm" run --no-such-option "$prog"
+expect 1 "no-such-option" "$kvrm" bench --no-such-option
+expect 1 "" "$kvrm"
+expect 0 "" "$kvrm" run --help
+expect 0 "" "$kvrm" --version
 expect 0 "" "$kvrm" bench batch --backend cpu --lanes 1,3 --total-cycles 30000 --repeat 1 \
   --workload add_b,add_str_b
 [ "$(grep -c '^cpu  *add_' "$tmp/e.out")" = 4 ] || fail "bench batch: not 4 rows: $(cat "$tmp/e.out")"

@@ -10,9 +10,11 @@
 //   dense "hot index" so that the dispatch over the inlined handlers is a jump table (one
 //   indexed branch: CMakeLists.txt passes cicc a jump-table density, without which it emits a
 //   tree of compares).
-// - The common integer, branch and load/store instructions are inlined here; every other Op is
-//   executed by execute_cold(), compiled separately (cold_dispatch.cuh). Both call the same sem::
-//   handlers the reference engine calls.
+// - The common integer, branch and load/store instructions, FP/SIMD register loads, stores and
+//   moves and a few SIMD logic and shift Ops (chosen from compiled programs' instruction mix:
+//   docs/PERFORMANCE.md) are inlined here; every other Op is executed by execute_cold(),
+//   compiled separately (cold_dispatch.cuh). Both call the same sem:: handlers the reference
+//   engine calls.
 #pragma once
 
 #include "isa/execute.hpp"
