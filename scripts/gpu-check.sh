@@ -5,7 +5,8 @@
 # programs and busybox compared between `kvrm run --backend cpu` and `--backend cuda` (both
 # syscall modes), the Python tests marked gpu, then the benchmarks; prints a short table last.
 # Usage: scripts/gpu-check.sh [DIR] [BENCH_CYCLES] [STEPS...]   (steps: tests ctest guest python
-# batch vsqemu bench; all by default)
+# batch vsqemu bench; all by default). Environment: LANES and BATCH_CYCLES (bench batch),
+# INPUTS_COUNT and VARIANTS (the workload against QEMU; VSQEMU_BACKEND=cpu times the host backend).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-.gpu}
@@ -91,7 +92,7 @@ if [[ " $steps " == *" batch "* ]]; then
     --cycles "${BATCH_CYCLES:-200000}" --json "$out/bench_batch.json"
 fi
 if [[ " $steps " == *" vsqemu "* ]]; then
-  run batch_vs_qemu env BACKEND=cuda JSON="$out/batch_vs_qemu.json" bench/batch_vs_qemu.sh \
+  run batch_vs_qemu env BACKEND="${VSQEMU_BACKEND:-cuda}" JSON="$out/batch_vs_qemu.json" bench/batch_vs_qemu.sh \
     "$dir/kvrm" "$dir/qemu-aarch64-static" "$dir/workload" "${INPUTS_COUNT:-10000}"
 fi
 if [[ " $steps " == *" bench "* ]]; then
