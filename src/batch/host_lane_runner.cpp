@@ -68,10 +68,7 @@ class HostLaneRunner final : public cuda::LaneRunner {
               &r.info};
       mmu.written = written.data();
       Context c{states[i], mmu, r.info};
-      const RunOutcome o = run_steps(
-          c, budget, [](u64, u32 w) { return decode(w); },
-          [](Context& cc, Op op, u32 w) { return kvrm::execute(cc, op, w); }, u64{1} << 62,
-          [] { return false; });
+      const RunOutcome o = run_plain_steps(c, budget);
       r.cycles = o.cycles;
       r.signal = o.signal;
       r.pc = states[i].pc;

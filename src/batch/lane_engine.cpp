@@ -16,10 +16,7 @@ RunResult run_lane_on_host(LaneMemory& mem, CoreState& state, u64 max_cycles, bo
     r.info = StopInfo{};
     Mmu mmu{mem.view(), &r.info};
     Context c{state, mmu, r.info};
-    const RunOutcome o = run_steps(
-        c, max_cycles - done, [](u64, u32 w) { return decode(w); },
-        [](Context& cc, Op op, u32 w) { return kvrm::execute(cc, op, w); }, u64{1} << 62,
-        [] { return false; });
+    const RunOutcome o = run_plain_steps(c, max_cycles - done);
     done += o.cycles;
     r.signal = o.signal;
     if (resolve_cow && o.signal == Signal::Fault && r.info.access == Access::Write &&

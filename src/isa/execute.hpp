@@ -70,4 +70,12 @@ KVRM_HD RunOutcome run_steps(C& c, u64 max_cycles, DecodeFn&& decode_word, RunFn
   return {sig == Signal::Running ? Signal::Checkpoint : sig, n};
 }
 
+// run_steps() as the host engines use it: the plain decoder, execute(), no stop requests.
+template <class C>
+KVRM_HD RunOutcome run_plain_steps(C& c, u64 max_cycles) {
+  return run_steps(
+      c, max_cycles, [](u64, u32 w) { return decode(w); },
+      [](C& cc, Op op, u32 w) { return execute(cc, op, w); }, u64{1} << 62, [] { return false; });
+}
+
 }  // namespace kvrm

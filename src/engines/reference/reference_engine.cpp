@@ -28,10 +28,7 @@ class ReferenceEngine final : public Engine {
     RunResult r;
     Mmu mmu{mem_.view(), &r.info};
     Context c{state_, mmu, r.info};
-    const RunOutcome o = run_steps(
-        c, max_cycles, [](u64, u32 w) { return decode(w); },
-        [](Context& cc, Op op, u32 w) { return kvrm::execute(cc, op, w); }, u64{1} << 62,
-        [] { return false; });
+    const RunOutcome o = run_plain_steps(c, max_cycles);
     r.cycles = o.cycles;
     r.signal = o.signal;
     r.pc = state_.pc;
