@@ -13,7 +13,8 @@ root=$(pwd)
 rm -rf "$dir"
 mkdir -p "$dir/guest"
 cp "$build/kvrm" "$build/tests/kvrm_gpu_tests" "$build/tests/kvrm_unit_tests" \
-  "$build/libkvrm_core.a" "$build/libkvrm_os.a" "$build/libkvrm_batch.a" "$dir/"
+  "$build/tests/jit/kvrm_jit_tests" "$build/libkvrm_core.a" "$build/libkvrm_os.a" \
+  "$build/libkvrm_batch.a" "$build/libkvrm_jit.a" "$dir/"
 cp "$build"/tests/guest/*_O2 "$dir/guest/"
 cp "$build/tests/batch/kvrm_batch_tests" "$build/tests/batch/lanes" "$build/bench/workload" "$dir/"
 [ -x "$build/tests/busybox/busybox" ] && cp "$build/tests/busybox/busybox" "$dir/"

@@ -22,7 +22,8 @@ mkdir -p "$pkg"
 cp python/kvrm/*.py python/kvrm/*.pyi python/kvrm/py.typed "$pkg/"
 g++ -std=c++20 -O2 -shared -fPIC -fvisibility=hidden -DKVRM_HAVE_CUDA=1 \
   -DKVRM_VERSION="\"$version\"" -Isrc -I"$pyinc" -I"$pbinc" src/python/*.cpp \
-  "$dir/libkvrm_batch.a" "$dir/libkvrm_os.a" "$dir/libkvrm_core.a" -L"$cuda/lib64" -lcudart_static -lrt -ldl -lpthread \
+  "$dir/libkvrm_batch.a" "$dir/libkvrm_os.a" "$dir/libkvrm_core.a" "$dir/libkvrm_jit.a" \
+  -L"$cuda/lib64" -lcudart_static -lrt -ldl -lpthread \
   -o "$pkg/_kvrm$ext"
 cd tests/python
 PYTHONPATH=$dir/python PYTHONDONTWRITEBYTECODE=1 KVRM_GUEST_ECHO=$dir/guest_echo \

@@ -69,8 +69,25 @@ class RunnerBackend final : public Backend {
     for (const auto& r : runners_) {
       t.kernel += r->times().kernel;
       t.transfer += r->times().transfer;
+      t.jit += r->times().jit;
     }
     return t;
+  }
+
+  JitStats jit_stats() const override {
+    JitStats total;
+    for (const auto& r : runners_) {
+      const JitStats s = r->jit_stats();
+      total.active = total.active || s.active;
+      total.compiles += s.compiles;
+      total.blocks = std::max(total.blocks, s.blocks);
+      total.instructions = std::max(total.instructions, s.instructions);
+      total.hot_targets = std::max(total.hot_targets, s.hot_targets);
+      total.compile_seconds += s.compile_seconds;
+      total.link_seconds += s.link_seconds;
+      if (total.note.empty()) total.note = s.note;
+    }
+    return total;
   }
 
   void run(std::span<const LaneRef> lanes, std::span<const u64> budgets,
@@ -196,7 +213,9 @@ std::unique_ptr<Backend> make_cuda_backend(const BackendOptions& o) {
     if (devices.empty()) devices.push_back(0);  // make_lane_runner says why it cannot be
   }
   std::vector<std::unique_ptr<cuda::LaneRunner>> runners;
-  for (const int d : devices) runners.push_back(cuda::make_lane_runner(d, o.lanes_per_warp));
+  for (const int d : devices) {
+    runners.push_back(cuda::make_lane_runner(d, o.lanes_per_warp, o.jit));
+  }
   return std::make_unique<RunnerBackend>("cuda", std::move(runners), o);
 }
 
@@ -208,6 +227,7 @@ std::unique_ptr<Backend> make_backend(const std::string& name, ThreadPool& pool,
   if (!(options.end_fraction > 0 && options.end_fraction <= 1))
     throw Error("the launch end fraction must be in (0, 1]");
   if (options.lanes_per_warp > 32) throw Error("lanes per warp must be 0 (automatic) or 1 to 32");
+  if (options.jit.hot_threshold == 0) throw Error("the translation threshold must be at least 1");
   if (name == "cuda") return make_cuda_backend(options);
   if (name == "auto" && cuda_available()) return make_cuda_backend(options);
   if (name == "host-mirror") {

@@ -9,6 +9,7 @@
 
 #include "batch/lane_memory.hpp"
 #include "batch/thread_pool.hpp"
+#include "engines/cuda/cuda_engine.hpp"
 #include "engines/engine.hpp"
 
 namespace kvrm::batch {
@@ -26,6 +27,7 @@ struct LaneRef {
 struct BackendTimes {
   double kernel = 0;    // lanes executing (launch until their records are back)
   double transfer = 0;  // frames, tables and records moved between host and devices
+  double jit = 0;       // translating hot code (and waiting for its compile with JitOptions::wait)
 };
 
 struct BackendOptions {
@@ -44,6 +46,8 @@ struct BackendOptions {
   // CUDA: lanes per warp, 1..32 (0: automatic, as few as let all of a launch's lanes be resident
   // at once; see cuda::make_lane_runner).
   u32 lanes_per_warp = 0;
+  // CUDA: block translation of hot code (engines/cuda/cuda_engine.hpp).
+  JitOptions jit{};
 };
 
 class Backend {
@@ -83,6 +87,8 @@ class Backend {
   virtual void release(u32 id) { (void)id; }
 
   virtual BackendTimes times() const { return {}; }
+  // Block translation's figures, summed over devices (zeros where there is none).
+  virtual JitStats jit_stats() const { return {}; }
 };
 
 // The reference backend: each lane runs the shared step loop (isa/execute.hpp) on one of the

@@ -112,7 +112,8 @@ struct Batch::Impl {
                             .devices = o.devices,
                             .end_fraction = o.launch_end_fraction,
                             .order_by_pc = o.order_by_pc,
-                            .lanes_per_warp = o.lanes_per_warp});
+                            .lanes_per_warp = o.lanes_per_warp,
+                            .jit = o.jit});
     // The image: the program's segments, loaded once; each lane's own load is deduplicated
     // against it (LaneMemory::dedup) as the lane starts.
     const std::vector<u8> file = os::read_program_file(o.program);
@@ -439,6 +440,8 @@ struct Batch::Impl {
     const BackendTimes bt = backend->times();
     stats.kernel_seconds = bt.kernel;
     stats.transfer_seconds = bt.transfer;
+    stats.jit_seconds = bt.jit;
+    stats.jit = backend->jit_stats();
     stats.peak_pool_bytes = pool.peak_frames_in_use() * kPageSize;
     BatchResult out;
     out.lanes = std::move(results);

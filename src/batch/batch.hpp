@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "batch/lane_memory.hpp"
+#include "engines/cuda/cuda_engine.hpp"
 #include "isa/hd.hpp"
 #include "os/sandbox.hpp"
 
@@ -68,6 +69,8 @@ struct BatchStats {
   double service_seconds = 0;   // ...and the host starting lanes and servicing their stops
   double kernel_seconds = 0;    // device backends: launches (summed over devices)...
   double transfer_seconds = 0;  // ...and moving frames, tables and lane records
+  double jit_seconds = 0;       // ...and translating hot code on the host
+  JitStats jit{};               // block translation (device backends)
   u32 peak_resident_lanes = 0;
   u64 peak_pool_bytes = 0;  // most frame memory in use at once (private pages of all lanes)
   u64 image_bytes = 0;      // the shared program image
@@ -104,6 +107,7 @@ struct BatchOptions {
   double launch_end_fraction = 0.5;
   bool order_by_pc = true;
   u32 lanes_per_warp = 0;
+  JitOptions jit{};              // GPU backend: block translation of hot code
   os::SandboxOptions sandbox{};  // the guest's view of the file system (default /, read-only)
   // Called on the calling thread as each lane ends, in the order they end; it may move the
   // output out of the result.

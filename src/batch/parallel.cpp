@@ -14,8 +14,9 @@ ParallelMachine::ParallelMachine(ParallelOptions o) : o_(std::move(o)) {
   if (o_.lane_memory_limit < kPageSize)
     throw Error("the lane memory limit must be at least one page (4096 bytes)");
   threads_ = std::make_unique<ThreadPool>(o_.threads);
-  backend_ = make_backend(o_.backend, *threads_,
-                          {.device_style_cow = o_.device_style_cow, .devices = o_.devices});
+  backend_ =
+      make_backend(o_.backend, *threads_,
+                   {.device_style_cow = o_.device_style_cow, .devices = o_.devices, .jit = o_.jit});
   pool_ = std::make_unique<FramePool>();
   image_ = std::make_unique<SharedImage>(*pool_);
   if (o_.memory_size) {
@@ -37,6 +38,7 @@ ParallelMachine::~ParallelMachine() {
 }
 
 const char* ParallelMachine::backend_name() const { return backend_->name(); }
+JitStats ParallelMachine::jit_stats() const { return backend_->jit_stats(); }
 
 void ParallelMachine::check_lane(u32 lane) const {
   if (lane >= states_.size())

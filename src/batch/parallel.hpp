@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "batch/lane_memory.hpp"
+#include "engines/cuda/cuda_engine.hpp"
 #include "isa/state.hpp"
 
 namespace kvrm::batch {
@@ -31,6 +32,7 @@ struct ParallelOptions {
   unsigned threads = 0;                   // host threads (0: one per CPU)
   bool device_style_cow = false;          // tests: copy-on-write faults come back to the host
   std::vector<int> devices{};  // CUDA devices the lanes are sharded over (empty: all visible)
+  JitOptions jit{};            // CUDA: block translation of hot code
 };
 
 // One lane's part of an execute() call.
@@ -58,6 +60,8 @@ class ParallelMachine {
 
   u32 lanes() const { return static_cast<u32>(states_.size()); }
   const char* backend_name() const;
+  // What block translation has done (the CUDA backend; zeros elsewhere).
+  JitStats jit_stats() const;
 
   // Memory of every lane (the shared image; lanes that own a copy of a page get the change in
   // their copy too). Ranges page-aligned; errors as in the Engine interface (kvrm::Error).

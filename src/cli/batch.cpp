@@ -69,6 +69,7 @@ void add_batch_command(CLI::App& app, BatchCliOptions& o) {
                 "GPU backend: lanes sharing a warp, 1 to 32 (default: as few as let all lanes run "
                 "at once)")
       ->check(CLI::Range(1u, 32u));
+  add_jit_options(b, o.jit);
   b->add_flag("--no-progress", o.no_progress, "No progress line (shown when stderr is a TTY)");
   b->add_option("-E", o.set_env, "Set VAR=VALUE in every lane's environment (repeatable)")
       ->allow_extra_args(false);
@@ -296,6 +297,7 @@ int run_batch_command(BatchCliOptions& o) {
   if (o.launch_end >= 0) bo.launch_end_fraction = o.launch_end;
   bo.order_by_pc = o.lane_order == "pc";
   bo.lanes_per_warp = o.lanes_per_warp;
+  bo.jit = jit_options(o.jit);
   bo.sandbox.root = o.root;
   bo.sandbox.rw_dirs = o.rw_dirs;
 
@@ -425,6 +427,10 @@ int run_batch_command(BatchCliOptions& o) {
                    "kvrm: batch: %.3f s executing (%.3f s in launches, %.3f s moving data), "
                    "%.3f s servicing on the host\n",
                    s.execute_seconds, s.kernel_seconds, s.transfer_seconds, s.service_seconds);
+    }
+    if (s.backend == "cuda") {
+      std::fprintf(stderr, "kvrm: batch: %s; %.3f s translating on the host\n",
+                   describe_jit(s.jit).c_str(), s.jit_seconds);
     }
   }
   return all_zero ? 0 : 123;

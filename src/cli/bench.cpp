@@ -33,9 +33,15 @@ const Workload kWorkloads[] = {
      {0x91000400 /* add x0, x0, #1 */, 0xf9000020 /* str x0, [x1] */, 0x17fffffe /* b .-8 */}},
 };
 
-std::unique_ptr<Engine> make_engine(const std::string& backend) {
+// The CUDA engine translates before each launch what is hot (JitOptions::wait), so that a
+// warm-up run compiles the loop and the timed runs use it.
+std::unique_ptr<Engine> make_engine(const std::string& backend, const JitCliOptions& jit) {
   if (backend == "cpu") return make_reference_engine(u64{64} << 20);
-  if (backend == "cuda") return make_cuda_engine({.memory_limit = u64{64} << 20});
+  if (backend == "cuda") {
+    JitOptions j = jit_options(jit);
+    j.wait = true;
+    return make_cuda_engine({.memory_limit = u64{64} << 20, .jit = j});
+  }
   throw Error("unknown backend '" + backend + "' (use cpu or cuda)");
 }
 
@@ -67,15 +73,27 @@ struct Row {
   std::string backend, mode, workload;
   u64 cycles;
   double seconds, ips;
+  std::string jit;  // "-" (not the CUDA engine), "off" (interpreted) or "on" (translated)
+  double compile_seconds = 0;  // the translation's compile, in the warm-up
 };
 
 Row time_one(const std::string& backend, const std::string& mode, const Workload& w,
              const BenchOptions& o) {
   const u64 cycles = o.cycles;
-  auto e = make_engine(backend);
+  auto e = make_engine(backend, o.jit);
   e->map(kCode, 0x1000, kPermRead | kPermExec);
   e->map(kData, 0x1000, kPermRead | kPermWrite);
   e->write_memory(kCode, w.code.data(), w.code.size() * 4);
+  std::string jit = "-";
+  double compile = 0;
+  if (backend == "cuda") {  // warm-up (untimed): the loop becomes hot and is translated
+    e->set_pc(kCode);
+    e->set_reg(1, kData);
+    (void)e->execute(100000);
+    const JitStats js = cuda_jit_stats(*e);
+    jit = js.blocks ? "on" : "off";
+    compile = js.compile_seconds + js.link_seconds;
+  }
   double best = 0;
   u64 done = 0;
   for (int r = 0; r < o.repeat; ++r) {
@@ -94,7 +112,7 @@ Row time_one(const std::string& backend, const std::string& mode, const Workload
       done = res.cycles;
     }
   }
-  return {backend, mode, w.name, done, done / best, best};
+  return {backend, mode, w.name, done, done / best, best, jit, compile};
 }
 
 // The syscall round trip: a guest loop of getpid calls (MOV X8, #172; SVC #0; B), serviced on
@@ -110,8 +128,9 @@ struct SyscallRow {
   double median_us, mean_us;
 };
 
-SyscallRow time_syscalls(const std::string& backend, const std::string& mode, u64 calls) {
-  auto e = make_engine(backend);
+SyscallRow time_syscalls(const std::string& backend, const std::string& mode, u64 calls,
+                         const JitCliOptions& jit) {
+  auto e = make_engine(backend, jit);
   e->map(kCode, 0x1000, kPermRead | kPermExec);
   e->write_memory(kCode, kGetpidLoop.data(), kGetpidLoop.size() * 4);
   e->set_pc(kCode);
@@ -164,6 +183,7 @@ void add_bench_command(CLI::App& app, BenchOptions& o) {
                 "Round trips timed by the getpid syscall benchmark (0: skip it)");
   b->add_option("--json", o.json_path, "Also write the figures as JSON to this file");
   b->add_flag("--list-backends", o.list_backends, "Print the backends usable here and exit");
+  add_jit_options(b, o.jit);
 }
 
 int run_bench(const BenchOptions& o) {
@@ -183,17 +203,26 @@ int run_bench(const BenchOptions& o) {
       for (const auto& mode : modes_of(backend)) rows.push_back(time_one(backend, mode, *w, o));
     }
   }
-  std::printf("%-8s %-12s %-12s %14s %10s %16s\n", "backend", "mode", "workload", "cycles",
-              "seconds", "IPS");
+  std::printf("%-8s %-12s %-12s %-4s %14s %10s %16s\n", "backend", "mode", "workload", "jit",
+              "cycles", "seconds", "IPS");
+  double compile = 0;
   for (const auto& r : rows) {
-    std::printf("%-8s %-12s %-12s %14llu %10.3f %16.0f\n", r.backend.c_str(), r.mode.c_str(),
-                r.workload.c_str(), static_cast<unsigned long long>(r.cycles), r.seconds, r.ips);
+    std::printf("%-8s %-12s %-12s %-4s %14llu %10.3f %16.0f\n", r.backend.c_str(), r.mode.c_str(),
+                r.workload.c_str(), r.jit.c_str(), static_cast<unsigned long long>(r.cycles),
+                r.seconds, r.ips);
+    compile = std::max(compile, r.compile_seconds);
+  }
+  if (compile > 0) {
+    std::printf(
+        "(jit on: the loop translated in an untimed warm-up run; compiling and linking "
+        "it took %.2f s the first time)\n",
+        compile);
   }
   std::vector<SyscallRow> srows;
   if (o.syscalls > 0) {
     for (const auto& backend : o.backends) {
       for (const char* mode : {"persistent", "relaunch"}) {
-        srows.push_back(time_syscalls(backend, mode, o.syscalls));
+        srows.push_back(time_syscalls(backend, mode, o.syscalls, o.jit));
       }
     }
     std::printf("\nsyscall round trip (getpid loop)\n%-8s %-12s %10s %12s %12s\n", "backend",
@@ -211,9 +240,9 @@ int run_bench(const BenchOptions& o) {
     size_t i = 0;
     for (const auto& r : rows) {
       f << "  {\"backend\": \"" << r.backend << "\", \"mode\": \"" << r.mode
-        << "\", \"workload\": \"" << r.workload << "\", \"cycles\": " << r.cycles
-        << ", \"seconds\": " << r.seconds << ", \"ips\": " << r.ips << "}"
-        << (++i < n ? ",\n" : "\n");
+        << "\", \"workload\": \"" << r.workload << "\", \"jit\": \"" << r.jit
+        << "\", \"cycles\": " << r.cycles << ", \"seconds\": " << r.seconds
+        << ", \"ips\": " << r.ips << "}" << (++i < n ? ",\n" : "\n");
     }
     for (const auto& r : srows) {
       f << "  {\"backend\": \"" << r.backend << "\", \"mode\": \"" << r.mode

@@ -35,10 +35,11 @@ struct Row {
   u32 lanes;
   u64 cycles_per_lane, total_cycles;
   double seconds, ips;
-  u64 lane_bytes;       // pages the lanes own, all together
-  std::string devices;  // "0,1" ("" for all visible ones or the CPU)
-  u32 n_devices = 0;    // 0: not a scaling run
-  double scaling = 0;   // ips / (n_devices x the one-device ips), where that was timed
+  u64 lane_bytes;         // pages the lanes own, all together
+  std::string devices;    // "0,1" ("" for all visible ones or the CPU)
+  u32 n_devices = 0;      // 0: not a scaling run
+  double scaling = 0;     // ips / (n_devices x the one-device ips), where that was timed
+  std::string jit = "-";  // CUDA: "on" when the loop ran translated, "off" when interpreted
 };
 
 std::string device_list(const std::vector<int>& d) {
@@ -51,15 +52,27 @@ Row time_one(const BenchBatchOptions& o, const Workload& w, u32 lanes,
              const std::vector<int>& devices) {
   const u64 per_lane =
       o.cycles ? o.cycles : std::max<u64>(o.min_cycles, o.total_cycles / std::max<u32>(lanes, 1));
+  // The GPU translates what is hot before each launch (JitOptions::wait): a warm-up run
+  // compiles the loop, the timed runs use it.
+  JitOptions jit = jit_options(o.jit);
+  jit.wait = true;
   batch::ParallelMachine m({.lanes = lanes,
                             .memory_size = 0,
                             .backend = o.backend,
                             .threads = o.threads,
-                            .devices = devices});
+                            .devices = devices,
+                            .jit = jit});
   m.map(kCode, kPageSize, kPermRead | kPermExec);
   m.map(kData, kPageSize, kPermRead | kPermWrite);
   m.load_program(w.code.data(), w.code.size() * 4, kCode);
   const u64 expect_x0 = per_lane / w.code.size() + (per_lane % w.code.size() ? 1 : 0);
+  std::string jit_state = "-";
+  if (std::string(m.backend_name()) == "cuda") {
+    m.set_pc_all(kCode);
+    m.set_reg_all(1, kData);
+    (void)m.execute(1000);
+    jit_state = m.jit_stats().blocks ? "on" : "off";
+  }
   double best = 0;
   for (int r = 0; r < o.repeat; ++r) {
     m.set_pc_all(kCode);
@@ -81,8 +94,10 @@ Row time_one(const BenchBatchOptions& o, const Workload& w, u32 lanes,
   u64 lane_bytes = 0;
   for (u32 i = 0; i < lanes; ++i) lane_bytes += m.lane_private_bytes(i);
   const u64 total = per_lane * lanes;
-  return {m.backend_name(),    w.name, lanes, per_lane, total, total / best, best, lane_bytes,
+  Row row{m.backend_name(),    w.name, lanes, per_lane, total, total / best, best, lane_bytes,
           device_list(devices)};
+  row.jit = jit_state;
+  return row;
 }
 
 // The device sets to time: o.devices as given, or the first N devices (of o.devices, else of
@@ -134,6 +149,7 @@ void add_bench_batch_command(CLI::App& bench, BenchBatchOptions& o) {
                 "scaling over one device")
       ->delimiter(',')
       ->check(CLI::PositiveNumber);
+  add_jit_options(b, o.jit);
 }
 
 int run_bench_batch(const BenchBatchOptions& o) {
@@ -157,18 +173,19 @@ int run_bench_batch(const BenchBatchOptions& o) {
       }
     }
   }
-  std::printf("%-8s %-10s %8s %12s %14s %9s %16s %14s %10s %-12s %8s\n", "backend", "workload",
-              "lanes", "cycles/lane", "cycles", "seconds", "aggregate IPS", "IPS/lane", "lane KiB",
-              "devices", "scaling");
+  std::printf("%-8s %-10s %-4s %8s %12s %14s %9s %16s %14s %10s %-12s %8s\n", "backend", "workload",
+              "jit", "lanes", "cycles/lane", "cycles", "seconds", "aggregate IPS", "IPS/lane",
+              "lane KiB", "devices", "scaling");
   for (const auto& r : rows) {
     char scaling[16] = "-";
     if (r.scaling > 0) std::snprintf(scaling, sizeof scaling, "%.1f%%", 100 * r.scaling);
-    std::printf(
-        "%-8s %-10s %8u %12llu %14llu %9.3f %16.0f %14.0f %10llu %-12s %8s\n", r.backend.c_str(),
-        r.workload.c_str(), r.lanes, static_cast<unsigned long long>(r.cycles_per_lane),
-        static_cast<unsigned long long>(r.total_cycles), r.seconds, r.ips, r.ips / r.lanes,
-        static_cast<unsigned long long>(r.lane_bytes / 1024),
-        r.devices.empty() ? (r.backend == "cpu" ? "-" : "all") : r.devices.c_str(), scaling);
+    std::printf("%-8s %-10s %-4s %8u %12llu %14llu %9.3f %16.0f %14.0f %10llu %-12s %8s\n",
+                r.backend.c_str(), r.workload.c_str(), r.jit.c_str(), r.lanes,
+                static_cast<unsigned long long>(r.cycles_per_lane),
+                static_cast<unsigned long long>(r.total_cycles), r.seconds, r.ips, r.ips / r.lanes,
+                static_cast<unsigned long long>(r.lane_bytes / 1024),
+                r.devices.empty() ? (r.backend == "cpu" ? "-" : "all") : r.devices.c_str(),
+                scaling);
   }
   if (!o.json_path.empty()) {
     std::ofstream f(o.json_path);
@@ -177,11 +194,11 @@ int run_bench_batch(const BenchBatchOptions& o) {
     for (size_t i = 0; i < rows.size(); ++i) {
       const auto& r = rows[i];
       f << "  {\"backend\": \"" << r.backend << "\", \"workload\": \"" << r.workload
-        << "\", \"lanes\": " << r.lanes << ", \"cycles_per_lane\": " << r.cycles_per_lane
-        << ", \"cycles\": " << r.total_cycles << ", \"seconds\": " << r.seconds
-        << ", \"ips\": " << r.ips << ", \"lane_bytes\": " << r.lane_bytes << ", \"devices\": \""
-        << r.devices << "\", \"scaling\": " << r.scaling << "}"
-        << (i + 1 < rows.size() ? ",\n" : "\n");
+        << "\", \"jit\": \"" << r.jit << "\", \"lanes\": " << r.lanes
+        << ", \"cycles_per_lane\": " << r.cycles_per_lane << ", \"cycles\": " << r.total_cycles
+        << ", \"seconds\": " << r.seconds << ", \"ips\": " << r.ips
+        << ", \"lane_bytes\": " << r.lane_bytes << ", \"devices\": \"" << r.devices
+        << "\", \"scaling\": " << r.scaling << "}" << (i + 1 < rows.size() ? ",\n" : "\n");
     }
     f << "]\n";
     if (!f) throw Error("cannot write " + o.json_path);

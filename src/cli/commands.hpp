@@ -5,9 +5,20 @@
 #include <string>
 #include <vector>
 
+#include "engines/cuda/cuda_engine.hpp"
 #include "isa/hd.hpp"
 
 namespace kvrm::cli {
+
+// Block translation on the CUDA backends (--jit, --jit-threshold; JitOptions).
+struct JitCliOptions {
+  std::string mode = "auto";
+  u32 threshold = 64;
+};
+void add_jit_options(CLI::App* app, JitCliOptions& o);
+JitOptions jit_options(const JitCliOptions& o);
+// One line about what the translator did, for --stats.
+std::string describe_jit(const JitStats& s);
 
 struct BenchOptions {
   std::vector<std::string> backends{"cpu"};
@@ -18,6 +29,7 @@ struct BenchOptions {
   u64 syscalls = 20'000;  // round trips timed by the syscall benchmark (0: skip it)
   bool list_backends = false;
   std::string json_path;
+  JitCliOptions jit{};
 };
 void add_bench_command(CLI::App& app, BenchOptions& o);
 int run_bench(const BenchOptions& o);
@@ -32,6 +44,7 @@ struct RunOptions {
   std::vector<std::string> set_env, unset_env;
   std::string root = "/";            // --root: the guest's "/"
   std::vector<std::string> rw_dirs;  // --rw: where the guest may write
+  JitCliOptions jit{};
   std::string program;
   std::vector<std::string> args;
   CLI::App* app = nullptr;  // the subcommand, for the program and its arguments
@@ -63,6 +76,7 @@ struct BatchCliOptions {
   std::vector<std::string> set_env, unset_env;
   std::string root = "/";
   std::vector<std::string> rw_dirs;
+  JitCliOptions jit{};
 };
 void add_batch_command(CLI::App& app, BatchCliOptions& o);
 
@@ -78,6 +92,7 @@ struct BenchBatchOptions {
   std::string json_path;
   std::vector<int> devices;        // CUDA devices (empty: all visible)
   std::vector<u32> device_counts;  // time on the first N of them for each N (scaling)
+  JitCliOptions jit{};
 };
 // `kvrm bench batch`: a subcommand of `bench` (cli/bench_batch.cpp).
 void add_bench_batch_command(CLI::App& bench, BenchBatchOptions& o);

@@ -33,6 +33,7 @@ void add_run_command(CLI::App& app, RunOptions& o) {
       ->allow_extra_args(false);
   r->add_option("--root", o.root, "Host directory the guest sees as / (default: /, read-only)")
       ->allow_extra_args(false);
+  add_jit_options(r, o.jit);
   r->add_option("--rw", o.rw_dirs, "Host directory below which the guest may write (repeatable)")
       ->allow_extra_args(false);
   // The first argument that is not an option is the program; it and everything after it belong
@@ -60,6 +61,35 @@ std::vector<std::string> guest_environment(const std::vector<std::string>& set_e
   return env;
 }
 
+void add_jit_options(CLI::App* app, JitCliOptions& o) {
+  app->add_option("--jit", o.mode,
+                  "CUDA: translate hot code into native GPU code: auto (when the CUDA run-time "
+                  "compiler is installed), on, off")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
+  app->add_option("--jit-threshold", o.threshold,
+                  "CUDA: taken branches to a target that make it hot (default 64)")
+      ->check(CLI::Range(1u, 1u << 30));
+}
+
+JitOptions jit_options(const JitCliOptions& o) {
+  return {.mode = parse_jit_mode(o.mode), .hot_threshold = o.threshold};
+}
+
+std::string describe_jit(const JitStats& s) {
+  char buf[256];
+  if (!s.active && s.compiles == 0) return "no code translated (" + s.note + ")";
+  std::snprintf(buf, sizeof buf,
+                "%llu instructions in %llu blocks translated (%llu hot targets, %llu modules, "
+                "%.2f s compiling, %.2f s linking)",
+                static_cast<unsigned long long>(s.instructions),
+                static_cast<unsigned long long>(s.blocks),
+                static_cast<unsigned long long>(s.hot_targets),
+                static_cast<unsigned long long>(s.compiles), s.compile_seconds, s.link_seconds);
+  std::string out = buf;
+  if (!s.active) out += "; translation stopped: " + s.note;
+  return out;
+}
+
 int run_run(RunOptions& o) {
   std::vector<std::string> rest = o.app->remaining();
   // The first argument kvrm does not know starts the guest's command line (like qemu-aarch64):
@@ -71,8 +101,10 @@ int run_run(RunOptions& o) {
   o.args.assign(rest.begin() + 1, rest.end());
   std::string backend = o.backend;
   if (backend == "auto") backend = cuda_available() ? "cuda" : "cpu";
-  std::unique_ptr<Engine> e = backend == "cuda" ? make_cuda_engine({.memory_limit = u64{2} << 30})
-                                                : make_reference_engine();
+  std::unique_ptr<Engine> e =
+      backend == "cuda"
+          ? make_cuda_engine({.memory_limit = u64{2} << 30, .jit = jit_options(o.jit)})
+          : make_reference_engine();
   os::ProcessOptions po;
   po.path = o.program;
   po.argv.push_back(o.program);
@@ -94,6 +126,9 @@ int run_run(RunOptions& o) {
                    backend.c_str(), static_cast<unsigned long long>(s.instructions), s.seconds,
                    s.seconds > 0 ? s.instructions / s.seconds : 0.0,
                    static_cast<unsigned long long>(s.syscalls), status);
+      if (backend == "cuda") {
+        std::fprintf(stderr, "kvrm: cuda: %s\n", describe_jit(cuda_jit_stats(*e)).c_str());
+      }
     }
     return status;
   } catch (const os::ExecError& err) {

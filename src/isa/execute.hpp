@@ -5,15 +5,7 @@
 
 #include "isa/context.hpp"
 #include "isa/decoder.hpp"
-#include "isa/sem/branch_system.hpp"
-#include "isa/sem/crypto.hpp"
-#include "isa/sem/data_processing_imm.hpp"
-#include "isa/sem/data_processing_reg.hpp"
-#include "isa/sem/fp_scalar.hpp"
-#include "isa/sem/load_store.hpp"
-#include "isa/sem/simd_fp.hpp"
-#include "isa/sem/simd_int.hpp"
-#include "isa/sem/simd_load_store.hpp"
+#include "isa/sem/all.hpp"
 
 namespace kvrm {
 
@@ -45,11 +37,6 @@ KVRM_HD Signal step(C& c, DecodeFn&& decode_word, RunFn&& run) {
   if (sig == Signal::Running || sig == Signal::Syscall) c.pc = c.npc;
   return sig;
 }
-
-struct RunOutcome {
-  Signal signal;  // never RUNNING: CHECKPOINT when the budget ran out or `stop` asked
-  u64 cycles;     // instructions retired (an SVC counts)
-};
 
 // Steps until a stop signal or max_cycles retired instructions; every `poll_interval`
 // instructions (a power of two) `stop()` may end the run early with CHECKPOINT.

@@ -3,8 +3,23 @@
 // device need different intrinsics, a host and a device body behind that name.
 #pragma once
 
+#if defined(__CUDACC_RTC__)
+// NVRTC (the run-time compiler of translated guest code, engines/cuda/jit_*) has no C++ standard
+// library: the fixed-width types come from the compiler's own and memcpy is a device builtin.
+namespace std {
+using uint8_t = unsigned char;
+using uint16_t = unsigned short;
+using uint32_t = unsigned int;
+using uint64_t = unsigned long long;
+using int8_t = signed char;
+using int16_t = short;
+using int32_t = int;
+using int64_t = long long;
+}  // namespace std
+#else
 #include <cstdint>
 #include <cstring>
+#endif
 
 #if defined(__CUDACC__)
 #define KVRM_HD __host__ __device__ __forceinline__

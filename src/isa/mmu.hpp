@@ -41,6 +41,19 @@ struct PageTableView {
   }
 };
 
+// In translated guest code (compiled at run time, engines/cuda/jit_*), an access keeps only its
+// aligned fast path inline, with the translation caches in registers; the slow paths are compiled
+// once per module and called with the Mmu by value, returning what they changed, so that nothing
+// the caller holds is forced into memory. (Inlined at every access site, or called on the
+// caller's Mmu, they made modules take minutes to compile.)
+#if defined(__CUDACC_RTC__)
+#define KVRM_MMU_OUTLINE 1
+#define KVRM_MMU_SLOW __device__ __noinline__
+#else
+#define KVRM_MMU_OUTLINE 0
+#define KVRM_MMU_SLOW KVRM_HD
+#endif
+
 KVRM_HD constexpr u8 perm_for(Access a) {
   return a == Access::Read ? kPermRead : a == Access::Write ? kPermWrite : kPermExec;
 }
@@ -117,8 +130,34 @@ struct Mmu {
     return base[k];
   }
 
+  // What an out-of-line slow path returns: its result and the cache entry it left for `kind`.
+  template <class T>
+  struct Slow {
+    T value;
+    bool ok;
+    u64 tag;
+    u8* base;
+  };
+  template <class T>
+  KVRM_HD T take(const Slow<T>& r, Access a) {
+    tag[static_cast<int>(a)] = r.tag;
+    base[static_cast<int>(a)] = r.base;
+    return r.value;
+  }
+
   // Checks that [va, va+size) is accessible without touching it (size <= kPageSize).
   KVRM_HD bool probe(u64 va, u64 size, Access a) {
+#if KVRM_MMU_OUTLINE
+    return take(probe_outline(*this, va, size, a), a);
+#else
+    return probe_pages(va, size, a);
+#endif
+  }
+  static KVRM_MMU_SLOW Slow<bool> probe_outline(Mmu m, u64 va, u64 size, Access a) {
+    const bool ok = m.probe_pages(va, size, a);
+    return {ok, ok, m.tag[static_cast<int>(a)], m.base[static_cast<int>(a)]};
+  }
+  KVRM_HD bool probe_pages(u64 va, u64 size, Access a) {
     if (!page(va, a)) return false;
     const u64 last = va + size - 1;  // va < 2^48 here, so this cannot wrap
     if ((last >> kPageBits) != (va >> kPageBits) && !page(last & ~kPageMask, a)) return false;
@@ -168,11 +207,27 @@ struct Mmu {
   KVRM_HD bool read(u64 va, T& out) {
     const int k = static_cast<int>(Access::Read);
     const u64 off = va & kPageMask;
+#if KVRM_MMU_OUTLINE
+    if ((va >> kPageBits) == tag[k] && (off & (sizeof(T) - 1)) == 0) {
+      out = load_le_aligned<T>(base[k] + off);
+      return true;
+    }
+    const Slow<T> r = read_outline<T>(*this, va);
+    out = take(r, Access::Read);
+    return r.ok;
+#else
     if ((va >> kPageBits) == tag[k] && off + sizeof(T) <= kPageSize) {
       out = load_le<T>(base[k] + off);
       return true;
     }
     return read_slow(va, out);
+#endif
+  }
+  template <class T>
+  static KVRM_MMU_SLOW Slow<T> read_outline(Mmu m, u64 va) {
+    T v{};
+    const bool ok = m.read_slow(va, v);
+    return {v, ok, m.tag[0], m.base[0]};
   }
   template <class T>
   KVRM_HD bool read_slow(u64 va, T& out) {
@@ -193,11 +248,25 @@ struct Mmu {
   KVRM_HD bool write(u64 va, T v) {
     const int k = static_cast<int>(Access::Write);
     const u64 off = va & kPageMask;
+#if KVRM_MMU_OUTLINE
+    if ((va >> kPageBits) == tag[k] && (off & (sizeof(T) - 1)) == 0) {
+      *reinterpret_cast<T*>(base[k] + off) = v;
+      return true;
+    }
+    const Slow<bool> r = write_outline<T>(*this, va, v);
+    return take(r, Access::Write);
+#else
     if ((va >> kPageBits) == tag[k] && off + sizeof(T) <= kPageSize) {
       store_le<T>(base[k] + off, v);
       return true;
     }
     return write_slow(va, v);
+#endif
+  }
+  template <class T>
+  static KVRM_MMU_SLOW Slow<bool> write_outline(Mmu m, u64 va, T v) {
+    const bool ok = m.write_slow(va, v);
+    return {ok, ok, m.tag[1], m.base[1]};
   }
   template <class T>
   KVRM_HD bool write_slow(u64 va, T v) {

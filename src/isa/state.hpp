@@ -31,6 +31,13 @@ KVRM_HD constexpr const char* signal_name(Signal s) {
   return "UNKNOWN";
 }
 
+// How an engine's inner loop ended: the signal (CHECKPOINT when the budget ran out or a stop
+// was requested; RUNNING only where a loop says so) and the instructions retired (an SVC counts).
+struct RunOutcome {
+  Signal signal;
+  u64 cycles;
+};
+
 // The kind of memory access that faulted.
 enum class Access : u8 { Read = 0, Write = 1, Fetch = 2 };
 

@@ -3,7 +3,9 @@
 // (bits 19..5), i.e. op0 = 2 + o0.
 #pragma once
 
+#if !defined(__CUDACC_RTC__)
 #include <chrono>
+#endif
 
 #include "isa/hd.hpp"
 #include "isa/state.hpp"

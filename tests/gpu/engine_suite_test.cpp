@@ -34,15 +34,21 @@ constexpr u32 kLdrX5X6 = 0xf94000c5;    // ldr x5, [x6]
 constexpr u32 bne_back(int n) { return 0x54000001 | ((static_cast<u32>(-n) & 0x7ffff) << 5); }
 constexpr u32 b_back(int n) { return 0x14000000 | (static_cast<u32>(-n) & 0x3ffffff); }
 
+// "cuda_jit": code is translated before each launch from its start PC (and what became hot),
+// so that every test runs translated code as far as it can.
 std::unique_ptr<Engine> make(const std::string& kind) {
   if (kind == "cpu") return make_reference_engine(u64{64} << 20);
-  return make_cuda_engine({.memory_limit = u64{64} << 20});
+  if (kind == "cuda_jit") {
+    return make_cuda_engine({.memory_limit = u64{64} << 20,
+                             .jit = {.mode = JitMode::On, .hot_threshold = 1, .wait = true}});
+  }
+  return make_cuda_engine({.memory_limit = u64{64} << 20, .jit = {.mode = JitMode::Off}});
 }
 
 class EngineSuite : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    if (GetParam() == "cuda") {
+    if (GetParam() != "cpu") {
       std::string why;
       if (!cuda_available(&why)) GTEST_SKIP() << why;
     }
@@ -233,7 +239,7 @@ TEST_P(EngineSuite, BadArgumentsAreErrors) {
   EXPECT_THROW(e->execute_persistent(10, 0, nullptr), Error);
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, EngineSuite, ::testing::Values("cpu", "cuda"),
+INSTANTIATE_TEST_SUITE_P(Engines, EngineSuite, ::testing::Values("cpu", "cuda", "cuda_jit"),
                          [](const auto& info) { return info.param; });
 
 // The CUDA engine's error paths: clear kvrm::Error exceptions, never a crash.

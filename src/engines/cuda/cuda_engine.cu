@@ -27,115 +27,41 @@
 #include "engines/cuda/cuda_check.hpp"
 #include "engines/cuda/cuda_engine.hpp"
 #include "engines/cuda/device_core.cuh"
+#include "engines/cuda/jit_manager.hpp"
+#include "engines/cuda/kernels.cuh"
 
 namespace kvrm {
 namespace {
 
 using cuda::CoreRecord;
+using cuda::InterpHooks;
 using cuda::kDecodeCacheEntries;
+using cuda::kMailDone;
+using cuda::kMailIdle;
+using cuda::kMailPosted;
+using cuda::kPostedRegs;
+using cuda::kReplyFull;
+using cuda::kReplyRemap;
+using cuda::kReplyShift;
+using cuda::kReplyStop;
+using cuda::kReplyX0;
+using cuda::kReplyX0InBox;
+using cuda::kReplyYield;
+using cuda::Mailbox;
 
 using cuda::check;
 
-// The mailbox between one core and the host, in mapped pinned host memory.
-// Mailbox::state, GPU -> host (the host sets it back to idle when it answers).
-enum MailState : u32 {
-  kMailIdle = 0,
-  kMailPosted = 1,  // a syscall waits; x holds X0-X8, pc the PC
-  kMailDone = 5,    // the kernel has finished
-};
-
-// Mailbox::reply, host -> GPU: an answer code in bits 63..56 and, in bits 55..0, the new X0
-// when it fits in 56 bits as a signed value (every errno, count and user address does), so that
-// one load gives the GPU both. The GPU clears it before posting.
-enum MailReply : u32 {
-  kReplyX0 = 2,          // continue with the new X0
-  kReplyFull = 3,        // continue from the CoreRecord's state (the host changed more than X0
-                         // and wrote the whole state there)
-  kReplyStop = 4,        // end the run here (SYSCALL, PC after the SVC)
-  kReplyKind = 0x07,     // the bits above
-  kReplyX0InBox = 0x40,  // X0 did not fit: it is in x[0]
-  kReplyRemap = 0x80,    // the mappings changed: reload pt, flush the translation cache
-};
-constexpr int kReplyShift = 56;
-
-// A posted syscall carries the registers a syscall reads (X0-X5, X8) and the PC; the whole
-// state is in the CoreRecord record, fetched only if the host asks for more.
-constexpr int kPostedRegs = 9;
-
-struct Mailbox {
-  u32 signal;        // the seed's atomic signal flag: RUNNING while running, then the stop
-  u32 stop_request;  // host -> GPU: stop with CHECKPOINT at the next poll
-  u32 state;         // MailState
-  u32 reserved;
-  u64 reply;           // MailReply
-  u64 cycles;          // instructions retired when the syscall was posted
-  PageTableView pt;    // the page table to continue with (the host may have moved it)
-  u64 x[kPostedRegs];  // see MailState
-  u64 pc;
-};
-
-__device__ __forceinline__ u64 load_acquire_sys(const u64* p) {
-  u64 v;
-  asm volatile("ld.acquire.sys.u64 %0, [%1];" : "=l"(v) : "l"(p) : "memory");
-  return v;
-}
-__device__ __forceinline__ void store_release_sys(u32* p, u32 v) {
-  asm volatile("st.release.sys.u32 [%0], %1;" ::"l"(p), "r"(v) : "memory");
-}
-
-__global__ void run_kernel(CoreRecord* cores, u32 n_cores, PageTableView pt, u64* dcache,
-                           Mailbox* mail, bool persistent) {
-  const u32 id = blockIdx.x * blockDim.x + threadIdx.x;
-  if (id >= n_cores) return;
-  CoreRecord& core = cores[id];
-  Mailbox* const mb = mail + id;
-  u64* const dc = dcache + u64{id} * kDecodeCacheEntries;
-  CoreState s = core.s;
-  StopInfo info{};
-  Tlb tlb;
-  Mmu mmu{pt, &info};
-  mmu.tlb = &tlb;
-  mmu.flush();
-  u64 total = 0;
-  Signal sig;
-  while (true) {
-    const RunOutcome o = cuda::run_core(s, info, mmu, dc, core.budget - total, &mb->stop_request);
-    total += o.cycles;
-    sig = o.signal;
-    if (!persistent || sig != Signal::Syscall) break;
-    // Post the syscall: guest memory and the whole state first, then the scalar registers in
-    // the mailbox, then the request.
-    core.s = s;
-    mb->cycles = total;
-    for (int i = 0; i < kPostedRegs; ++i) mb->x[i] = s.x[i];
-    mb->pc = s.pc;
-    *static_cast<volatile u64*>(&mb->reply) = 0;
-    __threadfence_system();
-    *static_cast<volatile u32*>(&mb->signal) = static_cast<u32>(Signal::Syscall);
-    store_release_sys(&mb->state, kMailPosted);
-    u64 reply;
-    while ((reply = load_acquire_sys(&mb->reply)) == 0) {
-    }
-    const u32 code = static_cast<u32>(reply >> kReplyShift);
-    if ((code & kReplyKind) == kReplyStop) break;
-    if ((code & kReplyKind) == kReplyFull) {
-      s = core.s;
-    } else {
-      s.x[0] = (code & kReplyX0InBox) ? mb->x[0] : static_cast<u64>(sext(reply, kReplyShift));
-    }
-    if (code & kReplyRemap) {  // fresh translation caches
-      mmu.pt = mb->pt;
-      mmu.flush();
-    }
-    *static_cast<volatile u32*>(&mb->signal) = static_cast<u32>(Signal::Running);
-  }
-  core.s = s;
-  core.info = info;
-  core.cycles = total;
-  core.signal = static_cast<u32>(sig);
-  __threadfence_system();
-  *static_cast<volatile u32*>(&mb->signal) = static_cast<u32>(sig);  // the seed's atomic flag
-  store_release_sys(&mb->state, kMailDone);
+// The interpreter's kernel: one core per thread (the JIT's modules have one of their own with
+// the same parameters, engines/cuda/jit_runtime.cuh). Hooks without counters: none.
+__global__ void run_kernel(KVRM_SINGLE_CORE_PARAMS) {
+  const InterpHooks* hp = hooks.counts ? &hooks : nullptr;
+  cuda::single_core_body(cores, n_cores, pt, mail, persistent,
+                         [&](u32 id, CoreState& s, StopInfo& info, Mmu& mmu, u64 max_cycles,
+                             const volatile u32* stop_request, u64 poll, bool) {
+                           return cuda::run_core(s, info, mmu,
+                                                 dcache + u64{id} * kDecodeCacheEntries, max_cycles,
+                                                 stop_request, poll, hp);
+                         });
 }
 
 // Reads a mailbox word the GPU writes.
@@ -174,6 +100,7 @@ class CudaEngine final : public Engine {
       std::memset(static_cast<void*>(mail_), 0, sizeof(Mailbox));
       check(cudaHostGetDevicePointer(reinterpret_cast<void**>(&d_mail_), m, 0),
             "cudaHostGetDevicePointer");
+      jit_ = std::make_unique<cuda::JitManager>(o.jit, o.device);
     } catch (...) {
       release();
       throw;
@@ -185,9 +112,18 @@ class CudaEngine final : public Engine {
 
   const char* name() const override { return "cuda"; }
 
-  void map(u64 addr, u64 size, u8 perms) override { mem_.map(addr, size, perms); }
-  void unmap(u64 addr, u64 size) override { mem_.unmap(addr, size); }
-  void protect(u64 addr, u64 size, u8 perms) override { mem_.protect(addr, size, perms); }
+  void map(u64 addr, u64 size, u8 perms) override {
+    mem_.map(addr, size, perms);
+    changed(addr, size);
+  }
+  void unmap(u64 addr, u64 size) override {
+    mem_.unmap(addr, size);
+    changed(addr, size);
+  }
+  void protect(u64 addr, u64 size, u8 perms) override {
+    mem_.protect(addr, size, perms);
+    changed(addr, size);
+  }
   bool is_mapped(u64 addr, u64 size) const override { return mem_.is_mapped(addr, size); }
 
   void read_memory(u64 addr, void* dst, u64 size) const override {
@@ -199,7 +135,10 @@ class CudaEngine final : public Engine {
     if (!mem_.is_mapped(addr, size)) mem_.write(addr, src, size);  // throws the usual error
     refresh(addr, size);
     mem_.write(addr, src, size);
+    changed(addr, size);
   }
+
+  JitStats jit_stats() const { return jit_ ? jit_->stats() : JitStats{}; }
 
   // Inside a persistent run's syscall the state is the posted one: registers come from the
   // mailbox, the whole state (vector registers too) is fetched on first use.
@@ -261,6 +200,7 @@ class CudaEngine final : public Engine {
 
  private:
   void release() {
+    jit_.reset();
     if (stream_) cudaStreamSynchronize(stream_);
     if (copy_stream_) cudaStreamSynchronize(copy_stream_);
     cudaFree(d_frames_);
@@ -328,11 +268,68 @@ class CudaEngine final : public Engine {
 
   PageTableView view() const { return PageTableView{d_nodes_, d_frames_}; }
 
-  // One launch. With a handler the kernel stays resident across SVCs (persistent mode).
+  // Mappings or bytes of [addr, addr + size) changed: translations of them are dropped; a
+  // resident kernel running one is told to stop after the syscall being serviced.
+  void changed(u64 addr, u64 size) {
+    if (jit_ && jit_->invalidate(addr, size) && in_syscall_) yield_ = true;
+  }
+
+  // Guest code for the translator, as the host mirror has it (refreshed from the device).
+  jit::CodeReader code_reader() {
+    return [this](u64 va, jit::CodePage& p) {
+      const u32 leaf = PageTableView{mem_.nodes().data(), mem_.frames()}.leaf(va);
+      if (!(leaf & kLeafPresent)) return false;
+      refresh(va, kPageSize);
+      p.leaf = leaf;
+      p.bytes = mem_.frames() + u64{leaf_frame(leaf)} * kPageSize;
+      return true;
+    };
+  }
+
+  // A run: one launch, or in persistent mode as many as it takes when the kernel is stopped
+  // to run newly translated code (or because the code it ran was invalidated).
   RunResult launch(u64 max_cycles, double timeout_seconds, const SyscallHandler* on_syscall) {
     using Clock = std::chrono::steady_clock;
     const auto t0 = Clock::now();
+    RunResult total;
+    total.batch_count = 0;
+    while (true) {
+      double left = 0;
+      if (timeout_seconds > 0) {
+        left = timeout_seconds - std::chrono::duration<double>(Clock::now() - t0).count();
+        if (left <= 0) break;
+      }
+      bool relaunch = false;
+      const RunResult r = launch_once(max_cycles - total.cycles, left, on_syscall, relaunch);
+      ++total.batch_count;
+      total.cycles += r.cycles;
+      total.syscalls += r.syscalls;
+      total.signal = r.signal;
+      total.pc = r.pc;
+      total.info = r.info;
+      if (!relaunch || r.signal != Signal::Checkpoint || total.cycles >= max_cycles) break;
+    }
+    if (total.batch_count == 0) total.pc = state_.pc;  // the timeout passed before a launch
+    total.elapsed_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    return total;
+  }
+
+  // One launch. With a handler the kernel stays resident across SVCs (persistent mode), and
+  // `relaunch` says whether it stopped only to be launched again (new translated code).
+  RunResult launch_once(u64 max_cycles, double timeout_seconds, const SyscallHandler* on_syscall,
+                        bool& relaunch) {
+    using Clock = std::chrono::steady_clock;
+    const auto t0 = Clock::now();
     upload(stream_);
+    std::shared_ptr<cuda::JitModule> mod;
+    if (jit_->active()) {
+      const u64 start[] = {state_.pc};
+      jit_->poll(code_reader(),
+                 jit_->options().wait ? std::span<const u64>(start) : std::span<const u64>());
+      if (jit_->options().wait) jit_->wait();
+      mod = jit_->installed();
+      upload(stream_);  // what reading code for the translator refreshed is unchanged: no-op
+    }
     CoreRecord core{};
     core.s = state_;
     core.budget = max_cycles;
@@ -341,16 +338,28 @@ class CudaEngine final : public Engine {
     mail_->stop_request = 0;
     mail_->state = kMailIdle;
     mail_->signal = static_cast<u32>(Signal::Running);
+    yield_ = false;
     ++epoch_;
-    run_kernel<<<1, 1, 0, stream_>>>(d_core_, 1, view(), d_dcache_, d_mail_, on_syscall != nullptr);
-    check(cudaGetLastError(), "kernel launch");
+    {
+      CoreRecord* cores = d_core_;
+      u32 n = 1;
+      PageTableView pt = view();
+      u64* dc = d_dcache_;
+      Mailbox* mb = d_mail_;
+      bool persistent = on_syscall != nullptr;
+      InterpHooks hooks = jit_->hooks();
+      void* args[] = {&cores, &n, &pt, &dc, &mb, &persistent, &hooks};
+      const void* kernel = mod ? mod->single : reinterpret_cast<const void*>(&run_kernel);
+      check(cudaLaunchKernel(kernel, dim3(1), dim3(1), args, 0, stream_), "kernel launch");
+    }
 
     RunResult r;
     std::exception_ptr failure;
     const double limit = timeout_seconds > 0 && opt_.watchdog_seconds > 0
                              ? std::min(timeout_seconds, opt_.watchdog_seconds)
                              : std::max(timeout_seconds, opt_.watchdog_seconds);
-    bool asked = false;
+    bool asked = false;  // the watchdog or the timeout asked the kernel to stop
+    bool swap = false;   // new translated code asked it to stop
     for (u64 spins = 0;; ++spins) {
       const u32 st = host_load(mail_->state);
       if (st == kMailDone) break;
@@ -375,6 +384,13 @@ class CudaEngine final : public Engine {
           host_store(mail_->stop_request, 1u);
           asked = true;
         }
+        if (jit_->active() && !swap) {
+          jit_->poll(code_reader());
+          if (on_syscall && jit_->update_ready()) {
+            host_store(mail_->stop_request, 1u);
+            swap = true;
+          }
+        }
         std::this_thread::yield();
       }
     }
@@ -389,6 +405,7 @@ class CudaEngine final : public Engine {
     r.pc = core.s.pc;
     r.info = core.info;
     r.elapsed_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    relaunch = (swap || yield_) && !asked;
     return r;
   }
 
@@ -434,6 +451,7 @@ class CudaEngine final : public Engine {
         mail_->pt = view();  // the table may have moved
         answer |= kReplyRemap;
       }
+      if (yield_) answer |= kReplyYield;
       if (copies_pending_) {
         check(cudaStreamSynchronize(copy_stream_), "cudaStreamSynchronize (copy)");
         copies_pending_ = false;
@@ -465,6 +483,7 @@ class CudaEngine final : public Engine {
   mutable CoreState posted_, pending_;
   mutable bool full_loaded_ = false;
   bool in_syscall_ = false;
+  bool yield_ = false;           // a syscall invalidated the translated code the kernel runs
   bool copies_pending_ = false;  // transfers on copy_stream_ not yet waited for
   cudaStream_t stream_ = nullptr;
   cudaStream_t copy_stream_ = nullptr;
@@ -477,6 +496,7 @@ class CudaEngine final : public Engine {
   Mailbox* d_mail_ = nullptr;
   u64 epoch_ = 0;
   mutable std::vector<u64> frame_epoch_;
+  std::unique_ptr<cuda::JitManager> jit_;
 };
 
 }  // namespace
@@ -498,6 +518,11 @@ std::unique_ptr<Engine> make_cuda_engine(const CudaEngineOptions& options) {
   std::string why;
   if (!cuda_available(&why)) throw Error("the CUDA engine is not available: " + why);
   return std::make_unique<CudaEngine>(options);
+}
+
+JitStats cuda_jit_stats(const Engine& engine) {
+  const auto* e = dynamic_cast<const CudaEngine*>(&engine);
+  return e ? e->jit_stats() : JitStats{};
 }
 
 }  // namespace kvrm

@@ -14,11 +14,13 @@ std::unique_ptr<Engine> make_cuda_engine(const CudaEngineOptions&) {
   throw Error("the CUDA engine is not available: kvrm was built without CUDA");
 }
 
+JitStats cuda_jit_stats(const Engine&) { return {}; }
+
 }  // namespace kvrm
 
 namespace kvrm::cuda {
 
-std::unique_ptr<LaneRunner> make_lane_runner(int, u32) {
+std::unique_ptr<LaneRunner> make_lane_runner(int, u32, const JitOptions&) {
   throw Error("the CUDA batch backend is not available: kvrm was built without CUDA");
 }
 

@@ -17,25 +17,10 @@
 //   engine calls.
 #pragma once
 
+#include "engines/cuda/device_types.cuh"
 #include "isa/execute.hpp"
 
 namespace kvrm::cuda {
-
-// Decoded-instruction cache entries per core.
-constexpr u32 kDecodeCacheEntries = 1u << 14;
-// How often (in retired instructions) a running core looks at the host's stop request, by
-// default (the single-core engine); the batch engine polls more often (lane_runner.cu).
-constexpr u64 kPollInterval = u64{1} << 16;
-
-// One core's record in device memory, as the host fills it before a launch and reads it after:
-// the state, the instruction budget, and how the run ended.
-struct CoreRecord {
-  CoreState s;
-  StopInfo info;
-  u64 budget;  // instructions the launch may retire
-  u64 cycles;  // instructions it retired
-  u32 signal;  // the Signal it stopped with
-};
 
 // The instructions dispatched inline.
 // clang-format off
@@ -101,12 +86,17 @@ __device__ __forceinline__ Signal dispatch(Context& c, u32 hot, Op op, u32 insn)
 // Semantics are run_steps()'s (isa/execute.hpp): the same PC, cycle and signal conventions.
 // `dc` is this core's decoded-instruction cache: entry = word << 32 | op << 16 | hot index.
 // Between polls the loop counts a 32-bit chunk down (poll <= 2^31).
+// With `hooks` (the block translator's: device_types.cuh), every taken branch is counted, and a
+// taken branch to a translated entry ends the run there with RUNNING (PC = that entry, the
+// branch retired), so that the translated code takes over.
 __device__ __forceinline__ RunOutcome run_core(CoreState& s, StopInfo& info, Mmu& mmu, u64* dc,
                                                u64 max_cycles, const volatile u32* stop_request,
-                                               u64 poll = kPollInterval) {
+                                               u64 poll = kPollInterval,
+                                               const InterpHooks* hooks = nullptr) {
   Context c{s, mmu, info};
   c.pc = s.pc;
   Signal sig = Signal::Running;
+  bool entered = false;
   u64 n = 0;
   while (n < max_cycles) {
     const u32 chunk = static_cast<u32>(max_cycles - n > poll ? poll : max_cycles - n);
@@ -133,9 +123,16 @@ __device__ __forceinline__ RunOutcome run_core(CoreState& s, StopInfo& info, Mmu
       c.npc = pc + 4;
       sig = dispatch(c, hot, op, insn);
       if (sig != Signal::Running) break;
+      if (hooks != nullptr && c.npc != pc + 4 && at_taken_branch(*hooks, c.npc)) {
+        c.pc = c.npc;
+        --left;
+        entered = true;
+        break;
+      }
       c.pc = c.npc;
     } while (--left != 0);
     n += chunk - left;
+    if (entered) break;
     if (sig != Signal::Running) {
       if (sig == Signal::Syscall) {
         c.pc = c.npc;
@@ -146,7 +143,7 @@ __device__ __forceinline__ RunOutcome run_core(CoreState& s, StopInfo& info, Mmu
     if (n < max_cycles && *stop_request) break;
   }
   s.pc = c.pc;
-  return {sig == Signal::Running ? Signal::Checkpoint : sig, n};
+  return {sig == Signal::Running && !entered ? Signal::Checkpoint : sig, n};
 }
 
 }  // namespace kvrm::cuda

@@ -19,40 +19,23 @@
 #include "engines/cuda/cuda_check.hpp"
 #include "engines/cuda/cuda_engine.hpp"
 #include "engines/cuda/device_core.cuh"
+#include "engines/cuda/jit_manager.hpp"
+#include "engines/cuda/kernels.cuh"
 #include "engines/cuda/lane_runner.hpp"
 
 namespace kvrm::cuda {
 namespace {
 
-// How often a lane looks at the stop flag (instructions): often enough that lanes stop soon
-// after the flag goes up, rarely enough to cost nothing measurable.
-constexpr u64 kLanePoll = 1024;
-
-// flags[0]: the stop flag; flags[1]: lanes that stopped by themselves. Each warp runs
-// `per_warp` lanes (1..32) on its first threads; the others return at once.
-__global__ void lanes_kernel(CoreRecord* lanes, const PageTableView* views, u32 n, u64* dcache,
-                             u8* written, u32* flags, u32 end_after, u32 per_warp) {
-  const u32 t = blockIdx.x * blockDim.x + threadIdx.x;
-  const u32 in_warp = t % 32;
-  if (in_warp >= per_warp) return;
-  const u32 id = t / 32 * per_warp + in_warp;
-  if (id >= n) return;
-  CoreRecord& lane = lanes[id];
-  CoreState s = lane.s;
-  StopInfo info{};
-  Tlb tlb;
-  Mmu mmu{views[id], &info};
-  mmu.written = written;
-  mmu.tlb = &tlb;
-  mmu.flush();
-  const RunOutcome o = run_core(s, info, mmu, dcache, lane.budget, flags, kLanePoll);
-  lane.s = s;
-  lane.info = info;
-  lane.cycles = o.cycles;
-  lane.signal = static_cast<u32>(o.signal);
-  if (o.signal != Signal::Checkpoint && atomicAdd(&flags[1], 1u) + 1 == end_after) {
-    *reinterpret_cast<volatile u32*>(&flags[0]) = 1;
-  }
+// The interpreter's kernel: lane i on thread t, per_warp lanes a warp (the JIT's modules have
+// one of their own with the same parameters, engines/cuda/jit_runtime.cuh). Every lane shares
+// one decoded-instruction cache. Hooks without counters: none.
+__global__ void lanes_kernel(KVRM_LANES_PARAMS) {
+  const InterpHooks* hp = hooks.counts ? &hooks : nullptr;
+  lanes_body(lanes, views, n, written, flags, end_after, per_warp,
+             [&](u32, CoreState& s, StopInfo& info, Mmu& mmu, u64 max_cycles,
+                 const volatile u32* stop_request, u64 poll, bool) {
+               return run_core(s, info, mmu, dcache, max_cycles, stop_request, poll, hp);
+             });
 }
 
 // Frame k of the list moves between the frame array and slot k of the staging buffer.
@@ -98,7 +81,7 @@ double since(Clock::time_point t) {
 
 class CudaLaneRunner final : public LaneRunner {
  public:
-  CudaLaneRunner(int device, u32 lanes_per_warp)
+  CudaLaneRunner(int device, u32 lanes_per_warp, const JitOptions& jit)
       : device_(device), lanes_per_warp_(lanes_per_warp) {
     if (lanes_per_warp > 32) throw Error("lanes per warp must be 0 (automatic) or 1 to 32");
     int count = 0;
@@ -113,29 +96,37 @@ class CudaLaneRunner final : public LaneRunner {
     check(cudaMemset(dcache_.p, 0, dcache_.cap * sizeof(u64)), "cudaMemset");
     flags_.reserve(2, "cudaMalloc (stop flags)", st_);
     // How many warps of lanes_kernel the device holds at once (registers permitting).
-    int sms = 0, blocks = 0;
-    check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device), "cudaGetAttribute");
+    int blocks = 0;
+    check(cudaDeviceGetAttribute(&sms_, cudaDevAttrMultiProcessorCount, device),
+          "cudaGetAttribute");
     check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, lanes_kernel, kThreadsPerBlock, 0),
           "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
-    resident_warps_ = std::max<u64>(1, u64(sms) * u64(blocks) * (kThreadsPerBlock / 32));
+    resident_warps_ = resident_warps(blocks);
+    jit_ = std::make_unique<JitManager>(jit, device);
+  }
+
+  u64 resident_warps(int blocks_per_sm) const {
+    return std::max<u64>(1, u64(sms_) * u64(blocks_per_sm) * (kThreadsPerBlock / 32));
   }
 
   // Lanes per warp for n lanes: as few as let them all be resident at once (lanes sharing a
   // warp serialise where their paths differ; warps of their own run side by side), at most 32.
-  u32 per_warp(u64 n) const {
+  u32 per_warp(u64 n, u64 resident) const {
     if (lanes_per_warp_) return lanes_per_warp_;
     u32 l = 1;
-    while (l < 32 && (n + l - 1) / l > resident_warps_) l *= 2;
+    while (l < 32 && (n + l - 1) / l > resident) l *= 2;
     return l;
   }
   ~CudaLaneRunner() override {
     cudaSetDevice(device_);  // the members are freed on their device
+    jit_.reset();
     cudaStreamSynchronize(st_);
     cudaFreeHost(staging_);
     cudaStreamDestroy(st_);
   }
 
   const LaneRunnerTimes& times() const override { return times_; }
+  JitStats jit_stats() const override { return jit_->stats(); }
 
   std::vector<u32> run_lanes(u8* frames, u64 n_frames, std::span<const u32> host_dirty,
                              std::span<const LaneTable> tables, std::span<const u32> lane_table,
@@ -144,8 +135,15 @@ class CudaLaneRunner final : public LaneRunner {
     const u64 n = states.size();
     check(cudaSetDevice(device_), "cudaSetDevice");  // this host thread's current device
     auto t = Clock::now();
+    jit_->invalidate_frames(host_dirty);  // code the host rewrote is translated anew
     upload_frames(frames, n_frames, host_dirty);
     const std::vector<u64> offsets = upload_tables(tables);
+
+    times_.transfer += since(t);
+    t = Clock::now();
+    const std::shared_ptr<JitModule> mod = translate(frames, tables, lane_table, states);
+    times_.jit += since(t);
+    t = Clock::now();
 
     std::vector<PageTableView> views(n);
     std::vector<CoreRecord> lanes(n);
@@ -153,6 +151,7 @@ class CudaLaneRunner final : public LaneRunner {
       views[i] = PageTableView{nodes_.p + offsets[lane_table[i]], frames_.p};
       lanes[i].s = states[i];
       lanes[i].budget = budgets[i];
+      lanes[i].interpret_only = mod && !runs_translated(tables[lane_table[i]], frames, *mod);
     }
     views_.reserve(n, "cudaMalloc (lane views)", st_);
     lanes_.reserve(n, "cudaMalloc (lanes)", st_);
@@ -166,12 +165,24 @@ class CudaLaneRunner final : public LaneRunner {
     check(cudaStreamSynchronize(st_), "cudaMemcpy (lanes)");
     times_.transfer += since(t);
     t = Clock::now();
-    const u32 l = per_warp(n);
+    const u32 l = per_warp(n, mod ? resident_warps(mod->lanes_blocks_per_sm) : resident_warps_);
     const u64 warps = (n + l - 1) / l;
     const u32 blocks = static_cast<u32>((warps * 32 + kThreadsPerBlock - 1) / kThreadsPerBlock);
-    lanes_kernel<<<blocks, kThreadsPerBlock, 0, st_>>>(
-        lanes_.p, views_.p, static_cast<u32>(n), dcache_.p, written_.p, flags_.p, end_after, l);
-    check(cudaGetLastError(), "kernel launch (lanes)");
+    {
+      CoreRecord* records = lanes_.p;
+      const PageTableView* lane_views = views_.p;
+      u32 count = static_cast<u32>(n);
+      u64* dc = dcache_.p;
+      u8* written = written_.p;
+      u32* flags = flags_.p;
+      u32 per_warp_lanes = l;
+      InterpHooks hooks = jit_->hooks();
+      void* args[] = {&records, &lane_views, &count,          &dc,   &written,
+                      &flags,   &end_after,  &per_warp_lanes, &hooks};
+      const void* kernel = mod ? mod->lanes : reinterpret_cast<const void*>(&lanes_kernel);
+      check(cudaLaunchKernel(kernel, dim3(blocks), dim3(kThreadsPerBlock), args, 0, st_),
+            "kernel launch (lanes)");
+    }
     check(cudaMemcpyAsync(lanes.data(), lanes_.p, n * sizeof(CoreRecord), cudaMemcpyDeviceToHost,
                           st_),
           "cudaMemcpy (lanes)");
@@ -280,6 +291,52 @@ class CudaLaneRunner final : public LaneRunner {
     return list;
   }
 
+  // Block translation before a launch: hot code (read through the first lane's table) is
+  // translated and compiled in the background; the module to launch, if one is ready.
+  std::shared_ptr<JitModule> translate(const u8* frames, std::span<const LaneTable> tables,
+                                       std::span<const u32> lane_table,
+                                       std::span<const CoreState> states) {
+    if (!jit_->active()) return nullptr;
+    const LaneTable& t = tables[lane_table[0]];
+    const jit::CodeReader read = [&](u64 va, jit::CodePage& p) {
+      const u32 leaf = PageTableView{t.nodes, const_cast<u8*>(frames)}.leaf(va);
+      if (!(leaf & kLeafPresent)) return false;
+      p.leaf = leaf;
+      p.bytes = frames + u64{leaf_frame(leaf)} * kPageSize;
+      return true;
+    };
+    std::vector<u64> start;
+    if (jit_->options().wait) {
+      for (const CoreState& s : states) start.push_back(s.pc);
+      std::sort(start.begin(), start.end());
+      start.erase(std::unique(start.begin(), start.end()), start.end());
+    }
+    jit_->poll(read, start);
+    if (jit_->options().wait) jit_->wait();
+    std::shared_ptr<JitModule> mod = jit_->installed();
+    if (mod != compat_module_) {
+      compatible_.clear();
+      compat_module_ = mod;
+    }
+    return mod;
+  }
+
+  // True when a lane on `table` sees the translated code: every page translated maps the same
+  // frame with the same permissions (else the lane runs interpreted). Cached per table version.
+  bool runs_translated(const LaneTable& table, const u8* frames, const JitModule& mod) {
+    const auto [it, fresh] = compatible_.try_emplace(table.version, true);
+    if (fresh) {
+      const PageTableView v{table.nodes, const_cast<u8*>(frames)};
+      for (const auto& [va, leaf] : mod.translation->pages) {
+        if (v.leaf(va) != leaf) {
+          it->second = false;
+          break;
+        }
+      }
+    }
+    return it->second;
+  }
+
   // Returns each table's offset (in words) in the device node array.
   std::vector<u64> upload_tables(std::span<const LaneTable> tables) {
     std::vector<u64> off(tables.size());
@@ -313,7 +370,11 @@ class CudaLaneRunner final : public LaneRunner {
 
   int device_;
   u32 lanes_per_warp_;  // 0: per_warp() chooses
-  u64 resident_warps_ = 1;
+  int sms_ = 0;
+  u64 resident_warps_ = 1;  // of the interpreter's kernel
+  std::unique_ptr<JitManager> jit_;
+  std::shared_ptr<JitModule> compat_module_;  // what compatible_ was computed for
+  std::unordered_map<u64, bool> compatible_;  // table version -> runs translated code
   cudaStream_t st_ = nullptr;
   LaneRunnerTimes times_;
   DeviceArray<u8> frames_, written_, d_staging_;
@@ -330,10 +391,11 @@ class CudaLaneRunner final : public LaneRunner {
 
 }  // namespace
 
-std::unique_ptr<LaneRunner> make_lane_runner(int device, u32 lanes_per_warp) {
+std::unique_ptr<LaneRunner> make_lane_runner(int device, u32 lanes_per_warp,
+                                             const JitOptions& jit) {
   std::string why;
   if (!cuda_available(&why)) throw Error("the CUDA batch backend is not available: " + why);
-  return std::make_unique<CudaLaneRunner>(device, lanes_per_warp);
+  return std::make_unique<CudaLaneRunner>(device, lanes_per_warp, jit);
 }
 
 int cuda_device_count() {

@@ -10,6 +10,7 @@
 #include <span>
 #include <vector>
 
+#include "engines/cuda/cuda_engine.hpp"
 #include "engines/engine.hpp"
 
 namespace kvrm::cuda {
@@ -25,6 +26,7 @@ struct LaneTable {
 struct LaneRunnerTimes {
   double kernel = 0;    // from the launch until the lanes' records are back
   double transfer = 0;  // frames, tables and records to the device; written frames back
+  double jit = 0;       // translating hot code and waiting for its compile (JitOptions::wait)
 };
 
 class LaneRunner {
@@ -58,6 +60,8 @@ class LaneRunner {
   }
 
   virtual const LaneRunnerTimes& times() const = 0;
+  // What block translation has done on this runner (zeros for runners without it).
+  virtual JitStats jit_stats() const { return {}; }
 
  protected:
   // run() once its arguments are checked: at least one lane, every table index valid,
@@ -73,9 +77,12 @@ class LaneRunner {
 // stream and device copies) and may run at once from different host threads.
 // lanes_per_warp (1..32): how many lanes share a warp; 0: as few as let every lane of a call be
 // resident at once (lanes sharing a warp serialise where their paths differ, so a batch that
-// fits gets a warp per lane; a bigger one packs up to 32). Throws kvrm::Error when no GPU is
-// usable, the device does not exist, or kvrm was built without CUDA.
-std::unique_ptr<LaneRunner> make_lane_runner(int device = 0, u32 lanes_per_warp = 0);
+// fits gets a warp per lane; a bigger one packs up to 32). `jit`: block translation, as for the
+// single-core engine (code hot in any lane is translated once for all; a lane whose code pages
+// are not those translated runs interpreted). Throws kvrm::Error when no GPU is usable, the
+// device does not exist, or kvrm was built without CUDA.
+std::unique_ptr<LaneRunner> make_lane_runner(int device = 0, u32 lanes_per_warp = 0,
+                                             const JitOptions& jit = {});
 
 // The number of CUDA devices usable (0 without a GPU or without CUDA).
 int cuda_device_count();

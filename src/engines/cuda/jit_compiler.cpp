@@ -1,0 +1,244 @@
+// The run-time compiler of translated guest code (jit_compiler.hpp): NVRTC and nvJitLink through
+// dlopen, kvrm's headers and device library from inside kvrm itself, and a per-process cache.
+#include "engines/cuda/jit_compiler.hpp"
+
+#include <dlfcn.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "core/error.hpp"
+#include "engines/cuda/jit_files.hpp"
+
+namespace kvrm::cuda {
+namespace {
+
+// The two libraries' entry points kvrm uses (their C ABI; handles are opaque).
+using Handle = void*;
+struct Api {
+  int (*nvrtcCreateProgram)(Handle*, const char*, const char*, int, const char* const*,
+                            const char* const*);
+  int (*nvrtcCompileProgram)(Handle, int, const char* const*);
+  int (*nvrtcGetProgramLogSize)(Handle, size_t*);
+  int (*nvrtcGetProgramLog)(Handle, char*);
+  int (*nvrtcGetCUBINSize)(Handle, size_t*);
+  int (*nvrtcGetCUBIN)(Handle, char*);
+  int (*nvrtcDestroyProgram)(Handle*);
+  const char* (*nvrtcGetErrorString)(int);
+  int (*nvJitLinkCreate)(Handle*, unsigned, const char**);
+  int (*nvJitLinkDestroy)(Handle*);
+  int (*nvJitLinkAddData)(Handle, int, const void*, size_t, const char*);
+  int (*nvJitLinkComplete)(Handle);
+  int (*nvJitLinkGetLinkedCubinSize)(Handle, size_t*);
+  int (*nvJitLinkGetLinkedCubin)(Handle, void*);
+  int (*nvJitLinkGetErrorLogSize)(Handle, size_t*);
+  int (*nvJitLinkGetErrorLog)(Handle, char*);
+};
+constexpr int kInputCubin = 1;    // NVJITLINK_INPUT_CUBIN
+constexpr int kInputLibrary = 6;  // NVJITLINK_INPUT_LIBRARY (an archive of host objects)
+
+// Opens the first of `names` that loads (by name, then in the CUDA toolkit's folders).
+void* open_first(std::initializer_list<const char*> names, std::string& tried) {
+  std::vector<std::string> dirs;
+  if (const char* home = std::getenv("CUDA_HOME")) dirs.push_back(std::string(home) + "/lib64/");
+  dirs.push_back("/usr/local/cuda/lib64/");
+  dirs.push_back("/usr/local/cuda/lib/");
+  for (const char* n : names) {
+    if (void* h = dlopen(n, RTLD_NOW | RTLD_GLOBAL)) return h;
+    for (const auto& d : dirs) {
+      if (void* h = dlopen((d + n).c_str(), RTLD_NOW | RTLD_GLOBAL)) return h;
+    }
+    if (!tried.empty()) tried += ", ";
+    tried += n;
+  }
+  return nullptr;
+}
+
+struct Loaded {
+  Api api{};
+  std::string error;  // empty when loaded
+};
+
+const Loaded& loaded() {
+  static const Loaded l = [] {
+    Loaded r;
+    std::string tried;
+    // NVRTC loads its builtins library by name: load it first from wherever it is found.
+    open_first({"libnvrtc-builtins.so.13.0", "libnvrtc-builtins.so"}, tried);
+    tried.clear();
+    void* rtc = open_first({"libnvrtc.so.13", "libnvrtc.so"}, tried);
+    if (!rtc) {
+      r.error = "the CUDA run-time compiler (NVRTC) is not installed (looked for " + tried + ")";
+      return r;
+    }
+    tried.clear();
+    void* link = open_first({"libnvJitLink.so.13", "libnvJitLink.so"}, tried);
+    if (!link) {
+      r.error = "the CUDA run-time linker (nvJitLink) is not installed (looked for " + tried + ")";
+      return r;
+    }
+    bool ok = true;
+    const auto sym = [&](void* lib, const char* name, auto& fn) {
+      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(lib, name));
+      if (!fn) {
+        ok = false;
+        r.error = std::string("the CUDA run-time compiler lacks ") + name;
+      }
+    };
+    Api& a = r.api;
+    sym(rtc, "nvrtcCreateProgram", a.nvrtcCreateProgram);
+    sym(rtc, "nvrtcCompileProgram", a.nvrtcCompileProgram);
+    sym(rtc, "nvrtcGetProgramLogSize", a.nvrtcGetProgramLogSize);
+    sym(rtc, "nvrtcGetProgramLog", a.nvrtcGetProgramLog);
+    sym(rtc, "nvrtcGetCUBINSize", a.nvrtcGetCUBINSize);
+    sym(rtc, "nvrtcGetCUBIN", a.nvrtcGetCUBIN);
+    sym(rtc, "nvrtcDestroyProgram", a.nvrtcDestroyProgram);
+    sym(rtc, "nvrtcGetErrorString", a.nvrtcGetErrorString);
+    sym(link, "nvJitLinkCreate", a.nvJitLinkCreate);
+    sym(link, "nvJitLinkDestroy", a.nvJitLinkDestroy);
+    sym(link, "nvJitLinkAddData", a.nvJitLinkAddData);
+    sym(link, "nvJitLinkComplete", a.nvJitLinkComplete);
+    sym(link, "nvJitLinkGetLinkedCubinSize", a.nvJitLinkGetLinkedCubinSize);
+    sym(link, "nvJitLinkGetLinkedCubin", a.nvJitLinkGetLinkedCubin);
+    sym(link, "nvJitLinkGetErrorLogSize", a.nvJitLinkGetErrorLogSize);
+    sym(link, "nvJitLinkGetErrorLog", a.nvJitLinkGetErrorLog);
+    if (!ok) r.api = Api{};
+    return r;
+  }();
+  return l;
+}
+
+const Api& api() {
+  const Loaded& l = loaded();
+  if (!l.error.empty()) throw Error("cannot translate guest code: " + l.error);
+  return l.api;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+std::vector<char> nvrtc_compile(const Api& a, const std::string& source) {
+  const JitFiles& files = jit_files();
+  std::vector<const char*> names, texts;
+  for (size_t i = 0; i < files.header_count; ++i) {
+    names.push_back(files.headers[i].name);
+    texts.push_back(files.headers[i].text);
+  }
+  Handle prog = nullptr;
+  if (int e = a.nvrtcCreateProgram(&prog, source.c_str(), "kvrm_translated.cu",
+                                   static_cast<int>(names.size()), texts.data(), names.data())) {
+    throw Error(std::string("NVRTC: cannot create the program: ") + a.nvrtcGetErrorString(e));
+  }
+  const std::string arch = std::string("-arch=") + jit_arch();
+  const char* opts[] = {arch.c_str(), "-rdc=true", "-std=c++20", "-default-device", "-DNDEBUG"};
+  const int e = a.nvrtcCompileProgram(prog, static_cast<int>(std::size(opts)), opts);
+  if (e != 0) {
+    size_t n = 0;
+    a.nvrtcGetProgramLogSize(prog, &n);
+    std::string log(n, '\0');
+    a.nvrtcGetProgramLog(prog, log.data());
+    a.nvrtcDestroyProgram(&prog);
+    if (log.size() > 4000) log.resize(4000);
+    throw Error(std::string("NVRTC failed on translated code: ") + a.nvrtcGetErrorString(e) + "\n" +
+                log);
+  }
+  size_t n = 0;
+  a.nvrtcGetCUBINSize(prog, &n);
+  std::vector<char> cubin(n);
+  a.nvrtcGetCUBIN(prog, cubin.data());
+  a.nvrtcDestroyProgram(&prog);
+  return cubin;
+}
+
+std::vector<char> link(const Api& a, const std::vector<std::vector<char>>& objects) {
+  const std::string arch = std::string("-arch=") + jit_arch();
+  const char* opts[] = {arch.c_str()};
+  Handle h = nullptr;
+  if (a.nvJitLinkCreate(&h, 1, opts) != 0) throw Error("nvJitLink: cannot create a linker");
+  const JitFiles& files = jit_files();
+  std::string log;
+  int e = 0;
+  for (size_t i = 0; i < objects.size() && e == 0; ++i) {
+    const std::string name = "translated_" + std::to_string(i);
+    e = a.nvJitLinkAddData(h, kInputCubin, objects[i].data(), objects[i].size(), name.c_str());
+  }
+  if (e == 0) {
+    e = a.nvJitLinkAddData(h, kInputLibrary, files.device_library, files.device_library_size,
+                           "kvrm_device");
+  }
+  if (e == 0) e = a.nvJitLinkComplete(h);
+  if (e != 0) {
+    size_t n = 0;
+    a.nvJitLinkGetErrorLogSize(h, &n);
+    log.assign(n, '\0');
+    if (n) a.nvJitLinkGetErrorLog(h, log.data());
+    a.nvJitLinkDestroy(&h);
+    throw Error("nvJitLink failed to link translated code (error " + std::to_string(e) +
+                "): " + log);
+  }
+  size_t n = 0;
+  a.nvJitLinkGetLinkedCubinSize(h, &n);
+  std::vector<char> out(n);
+  a.nvJitLinkGetLinkedCubin(h, out.data());
+  a.nvJitLinkDestroy(&h);
+  return out;
+}
+
+}  // namespace
+
+bool jit_compiler_available(std::string* why) {
+  const Loaded& l = loaded();
+  if (why) *why = l.error;
+  return l.error.empty();
+}
+
+const char* jit_arch() { return KVRM_JIT_ARCH; }
+
+CompiledModule compile_module(const std::vector<std::string>& sources) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, std::vector<char>> cache;  // sources -> linked cubin
+  std::string key;
+  for (const auto& src : sources) {
+    key += src;
+    key += '\0';
+  }
+  {
+    std::lock_guard lock(mu);
+    const auto it = cache.find(key);
+    if (it != cache.end()) return CompiledModule{it->second, 0, 0, true};
+  }
+  const Api& a = api();
+  CompiledModule m;
+  auto t = std::chrono::steady_clock::now();
+  std::vector<std::vector<char>> objects(sources.size());
+  std::vector<std::string> errors(sources.size());
+  const auto one = [&](size_t i) {
+    try {
+      objects[i] = nvrtc_compile(a, sources[i]);
+    } catch (const std::exception& e) {
+      errors[i] = e.what();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < sources.size(); ++i) threads.emplace_back(one, i);
+  if (!sources.empty()) one(0);
+  for (auto& th : threads) th.join();
+  for (const auto& e : errors) {
+    if (!e.empty()) throw Error(e);
+  }
+  m.compile_seconds = seconds_since(t);
+  t = std::chrono::steady_clock::now();
+  m.cubin = link(a, objects);
+  m.link_seconds = seconds_since(t);
+  std::lock_guard lock(mu);
+  cache.emplace(std::move(key), m.cubin);
+  return m;
+}
+
+}  // namespace kvrm::cuda

@@ -1,0 +1,14 @@
+// The interpreter as the modules of translated code call it (engines/cuda/jit_runtime.cuh):
+// run_core() compiled once with kvrm, in relocatable device code that the run-time linker
+// links into every module, together with the cold path (cold_part*.cu).
+#include "engines/cuda/device_core.cuh"
+
+namespace kvrm::cuda {
+
+extern "C" __device__ RunOutcome kvrm_jit_interp(CoreState& s, StopInfo& info, Mmu& mmu, u64* dc,
+                                                 u64 max_cycles, const volatile u32* stop_request,
+                                                 u64 poll, const InterpHooks* hooks) {
+  return run_core(s, info, mmu, dc, max_cycles, stop_request, poll, hooks);
+}
+
+}  // namespace kvrm::cuda

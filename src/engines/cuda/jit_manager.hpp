@@ -1,0 +1,106 @@
+// One engine's (or lane runner's) block translation on one GPU: the hot-spot counters the
+// interpreter fills, the hot targets it reports, the translation of what is hot
+// (src/jit/translator.hpp), the compile in a background thread (jit_compiler.hpp), and the
+// installed module whose kernels replace the interpreter's.
+//
+// Used from one host thread (the engine's), whose current device is this manager's; only the
+// compile runs elsewhere.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <memory>
+#include <mutex>
+#include <set>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engines/cuda/cuda_engine.hpp"
+#include "engines/cuda/device_types.cuh"
+#include "jit/translator.hpp"
+
+namespace kvrm::cuda {
+
+// A loaded module of translated code: its two kernels (jit_runtime.cuh's KVRM_JIT_KERNELS) and
+// what it translated. Unloaded when the last launch holding it lets go.
+struct JitModule {
+  cudaLibrary_t library = nullptr;
+  const void* single = nullptr;  // kvrm_jit_single_kernel, launchable with cudaLaunchKernel
+  const void* lanes = nullptr;   // kvrm_jit_lanes_kernel
+  int lanes_blocks_per_sm = 0;   // resident 128-thread blocks of the lanes kernel per SM
+  std::shared_ptr<const jit::Translation> translation;
+
+  JitModule() = default;
+  JitModule(const JitModule&) = delete;
+  JitModule& operator=(const JitModule&) = delete;
+  ~JitModule();
+};
+
+class JitManager {
+ public:
+  // Throws kvrm::Error when options.mode is On and the run-time compiler is missing.
+  JitManager(const JitOptions& options, int device);
+  ~JitManager();
+  JitManager(const JitManager&) = delete;
+  JitManager& operator=(const JitManager&) = delete;
+
+  // False once translation has stopped (mode Auto after a failure) or was never possible.
+  bool active() const { return active_; }
+  const JitOptions& options() const { return o_; }
+
+  // The interpreter's hooks without entries: the counters, the ring, the threshold.
+  InterpHooks hooks() const;
+
+  // Takes the branch targets that became hot since the last call (and `also_hot`) and, when
+  // that gives new code to translate and no compile is running, translates it (reading code
+  // through `read`, on this thread) and starts compiling it.
+  void poll(const jit::CodeReader& read, std::span<const u64> also_hot = {});
+  // True when a compile has finished and installed() would install something new.
+  bool update_ready() const;
+  // Waits for the running compile, if any.
+  void wait();
+  // The module to launch (nullptr: the interpreter's kernels); installs a finished compile
+  // first. Throws kvrm::Error in mode On when compiling or loading failed.
+  std::shared_ptr<JitModule> installed();
+  // Forgets every translation of a page in [addr, addr + size) (the mappings or the bytes
+  // there change); true when the installed module had one, so a kernel running it must stop.
+  bool invalidate(u64 addr, u64 size);
+  // The same for translations read from any of these frames (their bytes changed).
+  bool invalidate_frames(std::span<const u32> frames);
+
+  JitStats stats() const;
+
+ private:
+  void drain_ring();
+  void start_compile(std::shared_ptr<const jit::Translation> t);
+  void fail(const std::string& why);
+
+  JitOptions o_;
+  int device_;
+  bool active_ = false;
+  std::string note_;
+  // Device side of the hooks.
+  u32* d_counts_ = nullptr;
+  HotRing* ring_ = nullptr;  // mapped pinned
+  HotRing* d_ring_ = nullptr;
+  u32 tail_ = 0;
+  // Hot targets in the order they became hot, and those tried without a translation.
+  std::vector<u64> hot_;
+  std::set<u64> hot_set_;
+  std::set<u64> untranslatable_;
+  bool fresh_hot_ = false;  // hot_ has targets the current translation has not looked at
+  // The installed module and the compile in flight.
+  std::shared_ptr<JitModule> current_;
+  std::shared_ptr<const jit::Translation> compiling_;
+  std::thread worker_;
+  mutable std::mutex mu_;  // guards done_, result_, error_
+  bool done_ = false;
+  bool stale_ = false;  // the translation in flight was invalidated
+  std::vector<char> result_;
+  std::string error_;
+  JitStats stats_;
+};
+
+}  // namespace kvrm::cuda

@@ -1,0 +1,143 @@
+// What a module of translated guest code (src/jit/translator.hpp writes its source; the
+// run-time compiler builds it: engines/cuda/jit_compiler.hpp) is built on: the shared
+// semantics (isa/sem/), the shared kernel bodies (kernels.cuh), and the interpreter, which kvrm
+// compiles once (jit_interp.cu) and links into every module for the code that is not
+// translated.
+//
+// A module defines, in namespace kvrm::jit_gen, its region functions (KVRM_JIT_REGION), the
+// table of its entries (kEntryKeys, kEntryMask) and
+//   template <class Env> KVRM_HD RunOutcome run_translated(Env& env, CoreState& s,
+//       StopInfo& info, Mmu& mmu, u64 max_cycles, u64 poll);
+// (run_core()'s conventions; Env gives the interpreter and the stop request: DeviceJitEnv
+// below on the GPU, a host one in the tests), then says KVRM_JIT_KERNELS(): the module's two
+// kernels, with the interpreter kernels' parameters.
+#pragma once
+
+#include "engines/cuda/device_types.cuh"
+#include "isa/context.hpp"
+#include "isa/sem/all.hpp"
+
+namespace kvrm::jit_gen {
+
+// What a region function and the dispatcher share: where to go on, the quota's instructions
+// left, and how a stop happened.
+struct JitFrame {
+  u64 pc = 0;    // the PC to go on at (kJitDispatch, kJitInterp, kJitRefill); of the block that
+                 // stopped (kJitStop)
+  u32 left = 0;  // instructions left of the quota (decremented by whole blocks)
+  u32 k = 0;     // kJitStop: instructions of the block retired before the stopping one
+  Signal sig = Signal::Running;  // kJitStop: the signal
+};
+
+// A region function returns a block index (run that block next) or one of these.
+constexpr u32 kJitDispatch = 0xfffffff0u;  // go on at f.pc, a translated block or not
+constexpr u32 kJitInterp = 0xfffffff1u;    // f.pc has no translation: interpret
+constexpr u32 kJitRefill = 0xfffffff2u;    // the block at f.pc does not fit in what is left
+constexpr u32 kJitStop = 0xfffffff3u;      // stopped: see JitFrame
+
+// The block index of the entry at pc, or kJitInterp.
+KVRM_HD u32 jit_lookup(const u64* keys, const u32* blocks, u32 mask, u64 pc) {
+  for (u32 i = cuda::pc_hash(pc) & mask;; i = (i + 1) & mask) {
+    if (keys[i] == pc) return blocks[i];
+    if (keys[i] == cuda::kEmptyEntry) return kJitInterp;
+  }
+}
+
+}  // namespace kvrm::jit_gen
+
+// A region function: its blocks, entered at block `entry` of the region, run until one leaves
+// the region. The state, MMU and frame are the dispatcher's; nothing else aliases them.
+#define KVRM_JIT_REGION(N)                                                    \
+  u32 region_##N(CoreState* __restrict__ s, Mmu* __restrict__ m, StopInfo* i, \
+                 JitFrame* __restrict__ f, u32 entry)
+#if defined(__CUDACC__)
+#define KVRM_JIT_REGION_ATTR __device__ __noinline__
+#else
+#define KVRM_JIT_REGION_ATTR
+#endif
+
+// The two steps a region is written in: a block's entry (too little left of the quota: back to
+// the dispatcher to refill it) and one instruction (its handler with the word as a constant; a
+// stop leaves with the instruction's index in the block).
+#define KVRM_JIT_ENTER(PC, N) \
+  if (f->left < (N)) {        \
+    f->pc = (PC);             \
+    return kJitRefill;        \
+  }
+#define KVRM_JIT_OP(PC, NAME, WORD, K)  \
+  c.pc = (PC);                          \
+  c.npc = (PC) + 4;                     \
+  sig = ::kvrm::sem::NAME(c, (WORD));   \
+  if (sig != ::kvrm::Signal::Running) { \
+    f->sig = sig;                       \
+    f->k = (K);                         \
+    f->pc = (PC);                       \
+    return kJitStop;                    \
+  }
+
+#if defined(__CUDACC__)
+#include "engines/cuda/kernels.cuh"
+
+namespace kvrm::cuda {
+
+// run_core() (device_core.cuh), compiled with kvrm: the interpreter a module falls back to.
+extern "C" __device__ RunOutcome kvrm_jit_interp(CoreState& s, StopInfo& info, Mmu& mmu, u64* dc,
+                                                 u64 max_cycles, const volatile u32* stop_request,
+                                                 u64 poll, const InterpHooks* hooks);
+
+// The environment of translated code on the GPU: the interpreter over the core's decoded-
+// instruction cache with the kernel's hooks (whose entries are the module's), and the host's
+// stop request.
+struct DeviceJitEnv {
+  u64* dc;
+  const volatile u32* stop_request;
+  const InterpHooks* hooks;
+  u64 poll;
+
+  // Interprets from s.pc for at most `budget` instructions; with to_entry, a taken branch to a
+  // translated entry ends it with RUNNING there.
+  __device__ RunOutcome interp(CoreState& s, StopInfo& info, Mmu& mmu, u64 budget,
+                               bool to_entry) const {
+    InterpHooks h = *hooks;
+    if (!to_entry) h.entry_keys = nullptr;
+    return kvrm_jit_interp(s, info, mmu, dc, budget, stop_request, poll,
+                           h.entry_keys || h.counts ? &h : nullptr);
+  }
+  __device__ bool stop_requested() const { return *stop_request != 0; }
+};
+
+}  // namespace kvrm::cuda
+
+// The module's kernels: the interpreter kernels' bodies with run_translated() as the core loop
+// (a lane or core marked interpret_only runs the interpreter alone).
+#define KVRM_JIT_KERNELS()                                                                       \
+  extern "C" __global__ void kvrm_jit_single_kernel(KVRM_SINGLE_CORE_PARAMS) {                   \
+    hooks.entry_keys = ::kvrm::jit_gen::kEntryKeys;                                              \
+    hooks.entry_mask = ::kvrm::jit_gen::kEntryMask;                                              \
+    ::kvrm::cuda::single_core_body(                                                              \
+        cores, n_cores, pt, mail, persistent,                                                    \
+        [&](::kvrm::u32 id, ::kvrm::CoreState& s, ::kvrm::StopInfo& info, ::kvrm::Mmu& mmu,      \
+            ::kvrm::u64 max_cycles, const volatile ::kvrm::u32* stop, ::kvrm::u64 poll,          \
+            bool interpret_only) {                                                               \
+          ::kvrm::cuda::DeviceJitEnv env{                                                        \
+              dcache + ::kvrm::u64{id} * ::kvrm::cuda::kDecodeCacheEntries, stop, &hooks, poll}; \
+          if (interpret_only) return env.interp(s, info, mmu, max_cycles, false);                \
+          return ::kvrm::jit_gen::run_translated(env, s, info, mmu, max_cycles, poll);           \
+        });                                                                                      \
+  }                                                                                              \
+  extern "C" __global__ void kvrm_jit_lanes_kernel(KVRM_LANES_PARAMS) {                          \
+    hooks.entry_keys = ::kvrm::jit_gen::kEntryKeys;                                              \
+    hooks.entry_mask = ::kvrm::jit_gen::kEntryMask;                                              \
+    ::kvrm::cuda::lanes_body(                                                                    \
+        lanes, views, n, written, flags, end_after, per_warp,                                    \
+        [&](::kvrm::u32, ::kvrm::CoreState& s, ::kvrm::StopInfo& info, ::kvrm::Mmu& mmu,         \
+            ::kvrm::u64 max_cycles, const volatile ::kvrm::u32* stop, ::kvrm::u64 poll,          \
+            bool interpret_only) {                                                               \
+          ::kvrm::cuda::DeviceJitEnv env{dcache, stop, &hooks, poll};                            \
+          if (interpret_only) return env.interp(s, info, mmu, max_cycles, false);                \
+          return ::kvrm::jit_gen::run_translated(env, s, info, mmu, max_cycles, poll);           \
+        });                                                                                      \
+  }
+#else
+#include "jit/host_env.hpp"
+#endif
