@@ -6,7 +6,8 @@
 # syscall modes), the Python tests marked gpu, then the benchmarks; prints a short table last.
 # Usage: scripts/gpu-check.sh [DIR] [BENCH_CYCLES] [STEPS...]   (steps: tests ctest guest python
 # batch vsqemu bench; all by default). Environment: LANES and BATCH_CYCLES (bench batch),
-# INPUTS_COUNT and VARIANTS (the workload against QEMU; VSQEMU_BACKEND=cpu times the host backend).
+# INPUTS_COUNT and VARIANTS (the workload against QEMU; VSQEMU_BACKEND=cpu times the host backend),
+# JITFLAGS (extra options of the guest programs' cuda runs, e.g. "--jit on --jit-threshold 4").
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-.gpu}
@@ -32,7 +33,7 @@ same() {  # name, program args...
   : >"$t/in"
   "$dir/kvrm" run --backend cpu "$@" <"$t/in" >"$t/c.out" 2>"$t/c.err"
   local c=$?
-  "$dir/kvrm" run --backend cuda --stats ${SYSCALLS:+--syscalls $SYSCALLS} "$@" <"$t/in" \
+  "$dir/kvrm" run --backend cuda --stats ${SYSCALLS:+--syscalls $SYSCALLS} ${JITFLAGS:-} "$@" <"$t/in" \
     >"$t/g.out" 2>"$t/g.err"
   local g=$?
   grep -v '^kvrm: cuda: ' "$t/g.err" >"$t/g.err2" || true

@@ -85,6 +85,9 @@ class RunnerBackend final : public Backend {
       total.hot_targets = std::max(total.hot_targets, s.hot_targets);
       total.compile_seconds += s.compile_seconds;
       total.link_seconds += s.link_seconds;
+      total.translated_run += s.translated_run;
+      total.interpreted_run += s.interpreted_run;
+      total.interpreted_lanes += s.interpreted_lanes;
       if (total.note.empty()) total.note = s.note;
     }
     return total;

@@ -86,6 +86,15 @@ std::string describe_jit(const JitStats& s) {
                 static_cast<unsigned long long>(s.hot_targets),
                 static_cast<unsigned long long>(s.compiles), s.compile_seconds, s.link_seconds);
   std::string out = buf;
+  const u64 run = s.translated_run + s.interpreted_run;
+  if (run) {
+    std::snprintf(buf, sizeof buf, "; %.1f%% of the instructions ran translated",
+                  100.0 * static_cast<double>(s.translated_run) / static_cast<double>(run));
+    out += buf;
+  }
+  if (s.interpreted_lanes) {
+    out += "; " + std::to_string(s.interpreted_lanes) + " lane launches interpreted only";
+  }
   if (!s.active) out += "; translation stopped: " + s.note;
   return out;
 }

@@ -209,7 +209,9 @@ struct Mmu {
     const u64 off = va & kPageMask;
 #if KVRM_MMU_OUTLINE
     if ((va >> kPageBits) == tag[k] && (off & (sizeof(T) - 1)) == 0) {
-      out = load_le_aligned<T>(base[k] + off);
+      const u8* p = base[k] + off;
+      __builtin_assume(__isGlobal(p));  // frames are device memory: no alias of the state
+      out = *reinterpret_cast<const T*>(p);
       return true;
     }
     const Slow<T> r = read_outline<T>(*this, va);
@@ -250,7 +252,9 @@ struct Mmu {
     const u64 off = va & kPageMask;
 #if KVRM_MMU_OUTLINE
     if ((va >> kPageBits) == tag[k] && (off & (sizeof(T) - 1)) == 0) {
-      *reinterpret_cast<T*>(base[k] + off) = v;
+      u8* p = base[k] + off;
+      __builtin_assume(__isGlobal(p));  // frames are device memory: no alias of the state
+      *reinterpret_cast<T*>(p) = v;
       return true;
     }
     const Slow<bool> r = write_outline<T>(*this, va, v);

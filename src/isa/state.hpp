@@ -36,6 +36,7 @@ KVRM_HD constexpr const char* signal_name(Signal s) {
 struct RunOutcome {
   Signal signal;
   u64 cycles;
+  u64 interpreted = 0;  // of the cycles, those the interpreter retired inside translated code
 };
 
 // The kind of memory access that faulted.

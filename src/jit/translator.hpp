@@ -1,25 +1,30 @@
 // The block translator: turns hot guest code into C++ for the run-time compiler. From a set of
 // entry PCs it decodes basic blocks (with kvrm's decoder) and the blocks their direct branches
-// reach, groups them into regions (a loop and what it calls directly, up to a size), and writes
-// one function per region in which every guest instruction is a call of its sem:: handler with
-// the instruction word as a constant: the compiler folds the decoding away, keeps the guest
-// registers a region works on in machine registers, and links its blocks by direct jumps. A
-// dispatcher, run_translated(), moves between regions and counts the budget. Code it has no
-// translation for runs in the interpreter, which hands back at the next taken branch to a
-// translated entry (engines/cuda/jit_runtime.cuh has the contract).
+// reach, groups them into regions (a loop and what it branches to directly, up to a size), and
+// writes one function per region in which every guest instruction is a call of its sem::
+// handler with the instruction word as a constant: the compiler folds the decoding away, keeps
+// what a region works on in machine registers, and links its blocks by direct jumps. A
+// dispatcher, run_translated(), moves between regions (through a table of region functions)
+// and counts the budget. Code it has no translation for runs in the interpreter, which hands
+// back at the next taken branch to a translated entry (engines/cuda/jit_runtime.cuh has the
+// contract).
 //
-// Regions are bounded because the run-time compiler's time grows faster than linearly with a
-// function's size; the module's source comes in parts (the dispatcher, then groups of regions)
-// that are compiled in parallel and linked.
+// Translation grows in rounds: each round adds the blocks that became hot as regions of their
+// own, in new source parts, and rewrites only the dispatcher's part, so the run-time compiler
+// (whose time grows faster than linearly with a function's size; parts compile in parallel
+// and each part's object is cached) compiles only what is new. Exits to code that had no
+// translation when a region was written go through the dispatcher, which finds blocks added
+// since.
 //
 // Only code on pages that are executable and not writable is translated, so guest stores can
-// never change it; an engine drops a translation when mappings or host writes touch its pages
-// (Translation::pages).
+// never change it; an engine starts over when mappings or host writes touch its pages.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "isa/decoder.hpp"
@@ -40,12 +45,13 @@ using CodeReader = std::function<bool(u64 va, CodePage& out)>;
 bool translatable(u32 leaf);
 
 struct TranslatorLimits {
-  u32 max_block = 64;           // instructions per block (also the run's exact-finish window)
-  u32 max_instructions = 8192;  // per translation, over all blocks
-  u32 follow_depth = 16;        // direct successors followed from an entry
-  u32 region_weight = 160;      // per region function (a memory access weighs 6, else 1)
-  u32 part_weight = 600;        // per source part, at least (parts compile in parallel)
-  u32 max_parts = 16;
+  u32 max_block = 64;             // instructions per block (also the run's exact-finish window)
+  u32 max_instructions = 65536;   // in all, over all rounds
+  u32 round_instructions = 2048;  // new instructions per round (what one compile takes on)
+  u32 follow_depth = 16;          // direct successors followed from an entry
+  u32 region_weight = 160;        // per region function (a memory access weighs 6, else 1)
+  u32 part_weight = 300;          // per source part, at least (parts compile in parallel)
+  u32 max_parts = 16;             // new region parts per round
 };
 
 // How a block ends.
@@ -67,30 +73,55 @@ struct Block {
   u64 next() const { return pc + 4 * words.size(); }
 };
 
+// What has been translated so far: blocks, the pages they were read from, and the module's
+// sources (sources[0] the dispatcher, tables and kernels, the others region functions; each
+// compiles alone, and their concatenation is one valid translation unit too, which the host
+// tests compile).
 struct Translation {
   std::vector<Block> blocks;               // in PC order, starts unique
   std::vector<std::pair<u64, u32>> pages;  // every page a block was read from, with its leaf
   u64 instructions = 0;                    // over all blocks
   u32 regions = 0;
-  // The module's C++ (empty when no block): sources[0] the dispatcher, tables and kernels, the
-  // others the region functions; each compiles alone, and their concatenation is one valid
-  // translation unit too (what the host tests compile).
-  std::vector<std::string> sources;
+  std::vector<std::string> sources;  // empty when no block
 
   bool has_block(u64 pc) const;
   // True when a page of the translation intersects [addr, addr + size).
   bool touches(u64 addr, u64 size) const;
 };
 
-// Discovers the blocks at `entries` (in that order of priority) and those their direct branches
-// and fall-throughs reach, breadth first, within the limits; pages that `read` does not give or
-// that are not translatable are left to the interpreter. Writes the module source.
+class Translator {
+ public:
+  explicit Translator(const TranslatorLimits& limits = {}) : limits_(limits) {}
+
+  // One round: the blocks at `entries` (in that order of priority) not translated yet, and
+  // those their direct branches and fall-throughs reach, breadth first, within the limits;
+  // pages that `read` does not give or that are not translatable are left to the interpreter.
+  // Returns how many blocks were added (0: nothing new; the sources are unchanged).
+  u32 add(std::span<const u64> entries, const CodeReader& read);
+
+  bool has_block(u64 pc) const { return index_.count(pc) != 0; }
+  u64 instructions() const { return instructions_; }
+  // True when a page translated so far intersects [addr, addr + size).
+  bool snapshot_touches(u64 addr, u64 size) const;
+  // Everything so far, sources included.
+  std::shared_ptr<Translation> snapshot() const;
+
+ private:
+  std::string dispatcher_source() const;
+  void emit_regions(u32 first_block);
+
+  TranslatorLimits limits_;
+  std::vector<Block> blocks_;               // in index order (the dispatcher's block numbers)
+  std::unordered_map<u64, u32> index_;      // block start -> index
+  std::vector<std::pair<u64, u32>> pages_;  // translatable pages read, with their leaves
+  std::vector<u32> entry_of_;               // per block: its entry number in its region
+  std::vector<std::string> parts_;          // region functions, append-only
+  u32 regions_ = 0;
+  u64 instructions_ = 0;
+};
+
+// Translator(limits).add(entries, read), as a Translation.
 Translation translate(std::span<const u64> entries, const CodeReader& read,
                       const TranslatorLimits& limits = {});
-
-// Groups the blocks (region indices in Block::region) and writes the module's sources for them
-// (translate() calls it; the tests too).
-std::vector<std::string> emit_module(std::vector<Block>& blocks, const TranslatorLimits& limits,
-                                     u32* regions = nullptr);
 
 }  // namespace kvrm::jit

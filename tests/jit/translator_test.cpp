@@ -234,6 +234,35 @@ TEST(JitHost, RandomProgramsMatchTheReference) {
   EXPECT_LT(counts.instructions, total / 2) << counts.instructions << " of " << total;
 }
 
+// Translation in rounds, as an engine grows it: each round adds parts and leaves the earlier
+// ones as they were (so their compiled objects are reused), and code translated in an early
+// round reaches blocks added later through the dispatcher.
+TEST(JitHost, TranslationGrownInRoundsMatchesTheReference) {
+  const Fleet f = make_fleet(0xfeed, 24);
+  World w;
+  load_fleet(w, f);
+  const std::vector<u64> entries = entries_of(f);
+  jit::Translator t({.round_instructions = 300, .follow_depth = 2});
+  std::vector<std::string> before;
+  int rounds = 0;
+  for (size_t from = 0; from < entries.size(); from += 5) {
+    const std::vector<u64> some(
+        entries.begin() + static_cast<std::ptrdiff_t>(from),
+        entries.begin() + static_cast<std::ptrdiff_t>(std::min(from + 5, entries.size())));
+    while (t.add(some, w.reader()) > 0) {
+      ++rounds;
+      const std::vector<std::string> now = t.snapshot()->sources;
+      ASSERT_GT(now.size(), before.size());
+      for (size_t i = 1; i < before.size(); ++i) EXPECT_EQ(before[i], now[i]) << "part " << i;
+      before = now;
+    }
+  }
+  EXPECT_GE(rounds, 5);
+  const HostModule m(t.snapshot()->sources);
+  InterpCounts counts;
+  run_fleet(f, m, 3, counts);
+}
+
 TEST(JitHost, MostlyInterpretedProgramsHandOverAtEntries) {
   const Fleet f = make_fleet(0xbeef, 24);
   World w;

@@ -41,6 +41,7 @@ using cuda::kMailIdle;
 using cuda::kMailPosted;
 using cuda::kPostedRegs;
 using cuda::kReplyFull;
+using cuda::kReplyKind;
 using cuda::kReplyRemap;
 using cuda::kReplyShift;
 using cuda::kReplyStop;
@@ -323,12 +324,16 @@ class CudaEngine final : public Engine {
     upload(stream_);
     std::shared_ptr<cuda::JitModule> mod;
     if (jit_->active()) {
-      const u64 start[] = {state_.pc};
-      jit_->poll(code_reader(),
-                 jit_->options().wait ? std::span<const u64>(start) : std::span<const u64>());
-      if (jit_->options().wait) jit_->wait();
+      // Hot code is looked for every few milliseconds (launches may come faster: one per
+      // syscall when they are serviced by relaunching), and always in wait mode.
+      const bool wait = jit_->options().wait;
+      if (wait || t0 >= next_poll_) {
+        next_poll_ = t0 + std::chrono::milliseconds(2);
+        const u64 start[] = {state_.pc};
+        jit_->poll(code_reader(), wait ? std::span<const u64>(start) : std::span<const u64>());
+        if (wait) jit_->wait();
+      }
       mod = jit_->installed();
-      upload(stream_);  // what reading code for the translator refreshed is unchanged: no-op
     }
     CoreRecord core{};
     core.s = state_;
@@ -360,12 +365,16 @@ class CudaEngine final : public Engine {
                              : std::max(timeout_seconds, opt_.watchdog_seconds);
     bool asked = false;  // the watchdog or the timeout asked the kernel to stop
     bool swap = false;   // new translated code asked it to stop
+    handler_stopped_ = false;
     for (u64 spins = 0;; ++spins) {
       const u32 st = host_load(mail_->state);
       if (st == kMailDone) break;
       if (st == kMailPosted) {
         ++r.syscalls;
         u32 code = answer_syscall(*on_syscall, failure);
+        // A kernel between syscalls may never reach its next poll of stop_request: the answer
+        // carries the request to stop too.
+        if ((swap || asked) && (code & kReplyKind) != kReplyStop) code |= kReplyYield;
         const u64 x0 = pending_.x[0];
         if (static_cast<u64>(sext(x0, kReplyShift)) != x0) {
           mail_->x[0] = x0;
@@ -384,7 +393,8 @@ class CudaEngine final : public Engine {
           host_store(mail_->stop_request, 1u);
           asked = true;
         }
-        if (jit_->active() && !swap) {
+        if (jit_->active() && !swap && Clock::now() >= next_poll_) {
+          next_poll_ = Clock::now() + std::chrono::milliseconds(2);
           jit_->poll(code_reader());
           if (on_syscall && jit_->update_ready()) {
             host_store(mail_->stop_request, 1u);
@@ -398,11 +408,13 @@ class CudaEngine final : public Engine {
           "cudaMemcpy (core state)");
     check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize");
     ++epoch_;  // whatever was downloaded during the run may be stale now
-    state_ = core.s;
+    // A handler that ended the run left the state as it wants it (answer_syscall set state_).
+    if (!handler_stopped_) state_ = core.s;
+    if (jit_->active()) jit_->count(core.cycles, mod ? core.interpreted : core.cycles);
     if (failure) std::rethrow_exception(failure);
     r.cycles = core.cycles;
     r.signal = static_cast<Signal>(core.signal);
-    r.pc = core.s.pc;
+    r.pc = state_.pc;
     r.info = core.info;
     r.elapsed_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     relaunch = (swap || yield_) && !asked;
@@ -468,6 +480,7 @@ class CudaEngine final : public Engine {
         if (!failure) failure = std::current_exception();
       }
       state_ = pending_;
+      handler_stopped_ = true;
       in_syscall_ = false;
       return kReplyStop;
     }
@@ -483,7 +496,9 @@ class CudaEngine final : public Engine {
   mutable CoreState posted_, pending_;
   mutable bool full_loaded_ = false;
   bool in_syscall_ = false;
-  bool yield_ = false;           // a syscall invalidated the translated code the kernel runs
+  bool yield_ = false;            // a syscall invalidated the translated code the kernel runs
+  bool handler_stopped_ = false;  // the syscall handler ended the run (state_ is its state)
+  std::chrono::steady_clock::time_point next_poll_{};  // when to look for hot code again
   bool copies_pending_ = false;  // transfers on copy_stream_ not yet waited for
   cudaStream_t stream_ = nullptr;
   cudaStream_t copy_stream_ = nullptr;

@@ -46,6 +46,9 @@ struct JitStats {
   u64 hot_targets = 0;         // branch targets found hot so far
   double compile_seconds = 0;  // NVRTC, summed (in the background)
   double link_seconds = 0;     // nvJitLink, summed
+  u64 translated_run = 0;      // instructions retired in translated code
+  u64 interpreted_run = 0;     // ...and by the interpreter, while translation was on
+  u64 interpreted_lanes = 0;   // lane launches run interpreted (their code pages differ)
   std::string note;            // why translation is off or stopped, if it is
 };
 

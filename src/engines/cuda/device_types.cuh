@@ -28,6 +28,7 @@ struct CoreRecord {
   u64 cycles;          // instructions it retired
   u32 signal;          // the Signal it stopped with
   u32 interpret_only;  // nonzero: run no translated code (the lane's code pages differ)
+  u64 interpreted;     // of the cycles, those the interpreter retired in a translated module
 };
 
 // ---- The single-core engine's mailbox (persistent mode) -------------------------------------
@@ -73,10 +74,11 @@ struct Mailbox {
 
 // ---- The interpreter's hooks for the block translator ---------------------------------------
 
-// Hot branch targets, GPU -> host, in mapped pinned memory: a ring the interpreter appends to
-// (head counts every append; slot head % capacity) and the host drains (it zeroes each slot it
-// read, so that a slot whose PC has not landed yet reads as 0 and is read again later). A slot
-// holds the PC with kHotMark set, so that no PC reads as 0.
+// Hot branch targets, GPU -> host: a ring in device memory the interpreter appends to (head
+// counts every append, slot head % capacity) and the host copies from now and then (the slots
+// between the head it saw last and the head now; a slot reserved but not written yet holds an
+// older PC or 0, which costs nothing: hotness is a hint). A slot holds the PC with kHotMark
+// set, so that no PC reads as 0.
 struct HotRing {
   u32 head;
   u32 capacity;  // a power of two

@@ -202,7 +202,8 @@ const char* jit_arch() { return KVRM_JIT_ARCH; }
 
 CompiledModule compile_module(const std::vector<std::string>& sources) {
   static std::mutex mu;
-  static std::unordered_map<std::string, std::vector<char>> cache;  // sources -> linked cubin
+  static std::unordered_map<std::string, std::vector<char>> cache;       // sources -> linked cubin
+  static std::unordered_map<std::string, std::vector<char>> objects_of;  // a part -> its object
   std::string key;
   for (const auto& src : sources) {
     key += src;
@@ -216,7 +217,20 @@ CompiledModule compile_module(const std::vector<std::string>& sources) {
   const Api& a = api();
   CompiledModule m;
   auto t = std::chrono::steady_clock::now();
+  // Parts compiled before (a translation that grew keeps its earlier parts) are not again.
   std::vector<std::vector<char>> objects(sources.size());
+  std::vector<size_t> todo;
+  {
+    std::lock_guard lock(mu);
+    for (size_t i = 0; i < sources.size(); ++i) {
+      const auto it = objects_of.find(sources[i]);
+      if (it != objects_of.end()) {
+        objects[i] = it->second;
+      } else {
+        todo.push_back(i);
+      }
+    }
+  }
   std::vector<std::string> errors(sources.size());
   const auto one = [&](size_t i) {
     try {
@@ -226,11 +240,15 @@ CompiledModule compile_module(const std::vector<std::string>& sources) {
     }
   };
   std::vector<std::thread> threads;
-  for (size_t i = 1; i < sources.size(); ++i) threads.emplace_back(one, i);
-  if (!sources.empty()) one(0);
+  for (size_t k = 1; k < todo.size(); ++k) threads.emplace_back(one, todo[k]);
+  if (!todo.empty()) one(todo[0]);
   for (auto& th : threads) th.join();
   for (const auto& e : errors) {
     if (!e.empty()) throw Error(e);
+  }
+  {
+    std::lock_guard lock(mu);
+    for (const size_t i : todo) objects_of.emplace(sources[i], objects[i]);
   }
   m.compile_seconds = seconds_since(t);
   t = std::chrono::steady_clock::now();

@@ -32,16 +32,17 @@ JitManager::JitManager(const JitOptions& options, int device) : o_(options), dev
     note_ = why;
     return;
   }
+  check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
   check(cudaMalloc(&d_counts_, kCounters * sizeof(u32)), "cudaMalloc (hot-spot counters)");
   check(cudaMemset(d_counts_, 0, kCounters * sizeof(u32)), "cudaMemset");
-  void* m = nullptr;
   const size_t ring_bytes = sizeof(HotRing) + (kRingSlots - 1) * sizeof(u64);
-  check(cudaHostAlloc(&m, ring_bytes, cudaHostAllocMapped), "cudaHostAlloc (hot targets)");
-  std::memset(m, 0, ring_bytes);
-  ring_ = static_cast<HotRing*>(m);
-  ring_->capacity = kRingSlots;
-  check(cudaHostGetDevicePointer(reinterpret_cast<void**>(&d_ring_), m, 0),
-        "cudaHostGetDevicePointer");
+  check(cudaMalloc(&d_ring_, ring_bytes), "cudaMalloc (hot targets)");
+  check(cudaMemset(d_ring_, 0, ring_bytes), "cudaMemset");
+  const u32 capacity = kRingSlots;
+  check(cudaMemcpy(&d_ring_->capacity, &capacity, sizeof capacity, cudaMemcpyHostToDevice),
+        "cudaMemcpy (hot targets)");
+  slots_.resize(kRingSlots);
+  translator_ = std::make_unique<jit::Translator>();
   active_ = true;
 }
 
@@ -50,7 +51,8 @@ JitManager::~JitManager() {
   cudaSetDevice(device_);
   current_.reset();
   cudaFree(d_counts_);
-  if (ring_) cudaFreeHost(ring_);
+  cudaFree(d_ring_);
+  if (stream_) cudaStreamDestroy(stream_);
 }
 
 InterpHooks JitManager::hooks() const {
@@ -64,15 +66,29 @@ InterpHooks JitManager::hooks() const {
 }
 
 void JitManager::drain_ring() {
-  const u32 head = *static_cast<volatile u32*>(&ring_->head);
+  u32 head = 0;
+  check(cudaMemcpyAsync(&head, &d_ring_->head, sizeof head, cudaMemcpyDeviceToHost, stream_),
+        "cudaMemcpy (hot targets)");
+  check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize (hot targets)");
+  if (head == tail_) return;
   if (head - tail_ > kRingSlots) tail_ = head - kRingSlots;  // overrun: the oldest are lost
-  while (tail_ != head) {
-    volatile u64& slot = ring_->pc[tail_ & (kRingSlots - 1)];
-    const u64 v = slot;
-    if (v == 0) break;  // reserved but not written yet: read again next time
-    slot = 0;
-    ++tail_;
-    const u64 pc = v & ~kHotMark;
+  // The slots from tail_ to head, in at most two pieces (the ring wraps).
+  const u32 first = tail_ & (kRingSlots - 1);
+  const u32 count = head - tail_;
+  const u32 a = std::min(count, kRingSlots - first);
+  check(cudaMemcpyAsync(slots_.data(), &d_ring_->pc[first], a * sizeof(u64), cudaMemcpyDeviceToHost,
+                        stream_),
+        "cudaMemcpy (hot targets)");
+  if (count > a) {
+    check(cudaMemcpyAsync(slots_.data() + a, &d_ring_->pc[0], (count - a) * sizeof(u64),
+                          cudaMemcpyDeviceToHost, stream_),
+          "cudaMemcpy (hot targets)");
+  }
+  check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize (hot targets)");
+  tail_ = head;
+  for (u32 i = 0; i < count; ++i) {
+    if (!(slots_[i] & kHotMark)) continue;  // not written yet
+    const u64 pc = slots_[i] & ~kHotMark;
     if (hot_set_.insert(pc).second) {
       hot_.push_back(pc);
       fresh_hot_ = true;
@@ -91,17 +107,22 @@ void JitManager::poll(const jit::CodeReader& read, std::span<const u64> also_hot
   }
   if (compiling_ || !fresh_hot_) return;
   fresh_hot_ = false;
+  // A round: the hot targets not translated yet (and not found untranslatable before).
   std::vector<u64> entries;
   for (const u64 pc : hot_) {
-    if (!untranslatable_.count(pc)) entries.push_back(pc);
+    if (!translator_->has_block(pc) && !untranslatable_.count(pc)) entries.push_back(pc);
   }
-  auto t = std::make_shared<jit::Translation>(jit::translate(entries, read));
+  if (entries.empty()) return;
+  const u32 added = translator_->add(entries, read);
   for (const u64 pc : entries) {
-    if (!t->has_block(pc)) untranslatable_.insert(pc);
+    if (!translator_->has_block(pc)) untranslatable_.insert(pc);
   }
-  if (t->blocks.empty()) return;
-  if (current_ && current_->translation->sources == t->sources) return;
-  start_compile(std::move(t));
+  // A round that hit its size limit leaves hot targets for the next one.
+  for (const u64 pc : entries) {
+    if (!translator_->has_block(pc) && !untranslatable_.count(pc)) fresh_hot_ = true;
+  }
+  if (added == 0) return;
+  start_compile(translator_->snapshot());
 }
 
 void JitManager::start_compile(std::shared_ptr<const jit::Translation> t) {
@@ -158,7 +179,7 @@ void JitManager::fail(const std::string& why) {
 std::shared_ptr<JitModule> JitManager::installed() {
   if (!active_) return nullptr;
   if (compiling_ && update_ready()) {
-    worker_.join();
+    if (worker_.joinable()) worker_.join();
     const std::shared_ptr<const jit::Translation> t = std::move(compiling_);
     compiling_.reset();
     if (!error_.empty()) {
@@ -194,18 +215,22 @@ std::shared_ptr<JitModule> JitManager::installed() {
   return current_;
 }
 
-bool JitManager::invalidate(u64 addr, u64 size) {
-  if (!active_) return false;
-  bool hit = false;
-  if (current_ && current_->translation->touches(addr, size)) {
-    current_.reset();
-    hit = true;
-    fresh_hot_ = true;
-  }
-  if (compiling_ && compiling_->touches(addr, size)) {
+void JitManager::start_over() {
+  current_.reset();
+  if (compiling_) {
     std::lock_guard lock(mu_);
     stale_ = true;
-    fresh_hot_ = true;
+  }
+  translator_ = std::make_unique<jit::Translator>();
+  fresh_hot_ = true;  // the hot targets are translated again from the code as it is now
+}
+
+bool JitManager::invalidate(u64 addr, u64 size) {
+  if (!active_) return false;
+  const bool hit = current_ && current_->translation->touches(addr, size);
+  if (hit || translator_->snapshot_touches(addr, size) ||
+      (compiling_ && compiling_->touches(addr, size))) {
+    start_over();
   }
   // Targets found untranslatable there may be translatable now.
   const u64 first = addr & ~kPageMask, last = addr + size;
@@ -218,25 +243,19 @@ bool JitManager::invalidate(u64 addr, u64 size) {
 
 bool JitManager::invalidate_frames(std::span<const u32> frames) {
   if (!active_ || frames.empty()) return false;
-  const auto touches = [&](const jit::Translation& t) {
+  const auto touches = [&](const std::vector<std::pair<u64, u32>>& pages) {
     std::vector<u32> mine;
-    for (const auto& [va, leaf] : t.pages) mine.push_back(leaf_frame(leaf));
+    for (const auto& [va, leaf] : pages) mine.push_back(leaf_frame(leaf));
     std::sort(mine.begin(), mine.end());
     for (const u32 f : frames) {
       if (std::binary_search(mine.begin(), mine.end(), f)) return true;
     }
     return false;
   };
-  bool hit = false;
-  if (current_ && touches(*current_->translation)) {
-    current_.reset();
-    hit = true;
-    fresh_hot_ = true;
-  }
-  if (compiling_ && touches(*compiling_)) {
-    std::lock_guard lock(mu_);
-    stale_ = true;
-    fresh_hot_ = true;
+  const bool hit = current_ && touches(current_->translation->pages);
+  if (hit || touches(translator_->snapshot()->pages) ||
+      (compiling_ && touches(compiling_->pages))) {
+    start_over();
   }
   return hit;
 }

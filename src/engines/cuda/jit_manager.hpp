@@ -71,9 +71,16 @@ class JitManager {
   bool invalidate_frames(std::span<const u32> frames);
 
   JitStats stats() const;
+  // Counts a run's instructions: `interpreted` of `cycles` were retired by the interpreter.
+  void count(u64 cycles, u64 interpreted) {
+    stats_.translated_run += cycles - interpreted;
+    stats_.interpreted_run += interpreted;
+  }
+  void count_interpreted_lanes(u64 n) { stats_.interpreted_lanes += n; }
 
  private:
   void drain_ring();
+  void start_over();
   void start_compile(std::shared_ptr<const jit::Translation> t);
   void fail(const std::string& why);
 
@@ -81,12 +88,15 @@ class JitManager {
   int device_;
   bool active_ = false;
   std::string note_;
-  // Device side of the hooks.
+  // Device side of the hooks, and the stream the host reads the ring on.
   u32* d_counts_ = nullptr;
-  HotRing* ring_ = nullptr;  // mapped pinned
   HotRing* d_ring_ = nullptr;
+  cudaStream_t stream_ = nullptr;
   u32 tail_ = 0;
-  // Hot targets in the order they became hot, and those tried without a translation.
+  std::vector<u64> slots_;
+  // What is translated (grows round by round; starts over when its code changes), the hot
+  // targets in the order they became hot, and those tried without a translation.
+  std::unique_ptr<jit::Translator> translator_;
   std::vector<u64> hot_;
   std::set<u64> hot_set_;
   std::set<u64> untranslatable_;

@@ -35,6 +35,9 @@ constexpr u32 kJitInterp = 0xfffffff1u;    // f.pc has no translation: interpret
 constexpr u32 kJitRefill = 0xfffffff2u;    // the block at f.pc does not fit in what is left
 constexpr u32 kJitStop = 0xfffffff3u;      // stopped: see JitFrame
 
+// A region function (KVRM_JIT_REGION), as the dispatcher's table holds it.
+using RegionFn = u32 (*)(CoreState* s, Mmu* m, StopInfo* i, JitFrame* f, u32 entry);
+
 // The block index of the entry at pc, or kJitInterp.
 KVRM_HD u32 jit_lookup(const u64* keys, const u32* blocks, u32 mask, u64 pc) {
   for (u32 i = cuda::pc_hash(pc) & mask;; i = (i + 1) & mask) {
@@ -56,13 +59,31 @@ KVRM_HD u32 jit_lookup(const u64* keys, const u32* blocks, u32 mask, u64 pc) {
 #define KVRM_JIT_REGION_ATTR
 #endif
 
+// A region's prologue and epilogue: the MMU's translation caches are copied into a local, so
+// that they stay in registers (its slow paths get it by value), and written back on the way
+// out, where every exit (KVRM_JIT_LEAVE) goes.
+#define KVRM_JIT_REGION_START   \
+  Mmu mm = *m;                  \
+  Context c{*s, mm, *i};        \
+  Signal sig = Signal::Running; \
+  u32 ret = kJitDispatch;
+#define KVRM_JIT_LEAVE(X) \
+  {                       \
+    ret = (X);            \
+    goto leave;           \
+  }
+#define KVRM_JIT_REGION_END \
+  leave:                    \
+  *m = mm;                  \
+  return ret;
+
 // The two steps a region is written in: a block's entry (too little left of the quota: back to
 // the dispatcher to refill it) and one instruction (its handler with the word as a constant; a
 // stop leaves with the instruction's index in the block).
-#define KVRM_JIT_ENTER(PC, N) \
-  if (f->left < (N)) {        \
-    f->pc = (PC);             \
-    return kJitRefill;        \
+#define KVRM_JIT_ENTER(PC, N)  \
+  if (f->left < (N)) {         \
+    f->pc = (PC);              \
+    KVRM_JIT_LEAVE(kJitRefill) \
   }
 #define KVRM_JIT_OP(PC, NAME, WORD, K)  \
   c.pc = (PC);                          \
@@ -72,7 +93,7 @@ KVRM_HD u32 jit_lookup(const u64* keys, const u32* blocks, u32 mask, u64 pc) {
     f->sig = sig;                       \
     f->k = (K);                         \
     f->pc = (PC);                       \
-    return kJitStop;                    \
+    KVRM_JIT_LEAVE(kJitStop)            \
   }
 
 #if defined(__CUDACC__)
@@ -106,6 +127,12 @@ struct DeviceJitEnv {
   __device__ bool stop_requested() const { return *stop_request != 0; }
 };
 
+// An outcome all of whose instructions the interpreter retired.
+__device__ __forceinline__ RunOutcome interpreted(RunOutcome o) {
+  o.interpreted = o.cycles;
+  return o;
+}
+
 }  // namespace kvrm::cuda
 
 // The module's kernels: the interpreter kernels' bodies with run_translated() as the core loop
@@ -121,7 +148,8 @@ struct DeviceJitEnv {
             bool interpret_only) {                                                               \
           ::kvrm::cuda::DeviceJitEnv env{                                                        \
               dcache + ::kvrm::u64{id} * ::kvrm::cuda::kDecodeCacheEntries, stop, &hooks, poll}; \
-          if (interpret_only) return env.interp(s, info, mmu, max_cycles, false);                \
+          if (interpret_only)                                                                    \
+            return ::kvrm::cuda::interpreted(env.interp(s, info, mmu, max_cycles, false));       \
           return ::kvrm::jit_gen::run_translated(env, s, info, mmu, max_cycles, poll);           \
         });                                                                                      \
   }                                                                                              \
@@ -134,7 +162,8 @@ struct DeviceJitEnv {
             ::kvrm::u64 max_cycles, const volatile ::kvrm::u32* stop, ::kvrm::u64 poll,          \
             bool interpret_only) {                                                               \
           ::kvrm::cuda::DeviceJitEnv env{dcache, stop, &hooks, poll};                            \
-          if (interpret_only) return env.interp(s, info, mmu, max_cycles, false);                \
+          if (interpret_only)                                                                    \
+            return ::kvrm::cuda::interpreted(env.interp(s, info, mmu, max_cycles, false));       \
           return ::kvrm::jit_gen::run_translated(env, s, info, mmu, max_cycles, poll);           \
         });                                                                                      \
   }

@@ -36,12 +36,13 @@ __device__ __forceinline__ void single_core_body(CoreRecord* cores, u32 n_cores,
   Mmu mmu{pt, &info};
   mmu.tlb = &tlb;
   mmu.flush();
-  u64 total = 0;
+  u64 total = 0, interpreted = 0;
   Signal sig;
   while (true) {
     const RunOutcome o = run(id, s, info, mmu, core.budget - total, &mb->stop_request,
                              kPollInterval, core.interpret_only != 0);
     total += o.cycles;
+    interpreted += o.interpreted;
     sig = o.signal;
     if (!persistent || sig != Signal::Syscall) break;
     // Post the syscall: guest memory and the whole state first, then the scalar registers in
@@ -77,6 +78,7 @@ __device__ __forceinline__ void single_core_body(CoreRecord* cores, u32 n_cores,
   core.s = s;
   core.info = info;
   core.cycles = total;
+  core.interpreted = interpreted;
   core.signal = static_cast<u32>(sig);
   __threadfence_system();
   *static_cast<volatile u32*>(&mb->signal) = static_cast<u32>(sig);  // the seed's atomic flag
@@ -109,6 +111,7 @@ __device__ __forceinline__ void lanes_body(CoreRecord* lanes, const PageTableVie
   lane.s = s;
   lane.info = info;
   lane.cycles = o.cycles;
+  lane.interpreted = o.interpreted;
   lane.signal = static_cast<u32>(o.signal);
   if (o.signal != Signal::Checkpoint && atomicAdd(&flags[1], 1u) + 1 == end_after) {
     *reinterpret_cast<volatile u32*>(&flags[0]) = 1;

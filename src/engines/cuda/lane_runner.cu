@@ -189,6 +189,16 @@ class CudaLaneRunner final : public LaneRunner {
     check(cudaStreamSynchronize(st_), "lanes kernel");
     times_.kernel += since(t);
     t = Clock::now();
+    u64 cycles = 0, interpreted = 0, interpret_only = 0;
+    for (u64 i = 0; i < n; ++i) {
+      cycles += lanes[i].cycles;
+      interpreted += mod ? lanes[i].interpreted : lanes[i].cycles;
+      interpret_only += lanes[i].interpret_only;
+    }
+    if (jit_->active()) {
+      jit_->count(cycles, interpreted);
+      jit_->count_interpreted_lanes(interpret_only);
+    }
     for (u64 i = 0; i < n; ++i) {
       states[i] = lanes[i].s;
       RunResult& r = stops[i];
