@@ -23,7 +23,10 @@ bool Translation::has_block(u64 pc) const {
   return it != blocks.end() && it->pc == pc;
 }
 
-bool Translation::touches(u64 addr, u64 size) const {
+namespace {
+
+// True when one of `pages` (page address, leaf) intersects [addr, addr + size).
+bool pages_touch(const std::vector<std::pair<u64, u32>>& pages, u64 addr, u64 size) {
   if (size == 0) return false;
   const u64 first = addr & ~kPageMask;
   const u64 last = (addr + size - 1) & ~kPageMask;
@@ -32,6 +35,10 @@ bool Translation::touches(u64 addr, u64 size) const {
   }
   return false;
 }
+
+}  // namespace
+
+bool Translation::touches(u64 addr, u64 size) const { return pages_touch(pages, addr, size); }
 
 namespace {
 
@@ -147,13 +154,7 @@ u32 Translator::add(std::span<const u64> entries, const CodeReader& read) {
 }
 
 bool Translator::snapshot_touches(u64 addr, u64 size) const {
-  if (size == 0) return false;
-  const u64 first = addr & ~kPageMask;
-  const u64 last = (addr + size - 1) & ~kPageMask;
-  for (const auto& [va, leaf] : pages_) {
-    if (va >= first && va <= last) return true;
-  }
-  return false;
+  return pages_touch(pages_, addr, size);
 }
 
 std::shared_ptr<Translation> Translator::snapshot() const {

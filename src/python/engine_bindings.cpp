@@ -232,19 +232,27 @@ void bind_engine(py::module_& m) {
       "memory_limit caps the guest memory that can be mapped (4 KiB to 64 GiB).");
   m.def(
       "cuda_engine",
-      [](u64 memory_limit, int device, double watchdog_seconds) {
+      [](u64 memory_limit, int device, double watchdog_seconds, const std::string& jit,
+         u32 jit_threshold) {
+        const JitMode mode = parse_jit_mode(jit);  // a bad name is an error with or without GPU
+        if (jit_threshold == 0) throw Error("jit_threshold must be at least 1");
         std::string why;
         if (!cuda_available(&why))
           throw CudaUnavailable("the CUDA engine is not available: " + why);
-        return std::make_unique<PyEngine>(make_cuda_engine({.memory_limit = memory_limit,
-                                                            .device = device,
-                                                            .watchdog_seconds = watchdog_seconds}));
+        return std::make_unique<PyEngine>(
+            make_cuda_engine({.memory_limit = memory_limit,
+                              .device = device,
+                              .watchdog_seconds = watchdog_seconds,
+                              .jit = {.mode = mode, .hot_threshold = jit_threshold}}));
       },
       py::arg("memory_limit") = u64{1} << 30, py::arg("device") = 0,
-      py::arg("watchdog_seconds") = 0.0,
+      py::arg("watchdog_seconds") = 0.0, py::arg("jit") = "auto", py::arg("jit_threshold") = 64,
       "The CUDA engine on GPU `device`. memory_limit bytes of guest memory are reserved on the "
-      "GPU. watchdog_seconds > 0 stops a launch that runs longer (CHECKPOINT). Raises "
-      "CudaUnavailableError where this build has no CUDA engine or no GPU is usable.");
+      "GPU. watchdog_seconds > 0 stops a launch that runs longer (CHECKPOINT). jit: 'auto' "
+      "(translate hot code on read-only executable pages into native GPU code when the CUDA "
+      "run-time compiler is installed), 'on' (an error where it is not) or 'off'; "
+      "jit_threshold: taken branches that make a target hot. Raises CudaUnavailableError "
+      "where this build has no CUDA engine or no GPU is usable.");
   m.def(
       "cuda_available", [] { return cuda_available(nullptr); },
       "True when this build has the CUDA engine and a usable NVIDIA GPU is present.");

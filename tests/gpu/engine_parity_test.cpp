@@ -13,6 +13,7 @@
 #include "isa/decoder.hpp"
 #include "isa/mmu.hpp"
 #include "isa/sysregs.hpp"
+#include "require_gpu.hpp"
 
 namespace kvrm {
 namespace {
@@ -21,13 +22,6 @@ constexpr u64 kCode = 0x100000;
 constexpr u64 kData = 0x200000;
 constexpr u64 kDataSize = 0x4000;
 constexpr int kProgramLength = 64;
-
-// Skips the calling test where no GPU is usable (GTEST_SKIP returns from the test itself).
-#define KVRM_REQUIRE_GPU()                          \
-  do {                                              \
-    std::string why;                                \
-    if (!cuda_available(&why)) GTEST_SKIP() << why; \
-  } while (0)
 
 // A random word of a random implemented table entry, avoiding time-dependent system registers.
 u32 random_word(std::mt19937_64& rng) {

@@ -8,17 +8,12 @@
 #include "engines/cuda/cuda_engine.hpp"
 #include "engines/engine.hpp"
 #include "isa/mmu.hpp"
+#include "require_gpu.hpp"
 
 namespace kvrm {
 namespace {
 
 constexpr u64 kCode = 0x400000;
-
-#define KVRM_REQUIRE_GPU()                          \
-  do {                                              \
-    std::string why;                                \
-    if (!cuda_available(&why)) GTEST_SKIP() << why; \
-  } while (0)
 
 // x0 += 1 for x19 iterations, then x19 = 1000 and getpid, again.
 const std::vector<u32> kLoopWithSyscalls = {
