@@ -17,12 +17,6 @@ bool translatable(u32 leaf) {
          !(leaf_perms(leaf) & kPermWrite);
 }
 
-bool Translation::has_block(u64 pc) const {
-  const auto it = std::lower_bound(blocks.begin(), blocks.end(), pc,
-                                   [](const Block& b, u64 p) { return b.pc < p; });
-  return it != blocks.end() && it->pc == pc;
-}
-
 namespace {
 
 // True when one of `pages` (page address, leaf) intersects [addr, addr + size).
@@ -148,9 +142,50 @@ u32 Translator::add(std::span<const u64> entries, const CodeReader& read) {
     blocks_.push_back(std::move(b));
   }
   instructions_ += added;
+  last_full_ = added >= room;
   if (blocks_.size() == first) return 0;
   emit_regions(first);
   return static_cast<u32>(blocks_.size()) - first;
+}
+
+bool HotTargets::add(u64 pc) {
+  if (!dropped_.emplace(pc, false).second) return false;
+  order_.push_back(pc);
+  pending_ = true;
+  return true;
+}
+
+u32 HotTargets::translate_round(Translator& t, const CodeReader& read) {
+  pending_ = false;
+  std::vector<u64> entries;
+  for (const u64 pc : order_) {
+    if (!t.has_block(pc) && !dropped_[pc]) entries.push_back(pc);
+  }
+  if (entries.empty()) return 0;
+  const u32 added = t.add(entries, read);
+  for (const u64 pc : entries) {
+    if (t.has_block(pc)) continue;
+    if (t.last_round_full()) {
+      pending_ = true;  // no room this round: the next one
+    } else {
+      dropped_[pc] = true;
+    }
+  }
+  return added;
+}
+
+void HotTargets::forget(u64 addr, u64 size) {
+  for (auto& [pc, dropped] : dropped_) {
+    if (dropped && pc >= (addr & ~kPageMask) && pc < addr + size) {
+      dropped = false;
+      pending_ = true;
+    }
+  }
+}
+
+void HotTargets::retry_all() {
+  for (auto& [pc, dropped] : dropped_) dropped = false;
+  pending_ = !order_.empty();
 }
 
 bool Translator::snapshot_touches(u64 addr, u64 size) const {

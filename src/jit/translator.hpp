@@ -84,7 +84,6 @@ struct Translation {
   u32 regions = 0;
   std::vector<std::string> sources;  // empty when no block
 
-  bool has_block(u64 pc) const;
   // True when a page of the translation intersects [addr, addr + size).
   bool touches(u64 addr, u64 size) const;
 };
@@ -101,6 +100,9 @@ class Translator {
 
   bool has_block(u64 pc) const { return index_.count(pc) != 0; }
   u64 instructions() const { return instructions_; }
+  // True when the last round stopped for lack of room (entries it did not reach may be
+  // translatable in the next round).
+  bool last_round_full() const { return last_full_; }
   // True when a page translated so far intersects [addr, addr + size).
   bool snapshot_touches(u64 addr, u64 size) const;
   // Everything so far, sources included.
@@ -118,6 +120,31 @@ class Translator {
   std::vector<std::string> parts_;          // region functions, append-only
   u32 regions_ = 0;
   u64 instructions_ = 0;
+  bool last_full_ = false;
+};
+
+// The branch targets an engine found hot, in the order they became hot, and the rounds of
+// translation they call for: a target is pending until a round translates it; one a round
+// looked at and could not translate (unmapped, writable or undecodable code) is dropped until
+// forget() covers it; targets a round had no room for stay pending.
+class HotTargets {
+ public:
+  // Adds a target; true when it is new.
+  bool add(u64 pc);
+  // True when translate_round() may have work: targets arrived or were left pending.
+  bool pending() const { return pending_; }
+  // One round of `t` over the pending targets; returns the blocks it added.
+  u32 translate_round(Translator& t, const CodeReader& read);
+  // The targets dropped within [addr, addr + size) may be translatable now.
+  void forget(u64 addr, u64 size);
+  // Every target is pending again (the translation starts over).
+  void retry_all();
+  size_t size() const { return order_.size(); }
+
+ private:
+  std::vector<u64> order_;
+  std::unordered_map<u64, bool> dropped_;  // target -> dropped (false: pending or translated)
+  bool pending_ = false;
 };
 
 // Translator(limits).add(entries, read), as a Translation.

@@ -128,6 +128,39 @@ TEST(JitTranslator, BlocksStopAtPageEndsAndLimits) {
   EXPECT_EQ(t.blocks.size(), 1u);
 }
 
+TEST(JitTranslator, HotTargetsLeftOutOfAFullRoundComeInTheNext) {
+  const u64 at = 0x40000, writable = 0x50000;
+  std::vector<u32> words;
+  for (int f = 0; f < 16; ++f) {  // 16 functions of 15 adds and a ret, 64 bytes apart
+    for (int k = 0; k < 15; ++k) words.push_back(add_imm(0, 0, 1));
+    words.push_back(kRet);
+  }
+  Code c(at, words);
+  c.w.mem.map(writable, 0x1000, kPermRead | kPermWrite | kPermExec);
+  jit::Translator t({.round_instructions = 40});
+  jit::HotTargets hot;
+  for (int f = 0; f < 16; ++f) EXPECT_TRUE(hot.add(at + 64 * f));
+  EXPECT_FALSE(hot.add(at));
+  EXPECT_TRUE(hot.add(writable));
+  int rounds = 0;
+  while (hot.pending()) {
+    if (hot.translate_round(t, c.w.reader()) > 0) ++rounds;
+    ASSERT_LT(rounds, 100);
+  }
+  EXPECT_GE(rounds, 6);  // 16 x 16 instructions at most 40 a round (blocks cut at 40 end early)
+  for (int f = 0; f < 16; ++f) EXPECT_TRUE(t.has_block(at + 64 * f)) << f;
+  EXPECT_FALSE(t.has_block(writable));
+  EXPECT_EQ(hot.size(), 17u);
+  // The writable page made read/execute: the dropped target is tried again.
+  c.w.mem.protect(writable, 0x1000, kPermRead | kPermExec);
+  c.w.mem.write(writable, words.data(), 64);
+  EXPECT_FALSE(hot.pending());
+  hot.forget(writable, 0x1000);
+  EXPECT_TRUE(hot.pending());
+  EXPECT_GT(hot.translate_round(t, c.w.reader()), 0u);
+  EXPECT_TRUE(t.has_block(writable));
+}
+
 // ---- Translated code against the reference loop ------------------------------------------------
 
 struct Fleet {

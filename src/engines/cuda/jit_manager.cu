@@ -88,40 +88,16 @@ void JitManager::drain_ring() {
   tail_ = head;
   for (u32 i = 0; i < count; ++i) {
     if (!(slots_[i] & kHotMark)) continue;  // not written yet
-    const u64 pc = slots_[i] & ~kHotMark;
-    if (hot_set_.insert(pc).second) {
-      hot_.push_back(pc);
-      fresh_hot_ = true;
-    }
+    hot_.add(slots_[i] & ~kHotMark);
   }
 }
 
 void JitManager::poll(const jit::CodeReader& read, std::span<const u64> also_hot) {
   if (!active_) return;
   drain_ring();
-  for (const u64 pc : also_hot) {
-    if (hot_set_.insert(pc).second) {
-      hot_.push_back(pc);
-      fresh_hot_ = true;
-    }
-  }
-  if (compiling_ || !fresh_hot_) return;
-  fresh_hot_ = false;
-  // A round: the hot targets not translated yet (and not found untranslatable before).
-  std::vector<u64> entries;
-  for (const u64 pc : hot_) {
-    if (!translator_->has_block(pc) && !untranslatable_.count(pc)) entries.push_back(pc);
-  }
-  if (entries.empty()) return;
-  const u32 added = translator_->add(entries, read);
-  for (const u64 pc : entries) {
-    if (!translator_->has_block(pc)) untranslatable_.insert(pc);
-  }
-  // A round that hit its size limit leaves hot targets for the next one.
-  for (const u64 pc : entries) {
-    if (!translator_->has_block(pc) && !untranslatable_.count(pc)) fresh_hot_ = true;
-  }
-  if (added == 0) return;
+  for (const u64 pc : also_hot) hot_.add(pc);
+  if (compiling_ || !hot_.pending()) return;
+  if (hot_.translate_round(*translator_, read) == 0) return;
   start_compile(translator_->snapshot());
 }
 
@@ -222,7 +198,7 @@ void JitManager::start_over() {
     stale_ = true;
   }
   translator_ = std::make_unique<jit::Translator>();
-  fresh_hot_ = true;  // the hot targets are translated again from the code as it is now
+  hot_.retry_all();  // the hot targets are translated again from the code as it is now
 }
 
 bool JitManager::invalidate(u64 addr, u64 size) {
@@ -232,12 +208,7 @@ bool JitManager::invalidate(u64 addr, u64 size) {
       (compiling_ && compiling_->touches(addr, size))) {
     start_over();
   }
-  // Targets found untranslatable there may be translatable now.
-  const u64 first = addr & ~kPageMask, last = addr + size;
-  for (auto it = untranslatable_.lower_bound(first); it != untranslatable_.end() && *it < last;) {
-    it = untranslatable_.erase(it);
-    fresh_hot_ = true;
-  }
+  hot_.forget(addr, size);  // targets found untranslatable there may be translatable now
   return hit;
 }
 

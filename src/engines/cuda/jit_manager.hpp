@@ -11,7 +11,6 @@
 
 #include <memory>
 #include <mutex>
-#include <set>
 #include <span>
 #include <string>
 #include <thread>
@@ -94,13 +93,10 @@ class JitManager {
   cudaStream_t stream_ = nullptr;
   u32 tail_ = 0;
   std::vector<u64> slots_;
-  // What is translated (grows round by round; starts over when its code changes), the hot
-  // targets in the order they became hot, and those tried without a translation.
+  // What is translated (grows round by round; starts over when its code changes) and the hot
+  // targets it is translated from.
   std::unique_ptr<jit::Translator> translator_;
-  std::vector<u64> hot_;
-  std::set<u64> hot_set_;
-  std::set<u64> untranslatable_;
-  bool fresh_hot_ = false;  // hot_ has targets the current translation has not looked at
+  jit::HotTargets hot_;
   // The installed module and the compile in flight.
   std::shared_ptr<JitModule> current_;
   std::shared_ptr<const jit::Translation> compiling_;
