@@ -5,16 +5,19 @@
 
 #if defined(__CUDACC_RTC__)
 // NVRTC (the run-time compiler of translated guest code, engines/cuda/jit_*) has no C++ standard
-// library: the fixed-width types come from the compiler's own and memcpy is a device builtin.
+// library: the fixed-width types are defined here as <cstdint> defines them on 64-bit Linux, so
+// that names mangle alike in translated code and in the device library it links with, and memcpy
+// is a device builtin.
+static_assert(sizeof(long) == 8, "translated code assumes LP64, as kvrm's own device code");
 namespace std {
 using uint8_t = unsigned char;
 using uint16_t = unsigned short;
 using uint32_t = unsigned int;
-using uint64_t = unsigned long long;
+using uint64_t = unsigned long;
 using int8_t = signed char;
 using int16_t = short;
 using int32_t = int;
-using int64_t = long long;
+using int64_t = long;
 }  // namespace std
 #else
 #include <cstdint>

@@ -42,16 +42,20 @@ struct PageTableView {
 };
 
 // In translated guest code (compiled at run time, engines/cuda/jit_*), an access keeps only its
-// aligned fast path inline, with the translation caches in registers; the slow paths are compiled
-// once per module and called with the Mmu by value, returning what they changed, so that nothing
-// the caller holds is forced into memory. (Inlined at every access site, or called on the
-// caller's Mmu, they made modules take minutes to compile.)
+// aligned fast path inline, with the translation caches in registers; the slow paths (the
+// *_outline functions) are called with the Mmu by value, returning what they changed, so that
+// nothing the caller holds is forced into memory. They are compiled once, into kvrm's device
+// library (engines/cuda/jit_interp.cu), which every module links with. (Inlined at every access
+// site, or called on the caller's Mmu, they made modules take minutes to compile.)
 #if defined(__CUDACC_RTC__)
 #define KVRM_MMU_OUTLINE 1
-#define KVRM_MMU_SLOW __device__ __noinline__
 #else
 #define KVRM_MMU_OUTLINE 0
-#define KVRM_MMU_SLOW KVRM_HD
+#endif
+#if defined(__CUDACC__)
+#define KVRM_MMU_SLOW __device__ __noinline__
+#else
+#define KVRM_MMU_SLOW
 #endif
 
 KVRM_HD constexpr u8 perm_for(Access a) {
@@ -153,10 +157,7 @@ struct Mmu {
     return probe_pages(va, size, a);
 #endif
   }
-  static KVRM_MMU_SLOW Slow<bool> probe_outline(Mmu m, u64 va, u64 size, Access a) {
-    const bool ok = m.probe_pages(va, size, a);
-    return {ok, ok, m.tag[static_cast<int>(a)], m.base[static_cast<int>(a)]};
-  }
+  static KVRM_MMU_SLOW Slow<bool> probe_outline(Mmu m, u64 va, u64 size, Access a);
   KVRM_HD bool probe_pages(u64 va, u64 size, Access a) {
     if (!page(va, a)) return false;
     const u64 last = va + size - 1;  // va < 2^48 here, so this cannot wrap
@@ -226,11 +227,7 @@ struct Mmu {
 #endif
   }
   template <class T>
-  static KVRM_MMU_SLOW Slow<T> read_outline(Mmu m, u64 va) {
-    T v{};
-    const bool ok = m.read_slow(va, v);
-    return {v, ok, m.tag[0], m.base[0]};
-  }
+  static KVRM_MMU_SLOW Slow<T> read_outline(Mmu m, u64 va);
   template <class T>
   KVRM_HD bool read_slow(u64 va, T& out) {
     const u64 off = va & kPageMask;
@@ -268,10 +265,7 @@ struct Mmu {
 #endif
   }
   template <class T>
-  static KVRM_MMU_SLOW Slow<bool> write_outline(Mmu m, u64 va, T v) {
-    const bool ok = m.write_slow(va, v);
-    return {ok, ok, m.tag[1], m.base[1]};
-  }
+  static KVRM_MMU_SLOW Slow<bool> write_outline(Mmu m, u64 va, T v);
   template <class T>
   KVRM_HD bool write_slow(u64 va, T v) {
     const u64 off = va & kPageMask;

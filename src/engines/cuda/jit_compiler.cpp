@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <functional>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -123,6 +124,26 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
+// NVRTC's options: kvrm's, then those in KVRM_JIT_NVRTC_OPTIONS (separated by spaces), which
+// come later and so win where they conflict.
+const std::vector<const char*>& nvrtc_options() {
+  static const std::vector<std::string> words = [] {
+    std::vector<std::string> w = {std::string("-arch=") + jit_arch(), "-rdc=true", "-std=c++20",
+                                  "-default-device", "-DNDEBUG"};
+    if (const char* extra = std::getenv("KVRM_JIT_NVRTC_OPTIONS")) {
+      std::istringstream in(extra);
+      for (std::string word; in >> word;) w.push_back(word);
+    }
+    return w;
+  }();
+  static const std::vector<const char*> pointers = [] {
+    std::vector<const char*> p;
+    for (const auto& w : words) p.push_back(w.c_str());
+    return p;
+  }();
+  return pointers;
+}
+
 std::vector<char> nvrtc_compile(const Api& a, const std::string& source) {
   const JitFiles& files = jit_files();
   std::vector<const char*> names, texts;
@@ -135,9 +156,8 @@ std::vector<char> nvrtc_compile(const Api& a, const std::string& source) {
                                    static_cast<int>(names.size()), texts.data(), names.data())) {
     throw Error(std::string("NVRTC: cannot create the program: ") + a.nvrtcGetErrorString(e));
   }
-  const std::string arch = std::string("-arch=") + jit_arch();
-  const char* opts[] = {arch.c_str(), "-rdc=true", "-std=c++20", "-default-device", "-DNDEBUG"};
-  const int e = a.nvrtcCompileProgram(prog, static_cast<int>(std::size(opts)), opts);
+  const std::vector<const char*>& opts = nvrtc_options();
+  const int e = a.nvrtcCompileProgram(prog, static_cast<int>(opts.size()), opts.data());
   if (e != 0) {
     size_t n = 0;
     a.nvrtcGetProgramLogSize(prog, &n);

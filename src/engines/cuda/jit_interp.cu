@@ -12,3 +12,33 @@ extern "C" __device__ RunOutcome kvrm_jit_interp(CoreState& s, StopInfo& info, M
 }
 
 }  // namespace kvrm::cuda
+
+namespace kvrm {
+
+// The MMU's slow paths as translated code calls them (isa/mmu.hpp, KVRM_MMU_OUTLINE): defined
+// here once for every module rather than compiled again in each.
+__device__ Mmu::Slow<bool> Mmu::probe_outline(Mmu m, u64 va, u64 size, Access a) {
+  const bool ok = m.probe_pages(va, size, a);
+  return {ok, ok, m.tag[static_cast<int>(a)], m.base[static_cast<int>(a)]};
+}
+template <class T>
+__device__ Mmu::Slow<T> Mmu::read_outline(Mmu m, u64 va) {
+  T v{};
+  const bool ok = m.read_slow(va, v);
+  return {v, ok, m.tag[0], m.base[0]};
+}
+template <class T>
+__device__ Mmu::Slow<bool> Mmu::write_outline(Mmu m, u64 va, T v) {
+  const bool ok = m.write_slow(va, v);
+  return {ok, ok, m.tag[1], m.base[1]};
+}
+#define KVRM_OUTLINE_FOR(T)                                        \
+  template __device__ Mmu::Slow<T> Mmu::read_outline<T>(Mmu, u64); \
+  template __device__ Mmu::Slow<bool> Mmu::write_outline<T>(Mmu, u64, T);
+KVRM_OUTLINE_FOR(u8)
+KVRM_OUTLINE_FOR(u16)
+KVRM_OUTLINE_FOR(u32)
+KVRM_OUTLINE_FOR(u64)
+#undef KVRM_OUTLINE_FOR
+
+}  // namespace kvrm
