@@ -142,7 +142,7 @@ u32 Translator::add(std::span<const u64> entries, const CodeReader& read) {
     blocks_.push_back(std::move(b));
   }
   instructions_ += added;
-  last_full_ = added >= room;
+  last_full_ = room > 0 && added >= room;  // no room at all: nothing more until start-over
   if (blocks_.size() == first) return 0;
   emit_regions(first);
   return static_cast<u32>(blocks_.size()) - first;

@@ -101,7 +101,7 @@ class Translator {
   bool has_block(u64 pc) const { return index_.count(pc) != 0; }
   u64 instructions() const { return instructions_; }
   // True when the last round stopped for lack of room (entries it did not reach may be
-  // translatable in the next round).
+  // translatable in the next round); false once max_instructions is used up.
   bool last_round_full() const { return last_full_; }
   // True when a page translated so far intersects [addr, addr + size).
   bool snapshot_touches(u64 addr, u64 size) const;

@@ -159,6 +159,15 @@ TEST(JitTranslator, HotTargetsLeftOutOfAFullRoundComeInTheNext) {
   EXPECT_TRUE(hot.pending());
   EXPECT_GT(hot.translate_round(t, c.w.reader()), 0u);
   EXPECT_TRUE(t.has_block(writable));
+  // A translator with no room left drops what it cannot add rather than retrying every round.
+  jit::Translator small({.max_instructions = 20, .round_instructions = 40});
+  jit::HotTargets later;
+  for (int f = 0; f < 4; ++f) later.add(at + 64 * f);
+  EXPECT_GT(later.translate_round(small, c.w.reader()), 0u);
+  EXPECT_TRUE(later.pending());  // that round was full
+  EXPECT_EQ(later.translate_round(small, c.w.reader()), 0u);
+  EXPECT_FALSE(later.pending());
+  EXPECT_FALSE(small.has_block(at + 64 * 3));
 }
 
 // ---- Translated code against the reference loop ------------------------------------------------

@@ -144,6 +144,16 @@ const std::vector<const char*>& nvrtc_options() {
   return pointers;
 }
 
+// What both libraries hand out in two calls, its size and then its bytes (a log, a cubin).
+template <class Buffer, class SizeFn, class GetFn>
+Buffer fetch(Handle h, SizeFn size_of, GetFn get) {
+  size_t n = 0;
+  size_of(h, &n);
+  Buffer b(n, '\0');
+  if (n) get(h, b.data());
+  return b;
+}
+
 std::vector<char> nvrtc_compile(const Api& a, const std::string& source) {
   const JitFiles& files = jit_files();
   std::vector<const char*> names, texts;
@@ -159,19 +169,13 @@ std::vector<char> nvrtc_compile(const Api& a, const std::string& source) {
   const std::vector<const char*>& opts = nvrtc_options();
   const int e = a.nvrtcCompileProgram(prog, static_cast<int>(opts.size()), opts.data());
   if (e != 0) {
-    size_t n = 0;
-    a.nvrtcGetProgramLogSize(prog, &n);
-    std::string log(n, '\0');
-    a.nvrtcGetProgramLog(prog, log.data());
+    std::string log = fetch<std::string>(prog, a.nvrtcGetProgramLogSize, a.nvrtcGetProgramLog);
     a.nvrtcDestroyProgram(&prog);
     if (log.size() > 4000) log.resize(4000);
     throw Error(std::string("NVRTC failed on translated code: ") + a.nvrtcGetErrorString(e) + "\n" +
                 log);
   }
-  size_t n = 0;
-  a.nvrtcGetCUBINSize(prog, &n);
-  std::vector<char> cubin(n);
-  a.nvrtcGetCUBIN(prog, cubin.data());
+  std::vector<char> cubin = fetch<std::vector<char>>(prog, a.nvrtcGetCUBINSize, a.nvrtcGetCUBIN);
   a.nvrtcDestroyProgram(&prog);
   return cubin;
 }
@@ -182,7 +186,6 @@ std::vector<char> link(const Api& a, const std::vector<std::vector<char>>& objec
   Handle h = nullptr;
   if (a.nvJitLinkCreate(&h, 1, opts) != 0) throw Error("nvJitLink: cannot create a linker");
   const JitFiles& files = jit_files();
-  std::string log;
   int e = 0;
   for (size_t i = 0; i < objects.size() && e == 0; ++i) {
     const std::string name = "translated_" + std::to_string(i);
@@ -194,18 +197,14 @@ std::vector<char> link(const Api& a, const std::vector<std::vector<char>>& objec
   }
   if (e == 0) e = a.nvJitLinkComplete(h);
   if (e != 0) {
-    size_t n = 0;
-    a.nvJitLinkGetErrorLogSize(h, &n);
-    log.assign(n, '\0');
-    if (n) a.nvJitLinkGetErrorLog(h, log.data());
+    const std::string log =
+        fetch<std::string>(h, a.nvJitLinkGetErrorLogSize, a.nvJitLinkGetErrorLog);
     a.nvJitLinkDestroy(&h);
     throw Error("nvJitLink failed to link translated code (error " + std::to_string(e) +
                 "): " + log);
   }
-  size_t n = 0;
-  a.nvJitLinkGetLinkedCubinSize(h, &n);
-  std::vector<char> out(n);
-  a.nvJitLinkGetLinkedCubin(h, out.data());
+  std::vector<char> out =
+      fetch<std::vector<char>>(h, a.nvJitLinkGetLinkedCubinSize, a.nvJitLinkGetLinkedCubin);
   a.nvJitLinkDestroy(&h);
   return out;
 }
