@@ -1,6 +1,7 @@
 // LaneMemory and SharedImage: page-table maintenance, copy on write, sharing and the limits.
 #include "batch/lane_memory.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <string>
@@ -96,6 +97,11 @@ const u32* LaneMemory::slot(u64 va) const {
 }
 
 u32 LaneMemory::take_frame(u32 copy_from) {
+  if ((private_frames_ + 1) * kPageSize > limits_.memory_limit && prefaulted_ > 0) {
+    // Pages taken ahead of writes that are still zero go back before the limit is declared.
+    prefaulted_ = 0;
+    share_again(nullptr);
+  }
   if ((private_frames_ + 1) * kPageSize > limits_.memory_limit) {
     oom_ = true;
     throw LaneOutOfMemory("out of memory: the lane's limit of " + hex(limits_.memory_limit) +
@@ -255,7 +261,9 @@ void LaneMemory::share(const LaneMemory& image, u64 addr, u64 size) {
   version_ = next_table_version();
 }
 
-u64 LaneMemory::dedup(const LaneMemory& image) {
+u64 LaneMemory::dedup(const LaneMemory& image) { return share_again(&image); }
+
+u64 LaneMemory::share_again(const LaneMemory* image) {
   if (shadow_) return 0;
   std::vector<u64> pages;
   for_each_page([&](u64 va, u32 leaf) {
@@ -266,7 +274,7 @@ u64 LaneMemory::dedup(const LaneMemory& image) {
     u32* s = slot(va, false);
     const u8* mine = pool_.frame(leaf_frame(*s));
     u32 to = ~0u;
-    const u32* is = image.slot(va);
+    const u32* is = image ? image->slot(va) : nullptr;
     if (is && (*is & kLeafPresent) &&
         std::memcmp(mine, pool_.frame(leaf_frame(*is)), kPageSize) == 0) {
       to = leaf_frame(*is);
@@ -283,14 +291,36 @@ u64 LaneMemory::dedup(const LaneMemory& image) {
   return freed.size();
 }
 
-LaneMemory::CowResult LaneMemory::resolve_cow(u64 va) {
+LaneMemory::CowResult LaneMemory::resolve_cow(u64 va, u32 around) {
   const u32* cs = slot(va);
   if (!cs || !(*cs & kLeafPresent) || !(*cs & kLeafCow)) return CowResult::NotCow;
+  const bool fresh = leaf_frame(*cs) == FramePool::kZeroFrame;
   materialize();
   try {
     privatize(slot(va, false));
   } catch (const Error&) {  // LaneOutOfMemory, PoolExhausted
     return CowResult::OutOfMemory;
+  }
+  const u64 half = limits_.memory_limit / 2 / kPageSize;
+  va &= ~(kPageSize - 1);
+  for (u32 k = 1; fresh && k <= around && private_frames_ < half; ++k) {
+    const u64 next = va + u64{k} * kPageSize;
+    u32* s = next >> kVaBits ? nullptr : slot(next, false);
+    if (!s || (*s & (kLeafPresent | kLeafCow)) != (kLeafPresent | kLeafCow) ||
+        leaf_frame(*s) != FramePool::kZeroFrame)
+      break;
+    u32 f;
+    try {
+      f = pool_.alloc_copy(FramePool::kZeroFrame);
+    } catch (const PoolExhausted&) {
+      break;  // the lane is not out of memory: it did not ask for this page
+    }
+    pool_.mark_dirty(f);
+    *s = make_leaf(f, leaf_logical_perms(*s));
+    ++private_frames_;
+    peak_private_ = std::max(peak_private_, private_frames_);
+    ++prefaulted_;
+    version_ = next_table_version();
   }
   return CowResult::Copied;
 }

@@ -86,9 +86,16 @@ class LaneMemory {
   u64 dedup(const LaneMemory& image);
 
   // A guest write faulted with a permission fault at va: when the page is copy-on-write, the
-  // lane gets its own copy (writable) and the instruction can be executed again.
+  // lane gets its own copy (writable) and the instruction can be executed again. With `around`,
+  // when the page was fresh memory (the zero page), up to that many of the pages after it that
+  // are fresh memory too are made the lane's at once (a lane on a GPU pays a round trip to the
+  // host per fault, and fresh memory is mostly written in order), while the lane owns at most
+  // half its memory limit; such pages still all zero are given back should the lane reach its
+  // limit, so that this never ends a lane that would fit without it.
   enum class CowResult { NotCow, Copied, OutOfMemory };
-  CowResult resolve_cow(u64 va);
+  CowResult resolve_cow(u64 va, u32 around = 0);
+  // Pages made the lane's ahead of a write (resolve_cow's `around`).
+  u64 prefaulted() const { return prefaulted_; }
 
   // The table the lane runs on, with the pool's frames.
   PageTableView view() const { return PageTableView{table(), pool_.frames()}; }
@@ -124,6 +131,8 @@ class LaneMemory {
   u32 alloc_node();
   u32 take_frame(u32 copy_from);  // a private frame holding a copy; counts against the limit
   void privatize(u32* leaf);
+  // dedup() against `image`, or with none only the pages all zero.
+  u64 share_again(const LaneMemory* image);
 
   FramePool& pool_;
   LaneLimits limits_;
@@ -137,6 +146,8 @@ class LaneMemory {
   u64 version_ = next_table_version();
   bool oom_ = false;
   u64 copies_ = 0;
+  u64 prefaulted_ = 0;  // pages resolve_cow made the lane's ahead of a write (since the last
+                        // give-back at the limit)
 };
 
 // The pages every lane of a batch starts from (a loaded program, or the memory image of a

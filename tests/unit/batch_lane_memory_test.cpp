@@ -221,6 +221,47 @@ TEST(BatchLaneMemory, MemoryLimitStopsTheLane) {
   EXPECT_EQ(g.resolve_cow(kData), LaneMemory::CowResult::OutOfMemory);
 }
 
+TEST(BatchLaneMemory, FaultAroundTakesFreshPagesAheadAndGivesThemBackAtTheLimit) {
+  FramePool pool(u64{64} << 20);
+  LaneMemory m(pool, LaneLimits{.memory_limit = 16 * kPageSize});
+  m.map(kData, 6 * kPageSize, kPermRead | kPermWrite);
+  m.map(kCode, kPageSize, kPermRead | kPermExec);  // not fresh writable memory: never taken
+  const u64 v = 7;
+  m.write(kData + 4 * kPageSize, &v, 8);  // the fifth page is the lane's already
+  // A write fault on the first page takes it and the fresh pages after it, up to the first
+  // page that is not fresh (the fifth) and at most `around` of them.
+  EXPECT_EQ(m.resolve_cow(kData, 2), LaneMemory::CowResult::Copied);
+  EXPECT_EQ(m.private_bytes(), 4 * kPageSize);
+  EXPECT_EQ(m.prefaulted(), 2u);
+  for (u64 p = 0; p < 3; ++p) EXPECT_TRUE(m.owns_page(kData + p * kPageSize)) << p;
+  EXPECT_FALSE(m.owns_page(kData + 3 * kPageSize));
+  EXPECT_EQ(m.resolve_cow(kData + 3 * kPageSize, 15), LaneMemory::CowResult::Copied);
+  EXPECT_TRUE(m.owns_page(kData + 3 * kPageSize));
+  EXPECT_EQ(m.prefaulted(), 2u);  // the fifth page was the lane's: nothing taken ahead
+  u64 got = 0;
+  m.read(kData + kPageSize, &got, 8);
+  EXPECT_EQ(got, 0u);  // pages taken ahead read as zeros
+  m.read(kData + 4 * kPageSize, &got, 8);
+  EXPECT_EQ(got, v);
+
+  // Nothing is taken ahead past half the limit; at the limit, pages taken ahead that are still
+  // zero go back before the lane is declared out of memory.
+  LaneMemory h(pool, LaneLimits{.memory_limit = 4 * kPageSize});
+  h.map(kData, 8 * kPageSize, kPermRead | kPermWrite);
+  EXPECT_EQ(h.resolve_cow(kData, 15), LaneMemory::CowResult::Copied);
+  EXPECT_EQ(h.private_bytes(), 2 * kPageSize);  // 1 written + 1 ahead: half the limit
+  h.write(kData + 5 * kPageSize, &v, 8);
+  h.write(kData + 6 * kPageSize, &v, 8);
+  h.write(kData + 7 * kPageSize, &v, 8);  // the fifth page: the zero pages go back
+  EXPECT_FALSE(h.out_of_memory());
+  EXPECT_FALSE(h.owns_page(kData));  // zeros too (the store that faulted was never run)
+  EXPECT_FALSE(h.owns_page(kData + kPageSize));
+  EXPECT_EQ(h.private_bytes(), 3 * kPageSize);
+  h.write(kData + 2 * kPageSize, &v, 8);
+  EXPECT_THROW(h.write(kData + 3 * kPageSize, &v, 8), LaneOutOfMemory);
+  EXPECT_TRUE(h.out_of_memory());
+}
+
 TEST(BatchLaneMemory, MappedLimitFailsTheMapping) {
   FramePool pool(u64{64} << 20);
   LaneMemory m(pool, LaneLimits{.mapped_limit = 4 * kPageSize});
