@@ -3,6 +3,7 @@
 // threads, and collects each lane's result as it ends.
 #include "batch/batch.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -39,6 +40,9 @@ using Clock = std::chrono::steady_clock;
 constexpr int kSigKill = 9;
 constexpr int kExitInternal = 70;
 constexpr u64 kNoSyscall = ~u64{0};
+// Fresh pages made a lane's along with one it wrote (LaneMemory::resolve_cow): every fault
+// costs a lane on a GPU a round trip to the host, and fresh memory is mostly written in order.
+constexpr u32 kCowFaultAround = 15;
 
 // Process::run() stops servicing a lane here while the lane waits for its next round: the
 // scheduler posts each stop to the lane's LaneEngine and calls run(), which services it and,
@@ -91,7 +95,8 @@ struct Batch::Impl {
   u32 next_lane = 0;
   u32 done_lanes = 0;
   bool ran = false;
-  bool trace = false;  // KVRM_BATCH_TRACE: a line per round (and per lane stop) on stderr
+  // KVRM_BATCH_TRACE: 1 a line per round (and per GPU launch) on stderr, 2 also per lane stop
+  int trace = 0;
   BatchStats stats;
   std::atomic<u64> cow_copies{0};
 
@@ -248,7 +253,7 @@ struct Batch::Impl {
     l.instructions += r.cycles;
     if (r.signal == Signal::Fault && r.info.access == Access::Write &&
         r.info.cause == FaultCause::Permission) {
-      const auto c = l.mem->resolve_cow(r.info.fault_addr);
+      const auto c = l.mem->resolve_cow(r.info.fault_addr, kCowFaultAround);
       if (c == LaneMemory::CowResult::Copied) {
         l.pending += r.cycles;
         return;
@@ -329,7 +334,7 @@ struct Batch::Impl {
       } else {
         stops[i] = ran[k++];
       }
-      if (trace) {
+      if (trace >= 2) {
         std::fprintf(stderr, "kvrm: batch:   lane %u: %s after %llu at pc 0x%llx\n", lanes[i]->id,
                      signal_name(stops[i].signal), static_cast<unsigned long long>(stops[i].cycles),
                      static_cast<unsigned long long>(stops[i].pc));
@@ -386,7 +391,7 @@ struct Batch::Impl {
     if (max_resident == 0) max_resident = static_cast<u32>(results.size());
     const bool fused = backend->lanes_independent() && !o.phased;
     const char* trace_env = std::getenv("KVRM_BATCH_TRACE");
-    trace = trace_env && *trace_env && std::strcmp(trace_env, "0") != 0;
+    trace = trace_env ? std::max(0, std::atoi(trace_env)) : 0;
     stats.schedule = fused ? "fused" : "phased";
     double next_progress = o.progress_interval;
     for (;;) {

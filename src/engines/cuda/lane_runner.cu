@@ -12,7 +12,10 @@
 // that reaches the caller's `end_after` raises the stop flag, which the running lanes poll.
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -49,7 +52,21 @@ __global__ void gather_frames(const u8* frames, u8* staging, const u32* list) {
   uint4* dst = reinterpret_cast<uint4*>(staging + u64{blockIdx.x} * kPageSize);
   dst[threadIdx.x] = src[threadIdx.x];
 }
+__global__ void zero_frames(u8* frames, const u32* list) {
+  uint4* dst = reinterpret_cast<uint4*>(frames + u64{list[blockIdx.x]} * kPageSize);
+  dst[threadIdx.x] = uint4{0, 0, 0, 0};
+}
 constexpr u32 kCopyThreads = kPageSize / sizeof(uint4);
+
+bool all_zero(const u8* page) {
+  u64 any = 0;
+  for (u64 i = 0; i < kPageSize; i += sizeof(u64)) {
+    u64 w;
+    std::memcpy(&w, page + i, sizeof w);
+    any |= w;
+  }
+  return any == 0;
+}
 
 constexpr u32 kThreadsPerBlock = 128;
 
@@ -74,6 +91,26 @@ struct DeviceArray {
   ~DeviceArray() { cudaFree(p); }
 };
 
+// A pinned host buffer that grows (contents not kept): what moves between host and device in
+// bulk goes through one, so that transfers are asynchronous and at full speed.
+template <class T>
+struct PinnedArray {
+  T* p = nullptr;
+  u64 cap = 0;
+  T* reserve(u64 n, const char* what) {
+    if (n > cap) {
+      cudaFreeHost(p);
+      p = nullptr;
+      cap = 0;
+      const u64 c = std::max<u64>(n + n / 2, 64);
+      check(cudaHostAlloc(&p, c * sizeof(T), cudaHostAllocDefault), what);
+      cap = c;
+    }
+    return p;
+  }
+  ~PinnedArray() { cudaFreeHost(p); }
+};
+
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -92,6 +129,8 @@ class CudaLaneRunner final : public LaneRunner {
     }
     check(cudaSetDevice(device), "cudaSetDevice");
     check(cudaStreamCreateWithFlags(&st_, cudaStreamNonBlocking), "cudaStreamCreate");
+    check(cudaStreamCreateWithFlags(&side_, cudaStreamNonBlocking), "cudaStreamCreate");
+    *stop_value_.reserve(1, "cudaHostAlloc (stop value)") = 1;
     dcache_.reserve(kDecodeCacheEntries, "cudaMalloc (decode cache)", st_);
     check(cudaMemset(dcache_.p, 0, dcache_.cap * sizeof(u64)), "cudaMemset");
     flags_.reserve(2, "cudaMalloc (stop flags)", st_);
@@ -103,6 +142,8 @@ class CudaLaneRunner final : public LaneRunner {
           "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
     resident_warps_ = resident_warps(blocks);
     jit_ = std::make_unique<JitManager>(jit, device);
+    const char* trace = std::getenv("KVRM_BATCH_TRACE");
+    trace_ = trace && *trace && std::strcmp(trace, "0") != 0;
   }
 
   u64 resident_warps(int blocks_per_sm) const {
@@ -121,7 +162,8 @@ class CudaLaneRunner final : public LaneRunner {
     cudaSetDevice(device_);  // the members are freed on their device
     jit_.reset();
     cudaStreamSynchronize(st_);
-    cudaFreeHost(staging_);
+    cudaStreamSynchronize(side_);
+    cudaStreamDestroy(side_);
     cudaStreamDestroy(st_);
   }
 
@@ -136,18 +178,19 @@ class CudaLaneRunner final : public LaneRunner {
     check(cudaSetDevice(device_), "cudaSetDevice");  // this host thread's current device
     auto t = Clock::now();
     jit_->invalidate_frames(host_dirty);  // code the host rewrote is translated anew
-    upload_frames(frames, n_frames, host_dirty);
+    const u64 up = upload_frames(frames, n_frames, host_dirty);
     const std::vector<u64> offsets = upload_tables(tables);
-
-    times_.transfer += since(t);
+    const double up_s = since(t);
+    times_.transfer += up_s;
     t = Clock::now();
     const std::shared_ptr<JitModule> mod = translate(frames, tables, lane_table, states);
     times_.jit += since(t);
     t = Clock::now();
 
-    std::vector<PageTableView> views(n);
-    std::vector<CoreRecord> lanes(n);
+    PageTableView* views = h_views_.reserve(n, "cudaHostAlloc (lane views)");
+    CoreRecord* lanes = h_lanes_.reserve(n, "cudaHostAlloc (lanes)");
     for (u64 i = 0; i < n; ++i) {
+      lanes[i] = CoreRecord{};
       views[i] = PageTableView{nodes_.p + offsets[lane_table[i]], frames_.p};
       lanes[i].s = states[i];
       lanes[i].budget = budgets[i];
@@ -155,15 +198,14 @@ class CudaLaneRunner final : public LaneRunner {
     }
     views_.reserve(n, "cudaMalloc (lane views)", st_);
     lanes_.reserve(n, "cudaMalloc (lanes)", st_);
-    check(cudaMemcpyAsync(views_.p, views.data(), n * sizeof(PageTableView), cudaMemcpyHostToDevice,
-                          st_),
+    check(cudaMemcpyAsync(views_.p, views, n * sizeof(PageTableView), cudaMemcpyHostToDevice, st_),
           "cudaMemcpy (lane views)");
-    check(cudaMemcpyAsync(lanes_.p, lanes.data(), n * sizeof(CoreRecord), cudaMemcpyHostToDevice,
-                          st_),
+    check(cudaMemcpyAsync(lanes_.p, lanes, n * sizeof(CoreRecord), cudaMemcpyHostToDevice, st_),
           "cudaMemcpy (lanes)");
     check(cudaMemsetAsync(flags_.p, 0, 2 * sizeof(u32), st_), "cudaMemset (stop flags)");
     check(cudaStreamSynchronize(st_), "cudaMemcpy (lanes)");
-    times_.transfer += since(t);
+    const double records_s = since(t);
+    times_.transfer += records_s;
     t = Clock::now();
     const u32 l = per_warp(n, mod ? resident_warps(mod->lanes_blocks_per_sm) : resident_warps_);
     const u64 warps = (n + l - 1) / l;
@@ -183,11 +225,11 @@ class CudaLaneRunner final : public LaneRunner {
       check(cudaLaunchKernel(kernel, dim3(blocks), dim3(kThreadsPerBlock), args, 0, st_),
             "kernel launch (lanes)");
     }
-    check(cudaMemcpyAsync(lanes.data(), lanes_.p, n * sizeof(CoreRecord), cudaMemcpyDeviceToHost,
-                          st_),
+    check(cudaMemcpyAsync(lanes, lanes_.p, n * sizeof(CoreRecord), cudaMemcpyDeviceToHost, st_),
           "cudaMemcpy (lanes)");
-    check(cudaStreamSynchronize(st_), "lanes kernel");
-    times_.kernel += since(t);
+    wait_for_launch(frames, tables[lane_table[0]]);
+    const double kernel_s = since(t);
+    times_.kernel += kernel_s;
     t = Clock::now();
     u64 cycles = 0, interpreted = 0, interpret_only = 0;
     for (u64 i = 0; i < n; ++i) {
@@ -209,24 +251,46 @@ class CudaLaneRunner final : public LaneRunner {
       r.info = lanes[i].info;
     }
     std::vector<u32> written = download_written(frames, n_frames);
-    times_.transfer += since(t);
+    const double down_s = since(t);
+    times_.transfer += down_s;
+    if (trace_) {
+      cudaFuncAttributes fa{};
+      const void* kernel = mod ? mod->lanes : reinterpret_cast<const void*>(&lanes_kernel);
+      if (cudaFuncGetAttributes(&fa, kernel) != cudaSuccess) (void)cudaGetLastError();
+      u64 syscalls = 0, checkpoints = 0;
+      for (u64 i = 0; i < n; ++i) {
+        syscalls += stops[i].signal == Signal::Syscall;
+        checkpoints += stops[i].signal == Signal::Checkpoint;
+      }
+      std::fprintf(stderr,
+                   "kvrm: lanes on GPU %d: %llu lanes (%u a warp, %s: %d registers, %zu bytes "
+                   "of stack, %llu warps resident), end after %u: %llu "
+                   "instructions (%llu interpreted); stops: %llu syscall, %llu checkpoint, %llu "
+                   "other; frames up %llu (%.1f ms), records %.1f ms, kernel %.1f ms, written "
+                   "frames down %zu (%.1f ms)\n",
+                   device_, static_cast<unsigned long long>(n), l,
+                   mod ? "translated" : "interpreter", fa.numRegs, fa.localSizeBytes,
+                   static_cast<unsigned long long>(mod ? resident_warps(mod->lanes_blocks_per_sm)
+                                                       : resident_warps_),
+                   end_after, static_cast<unsigned long long>(cycles),
+                   static_cast<unsigned long long>(interpreted),
+                   static_cast<unsigned long long>(syscalls),
+                   static_cast<unsigned long long>(checkpoints),
+                   static_cast<unsigned long long>(n - syscalls - checkpoints),
+                   static_cast<unsigned long long>(up), up_s * 1e3, records_s * 1e3, kernel_s * 1e3,
+                   written.size(), down_s * 1e3);
+    }
     return written;
   }
 
  private:
   u8* staging(u64 frames) {
-    if (frames > staging_frames_) {
-      cudaFreeHost(staging_);
-      staging_ = nullptr;
-      staging_frames_ = std::max<u64>(frames + frames / 2, 64);
-      check(cudaHostAlloc(&staging_, staging_frames_ * kPageSize, cudaHostAllocDefault),
-            "cudaHostAlloc (staging)");
-      d_staging_.reserve(staging_frames_ * kPageSize, "cudaMalloc (staging)", st_);
-    }
-    return staging_;
+    d_staging_.reserve(frames * kPageSize, "cudaMalloc (staging)", st_);
+    return staging_.reserve(frames * kPageSize, "cudaHostAlloc (staging)");
   }
 
-  void upload_frames(const u8* frames, u64 n_frames, std::span<const u32> host_dirty) {
+  // Returns how many frames went up.
+  u64 upload_frames(const u8* frames, u64 n_frames, std::span<const u32> host_dirty) {
     const u64 had = valid_frames_;
     if (n_frames > frames_.cap / kPageSize) {
       frames_.reserve(n_frames * kPageSize, "cudaMalloc (guest frames)", st_, had * kPageSize);
@@ -250,14 +314,22 @@ class CudaLaneRunner final : public LaneRunner {
       if (f < had) list.push_back(f);
     }
     valid_frames_ = std::max(had, n_frames);
-    move_frames(list, const_cast<u8*>(frames), true);
+    move_frames(std::move(list), const_cast<u8*>(frames), true);
+    return list.size() + (n_frames > had ? n_frames - had : 0);
   }
 
-  // Copies the listed frames host -> device (up) or device -> host.
-  void move_frames(const std::vector<u32>& list, u8* frames, bool up) {
+  // Copies the listed frames host -> device (up: frames all zero, fresh pages mostly, are
+  // zeroed there instead) or device -> host.
+  void move_frames(std::vector<u32> list, u8* frames, bool up) {
     if (list.empty()) {
       check(cudaStreamSynchronize(st_), "cudaStreamSynchronize");
       return;
+    }
+    size_t copied = list.size();  // up: the frames not all zero come first
+    if (up) {
+      const auto zero = std::partition(
+          list.begin(), list.end(), [&](u32 f) { return !all_zero(frames + u64{f} * kPageSize); });
+      copied = static_cast<size_t>(zero - list.begin());
     }
     u8* stage = staging(list.size());
     list_.reserve(list.size(), "cudaMalloc (frame list)", st_);
@@ -267,13 +339,21 @@ class CudaLaneRunner final : public LaneRunner {
     const u64 bytes = list.size() * kPageSize;
     const u32 count = static_cast<u32>(list.size());
     if (up) {
-      for (size_t k = 0; k < list.size(); ++k) {
+      for (size_t k = 0; k < copied; ++k) {
         std::memcpy(stage + k * kPageSize, frames + u64{list[k]} * kPageSize, kPageSize);
       }
-      check(cudaMemcpyAsync(d_staging_.p, stage, bytes, cudaMemcpyHostToDevice, st_),
-            "cudaMemcpy (frames up)");
-      scatter_frames<<<count, kCopyThreads, 0, st_>>>(frames_.p, d_staging_.p, list_.p);
-      check(cudaGetLastError(), "kernel launch (scatter)");
+      if (copied) {
+        check(cudaMemcpyAsync(d_staging_.p, stage, copied * kPageSize, cudaMemcpyHostToDevice, st_),
+              "cudaMemcpy (frames up)");
+        scatter_frames<<<static_cast<u32>(copied), kCopyThreads, 0, st_>>>(frames_.p, d_staging_.p,
+                                                                           list_.p);
+        check(cudaGetLastError(), "kernel launch (scatter)");
+      }
+      if (copied < list.size()) {
+        zero_frames<<<static_cast<u32>(list.size() - copied), kCopyThreads, 0, st_>>>(
+            frames_.p, list_.p + copied);
+        check(cudaGetLastError(), "kernel launch (zero)");
+      }
       check(cudaStreamSynchronize(st_), "cudaStreamSynchronize");
     } else {
       gather_frames<<<count, kCopyThreads, 0, st_>>>(frames_.p, d_staging_.p, list_.p);
@@ -307,14 +387,7 @@ class CudaLaneRunner final : public LaneRunner {
                                        std::span<const u32> lane_table,
                                        std::span<const CoreState> states) {
     if (!jit_->active()) return nullptr;
-    const LaneTable& t = tables[lane_table[0]];
-    const jit::CodeReader read = [&](u64 va, jit::CodePage& p) {
-      const u32 leaf = PageTableView{t.nodes, const_cast<u8*>(frames)}.leaf(va);
-      if (!(leaf & kLeafPresent)) return false;
-      p.leaf = leaf;
-      p.bytes = frames + u64{leaf_frame(leaf)} * kPageSize;
-      return true;
-    };
+    const jit::CodeReader read = code_reader(frames, tables[lane_table[0]]);
     std::vector<u64> start;
     if (jit_->options().wait) {
       for (const CoreState& s : states) start.push_back(s.pc);
@@ -329,6 +402,43 @@ class CudaLaneRunner final : public LaneRunner {
       compat_module_ = mod;
     }
     return mod;
+  }
+
+  // Reads code through `table` (the host's copy; the host does not change it while a launch
+  // runs).
+  static jit::CodeReader code_reader(const u8* frames, const LaneTable& table) {
+    return [frames, nodes = table.nodes](u64 va, jit::CodePage& p) {
+      const u32 leaf = PageTableView{nodes, const_cast<u8*>(frames)}.leaf(va);
+      if (!(leaf & kLeafPresent)) return false;
+      p.leaf = leaf;
+      p.bytes = frames + u64{leaf_frame(leaf)} * kPageSize;
+      return true;
+    };
+  }
+
+  // Waits for the launch on st_. With block translation, code that turns hot meanwhile is
+  // translated and compiled, and once a compile is ready the running lanes are asked to stop
+  // (CHECKPOINT), so that the next launch runs the new code instead of interpreting for the rest
+  // of a long launch.
+  void wait_for_launch(const u8* frames, const LaneTable& table) {
+    if (jit_->active() && !jit_->options().wait) {
+      const jit::CodeReader read = code_reader(frames, table);
+      bool asked = false;
+      for (;;) {
+        const cudaError_t q = cudaStreamQuery(st_);
+        if (q != cudaErrorNotReady) break;
+        jit_->poll(read);
+        if (!asked && jit_->update_ready()) {
+          check(
+              cudaMemcpyAsync(flags_.p, stop_value_.p, sizeof(u32), cudaMemcpyHostToDevice, side_),
+              "cudaMemcpy (stop request)");
+          asked = true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      if (asked) check(cudaStreamSynchronize(side_), "cudaMemcpy (stop request)");
+    }
+    check(cudaStreamSynchronize(st_), "lanes kernel");
   }
 
   // True when a lane on `table` sees the translated code: every page translated maps the same
@@ -347,7 +457,8 @@ class CudaLaneRunner final : public LaneRunner {
     return it->second;
   }
 
-  // Returns each table's offset (in words) in the device node array.
+  // Returns each table's offset (in words) in the device node array. The tables not there yet
+  // go up together, packed in a pinned buffer: one transfer, not one per table.
   std::vector<u64> upload_tables(std::span<const LaneTable> tables) {
     std::vector<u64> off(tables.size());
     u64 missing = 0;
@@ -361,24 +472,31 @@ class CudaLaneRunner final : public LaneRunner {
       u64 all = 0;
       for (const auto& t : tables) all += t.words;
       nodes_.reserve(all, "cudaMalloc (page tables)", st_);
+      missing = all;
     }
+    u32* stage = table_staging_.reserve(missing, "cudaHostAlloc (page table staging)");
+    const u64 first = used_;
     for (size_t i = 0; i < tables.size(); ++i) {
       const auto it = table_at_.find(tables[i].version);
       if (it != table_at_.end()) {
         off[i] = it->second;
         continue;
       }
-      check(cudaMemcpyAsync(nodes_.p + used_, tables[i].nodes, tables[i].words * sizeof(u32),
-                            cudaMemcpyHostToDevice, st_),
-            "cudaMemcpy (page table)");
+      std::memcpy(stage + (used_ - first), tables[i].nodes, tables[i].words * sizeof(u32));
       table_at_[tables[i].version] = used_;
       off[i] = used_;
       used_ += tables[i].words;
+    }
+    if (used_ > first) {
+      check(cudaMemcpyAsync(nodes_.p + first, stage, (used_ - first) * sizeof(u32),
+                            cudaMemcpyHostToDevice, st_),
+            "cudaMemcpy (page tables)");
     }
     return off;
   }
 
   int device_;
+  bool trace_ = false;  // KVRM_BATCH_TRACE: a line per launch on stderr
   u32 lanes_per_warp_;  // 0: per_warp() chooses
   int sms_ = 0;
   u64 resident_warps_ = 1;  // of the interpreter's kernel
@@ -386,6 +504,8 @@ class CudaLaneRunner final : public LaneRunner {
   std::shared_ptr<JitModule> compat_module_;  // what compatible_ was computed for
   std::unordered_map<u64, bool> compatible_;  // table version -> runs translated code
   cudaStream_t st_ = nullptr;
+  cudaStream_t side_ = nullptr;  // the stop request, while a launch runs on st_
+  PinnedArray<u32> stop_value_;  // holds 1
   LaneRunnerTimes times_;
   DeviceArray<u8> frames_, written_, d_staging_;
   DeviceArray<u32> nodes_, list_, flags_;
@@ -395,8 +515,10 @@ class CudaLaneRunner final : public LaneRunner {
   std::unordered_map<u64, u64> table_at_;  // table version -> offset in nodes_
   u64 used_ = 0;                           // words of nodes_ in use
   u64 valid_frames_ = 0;                   // frames of the device array that mirror the host's
-  u8* staging_ = nullptr;                  // pinned
-  u64 staging_frames_ = 0;
+  PinnedArray<u8> staging_;                // frames on their way up or down
+  PinnedArray<u32> table_staging_;         // the tables of one call on their way up
+  PinnedArray<PageTableView> h_views_;
+  PinnedArray<CoreRecord> h_lanes_;
 };
 
 }  // namespace
