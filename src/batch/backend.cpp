@@ -181,7 +181,8 @@ class RunnerBackend final : public Backend {
         const LaneMemory& m = *all[i].memory;
         const u64 v = m.table_version();
         auto [it, fresh] = index.try_emplace(v, static_cast<u32>(tables.size()));
-        if (fresh) tables.push_back({m.table(), m.table_words(), v});
+        if (fresh)
+          tables.push_back({m.table(), m.table_words(), v, m.table_id(), m.node_changed()});
         lane_table.push_back(it->second);
         states.push_back(*all[i].state);
         budgets.push_back(all_budgets[i]);

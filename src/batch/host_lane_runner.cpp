@@ -47,12 +47,22 @@ class HostLaneRunner final : public cuda::LaneRunner {
       if (f < had)
         std::memcpy(mirror_.data() + u64{f} * kPageSize, frames + u64{f} * kPageSize, kPageSize);
     }
-    // Tables: a copy per version; only this call's are kept.
-    std::unordered_map<u64, std::vector<u32>> keep;
+    // Tables: a copy per table (LaneTable::key), brought up to date node by node as a GPU's
+    // copies are; only this call's are kept.
+    std::unordered_map<u64, TableCopy> keep;
     for (const auto& tb : tables) {
-      auto it = copies_.find(tb.version);
-      keep[tb.version] = it != copies_.end() ? std::move(it->second)
-                                             : std::vector<u32>(tb.nodes, tb.nodes + tb.words);
+      auto it = copies_.find(tb.key());
+      TableCopy c = it != copies_.end() ? std::move(it->second) : TableCopy{};
+      if (c.version != tb.version) {
+        for (const u32 k : tb.stale_nodes(c.version, c.words.size())) {
+          c.words.resize(std::max<u64>(c.words.size(), (u64{k} + 1) * kNodeEntries));
+          std::memcpy(c.words.data() + u64{k} * kNodeEntries, tb.nodes + u64{k} * kNodeEntries,
+                      kNodeEntries * sizeof(u32));
+        }
+        c.words.resize(tb.words);
+        c.version = tb.version;
+      }
+      keep[tb.key()] = std::move(c);
     }
     copies_ = std::move(keep);
     times_.transfer += lap();
@@ -64,7 +74,7 @@ class HostLaneRunner final : public cuda::LaneRunner {
           stopped >= end_after ? std::min<u64>(budgets[i], kPollAfterEnd) : budgets[i];
       RunResult& r = stops[i];
       r = RunResult{};
-      Mmu mmu{PageTableView{copies_.at(tables[lane_table[i]].version).data(), mirror_.data()},
+      Mmu mmu{PageTableView{copies_.at(tables[lane_table[i]].key()).words.data(), mirror_.data()},
               &r.info};
       mmu.written = written.data();
       Context c{states[i], mmu, r.info};
@@ -87,9 +97,13 @@ class HostLaneRunner final : public cuda::LaneRunner {
   }
 
  private:
-  std::vector<u8> mirror_;                            // this runner's copy of the frames
-  u64 valid_ = 0;                                     // frames of the copy that mirror the host's
-  std::unordered_map<u64, std::vector<u32>> copies_;  // table version -> copy of the table
+  std::vector<u8> mirror_;  // this runner's copy of the frames
+  u64 valid_ = 0;           // frames of the copy that mirror the host's
+  struct TableCopy {
+    std::vector<u32> words;
+    u64 version = 0;
+  };
+  std::unordered_map<u64, TableCopy> copies_;  // LaneTable::key() -> copy of the table
   cuda::LaneRunnerTimes times_;
 };
 

@@ -32,7 +32,10 @@ u64 next_table_version() { return g_table_version.fetch_add(1, std::memory_order
 LaneMemory::LaneMemory(FramePool& pool, LaneLimits limits, Mode mode, const SharedImage* shadow)
     : pool_(pool), limits_(limits), mode_(mode), shadow_(shadow) {
   if (mode == Mode::Image && shadow) throw Error("an image cannot shadow another image");
-  if (!shadow_) nodes_.assign(kNodeEntries, 0);
+  if (!shadow_) {
+    nodes_.assign(kNodeEntries, 0);
+    node_changed_.assign(1, version_);
+  }
 }
 
 LaneMemory::~LaneMemory() {
@@ -72,6 +75,7 @@ void LaneMemory::materialize() {
   mapped_pages_ = shadow_->lane_mapped_pages();
   shadow_ = nullptr;
   version_ = next_table_version();
+  node_changed_.assign(nodes_.size() / kNodeEntries, version_);
 }
 
 u32 LaneMemory::alloc_node() {
@@ -81,8 +85,20 @@ u32 LaneMemory::alloc_node() {
   return static_cast<u32>(index);
 }
 
+// Every caller may change the leaf (and with `create` its parents): the nodes are stamped as
+// changed (node_changed()), a few more than need be at worst.
 u32* LaneMemory::slot(u64 va, bool create) {
-  return table_leaf_slot(nodes_, va, create, [this] { return alloc_node(); });
+  const u64 had = nodes_.size();
+  u32* leaf = table_leaf_slot(nodes_, va, create, [this] { return alloc_node(); });
+  if (!leaf) return nullptr;
+  const u64 stamp = next_table_version();
+  node_changed_.resize(nodes_.size() / kNodeEntries, stamp);
+  if (nodes_.size() != had) {  // new nodes hang below the root and a second-level node
+    node_changed_[0] = stamp;
+    node_changed_[nodes_[(va >> (kPageBits + 2 * kLevelBits)) & (kNodeEntries - 1)]] = stamp;
+  }
+  node_changed_[static_cast<u64>(leaf - nodes_.data()) / kNodeEntries] = stamp;
+  return leaf;
 }
 
 const u32* LaneMemory::slot(u64 va) const {

@@ -114,6 +114,13 @@ class LaneMemory {
   u64 table_bytes() const { return nodes_.size() * sizeof(u32); }
   // Length of table() in u32 words (the image's table for a shadowing lane).
   u64 table_words() const;
+  // For device copies that follow the table node by node: a number that stays the same for
+  // the lane's own table as long as the lane lives (0 while it shadows an image), and per node
+  // of it a table version newer than that of every copy made before the node last changed (a
+  // copy of version V is current except for the nodes whose entry is above V; nodes past the
+  // copy's length are new). nullptr while shadowing.
+  u64 table_id() const { return shadow_ ? 0 : id_; }
+  const u64* node_changed() const { return shadow_ ? nullptr : node_changed_.data(); }
   // True once the lane needed a page past its limit (even where the exception was caught).
   bool out_of_memory() const { return oom_; }
   // Pages copied because they were written while shared.
@@ -140,6 +147,8 @@ class LaneMemory {
   const SharedImage* shadow_;
   std::vector<u32> nodes_{};  // node i at nodes_[i*kNodeEntries]; node 0 the root; empty while
                               // shadowing
+  std::vector<u64> node_changed_{};  // per node (node_changed())
+  u64 id_ = next_table_version();    // table_id()
   u64 mapped_pages_ = 0;
   u64 private_frames_ = 0;
   u64 peak_private_ = 0;

@@ -10,6 +10,7 @@
 #include "batch/frame_pool.hpp"
 #include "batch/lane_engine.hpp"
 #include "batch/lane_memory.hpp"
+#include "engines/cuda/lane_runner.hpp"
 
 namespace kvrm::batch {
 namespace {
@@ -385,6 +386,63 @@ TEST(BatchLaneMemory, TableVersionsTellADeviceCopyIsStale) {
   a.protect(kData, kPageSize, kPermRead);
   EXPECT_NE(a.table_version(), v2);
   EXPECT_NE(a.table_version(), b.table_version());
+}
+
+// A copy brought up to date node by node (LaneTable::stale_nodes, as the GPU runner and the
+// host mirror do) equals the table after any mix of changes.
+TEST(BatchLaneMemory, CopiesFollowTheTableNodeByNode) {
+  Image img({kStrX0X1});
+  LaneMemory m(img.pool, {}, LaneMemory::Mode::Lane, &img.image);
+  EXPECT_EQ(m.table_id(), 0u);  // shadowing: no table of its own yet
+  EXPECT_EQ(m.node_changed(), nullptr);
+  std::vector<u32> copy;
+  u64 copy_version = 0, copy_id = 0, nodes_copied = 0;
+  const auto follow = [&] {
+    const cuda::LaneTable t{m.table(), m.table_words(), m.table_version(), m.table_id(),
+                            m.node_changed()};
+    if (t.key() != copy_id) {  // another table: start again
+      copy.clear();
+      copy_version = 0;
+      copy_id = t.key();
+    }
+    const std::vector<u32> stale = t.stale_nodes(copy_version, copy.size());
+    nodes_copied = stale.size();
+    copy.resize(t.words);
+    for (const u32 k : stale) {
+      std::copy_n(t.nodes + u64{k} * kNodeEntries, kNodeEntries,
+                  copy.begin() + u64{k} * kNodeEntries);
+    }
+    copy_version = t.version;
+    ASSERT_TRUE(std::equal(copy.begin(), copy.end(), t.nodes)) << "version " << t.version;
+  };
+  follow();
+  const u64 v = 5;
+  m.write(kData, &v, 8);  // a table of its own now
+  EXPECT_NE(m.table_id(), 0u);
+  follow();
+  const u64 id = m.table_id();
+  const u64 nodes = m.table_words() / kNodeEntries;
+  EXPECT_EQ(nodes_copied, nodes);                                 // a new table goes whole
+  m.map(u64{0x7f} << 36, 4 * kPageSize, kPermRead | kPermWrite);  // new nodes, far away
+  follow();
+  EXPECT_GT(m.table_words() / kNodeEntries, nodes);
+  EXPECT_LT(nodes_copied, m.table_words() / kNodeEntries);
+  m.write((u64{0x7f} << 36) + kPageSize, &v, 8);
+  follow();
+  EXPECT_EQ(nodes_copied, 1u);  // one leaf changed
+  EXPECT_EQ(m.resolve_cow(u64{0x7f} << 36, 15), LaneMemory::CowResult::Copied);
+  m.protect(kData, kPageSize, kPermRead);
+  m.unmap((u64{0x7f} << 36) + 3 * kPageSize, kPageSize);
+  follow();
+  m.dedup(img.image.pages());  // the page taken ahead, still zero
+  follow();
+  const u64 zero = 0;
+  m.write((u64{0x7f} << 36) + kPageSize, &zero, 8);  // all zero again: dedup shares it
+  EXPECT_EQ(m.dedup(img.image.pages()), 1u);
+  follow();
+  EXPECT_EQ(m.table_id(), id);  // the same table all along
+  follow();
+  EXPECT_EQ(nodes_copied, 0u);  // nothing changed
 }
 
 TEST(BatchLaneMemory, PoolListsFramesTheHostWrote) {

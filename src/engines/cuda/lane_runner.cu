@@ -52,6 +52,15 @@ __global__ void gather_frames(const u8* frames, u8* staging, const u32* list) {
   uint4* dst = reinterpret_cast<uint4*>(staging + u64{blockIdx.x} * kPageSize);
   dst[threadIdx.x] = src[threadIdx.x];
 }
+// Node k of the staging buffer goes to word offset list[k] of the node array.
+constexpr u32 kNodeThreads = 256;
+__global__ void scatter_nodes(u32* nodes, const u32* staging, const u64* list) {
+  constexpr u32 kVectors = kNodeEntries * sizeof(u32) / sizeof(uint4);
+  const uint4* src = reinterpret_cast<const uint4*>(staging + u64{blockIdx.x} * kNodeEntries);
+  uint4* dst = reinterpret_cast<uint4*>(nodes + list[blockIdx.x]);
+  for (u32 i = threadIdx.x; i < kVectors; i += kNodeThreads) dst[i] = src[i];
+}
+
 __global__ void zero_frames(u8* frames, const u32* list) {
   uint4* dst = reinterpret_cast<uint4*>(frames + u64{list[blockIdx.x]} * kPageSize);
   dst[threadIdx.x] = uint4{0, 0, 0, 0};
@@ -179,6 +188,7 @@ class CudaLaneRunner final : public LaneRunner {
     auto t = Clock::now();
     jit_->invalidate_frames(host_dirty);  // code the host rewrote is translated anew
     const u64 up = upload_frames(frames, n_frames, host_dirty);
+    const u64 nodes_before = nodes_up_;
     const std::vector<u64> offsets = upload_tables(tables);
     const double up_s = since(t);
     times_.transfer += up_s;
@@ -266,7 +276,8 @@ class CudaLaneRunner final : public LaneRunner {
                    "kvrm: lanes on GPU %d: %llu lanes (%u a warp, %s: %d registers, %zu bytes "
                    "of stack, %llu warps resident), end after %u: %llu "
                    "instructions (%llu interpreted); stops: %llu syscall, %llu checkpoint, %llu "
-                   "other; frames up %llu (%.1f ms), records %.1f ms, kernel %.1f ms, written "
+                   "other; frames up %llu, table nodes up %llu (%.1f ms), records %.1f ms, kernel "
+                   "%.1f ms, written "
                    "frames down %zu (%.1f ms)\n",
                    device_, static_cast<unsigned long long>(n), l,
                    mod ? "translated" : "interpreter", fa.numRegs, fa.localSizeBytes,
@@ -277,8 +288,9 @@ class CudaLaneRunner final : public LaneRunner {
                    static_cast<unsigned long long>(syscalls),
                    static_cast<unsigned long long>(checkpoints),
                    static_cast<unsigned long long>(n - syscalls - checkpoints),
-                   static_cast<unsigned long long>(up), up_s * 1e3, records_s * 1e3, kernel_s * 1e3,
-                   written.size(), down_s * 1e3);
+                   static_cast<unsigned long long>(up),
+                   static_cast<unsigned long long>(nodes_up_ - nodes_before), up_s * 1e3,
+                   records_s * 1e3, kernel_s * 1e3, written.size(), down_s * 1e3);
     }
     return written;
   }
@@ -457,41 +469,65 @@ class CudaLaneRunner final : public LaneRunner {
     return it->second;
   }
 
-  // Returns each table's offset (in words) in the device node array. The tables not there yet
-  // go up together, packed in a pinned buffer: one transfer, not one per table.
+  // Returns each table's offset (in words) in the device node array. A table has a place
+  // there with room to grow (LaneTable::key); a new one goes up whole, a known one only by the
+  // nodes that changed since its copy (a lane's table is 10 or so nodes of 16 KiB, a round
+  // changes a leaf or two). The nodes go up together, packed in a pinned buffer, and a kernel
+  // puts each in its place.
   std::vector<u64> upload_tables(std::span<const LaneTable> tables) {
-    std::vector<u64> off(tables.size());
-    u64 missing = 0;
+    const auto room = [](u64 words) {  // words plus a quarter, at least two nodes more
+      return words + std::max<u64>(2, words / kNodeEntries / 4) * kNodeEntries;
+    };
+    u64 wanted = 0;  // for the tables that need a new place
     for (const auto& t : tables) {
-      if (!table_at_.count(t.version)) missing += t.words;
+      const auto it = table_at_.find(t.key());
+      if (it == table_at_.end() || it->second.cap < t.words) wanted += room(t.words);
     }
-    if (used_ + missing > nodes_.cap) {
+    if (used_ + wanted > nodes_.cap) {
       // Start over with only the tables of this call.
       table_at_.clear();
       used_ = 0;
       u64 all = 0;
-      for (const auto& t : tables) all += t.words;
+      for (const auto& t : tables) all += room(t.words);
       nodes_.reserve(all, "cudaMalloc (page tables)", st_);
-      missing = all;
     }
-    u32* stage = table_staging_.reserve(missing, "cudaHostAlloc (page table staging)");
-    const u64 first = used_;
+    std::vector<u64> off(tables.size());
+    std::vector<u64> dst;         // word offset in nodes_ of each node packed
+    std::vector<const u32*> src;  // the node on the host
     for (size_t i = 0; i < tables.size(); ++i) {
-      const auto it = table_at_.find(tables[i].version);
-      if (it != table_at_.end()) {
-        off[i] = it->second;
-        continue;
+      const LaneTable& t = tables[i];
+      DeviceTable& d = table_at_[t.key()];
+      if (d.cap < t.words) {  // new, or grown out of its place
+        d = DeviceTable{used_, room(t.words), 0, 0};
+        used_ += d.cap;
       }
-      std::memcpy(stage + (used_ - first), tables[i].nodes, tables[i].words * sizeof(u32));
-      table_at_[tables[i].version] = used_;
-      off[i] = used_;
-      used_ += tables[i].words;
+      if (d.version != t.version) {
+        for (const u32 k : t.stale_nodes(d.version, d.words)) {
+          dst.push_back(d.offset + u64{k} * kNodeEntries);
+          src.push_back(t.nodes + u64{k} * kNodeEntries);
+        }
+        d.version = t.version;
+        d.words = t.words;
+      }
+      off[i] = d.offset;
     }
-    if (used_ > first) {
-      check(cudaMemcpyAsync(nodes_.p + first, stage, (used_ - first) * sizeof(u32),
-                            cudaMemcpyHostToDevice, st_),
-            "cudaMemcpy (page tables)");
-    }
+    nodes_up_ += dst.size();
+    if (dst.empty()) return off;
+    u32* stage = table_staging_.reserve(dst.size() * kNodeEntries, "cudaHostAlloc (tables)");
+    for (size_t k = 0; k < src.size(); ++k)
+      std::memcpy(stage + k * kNodeEntries, src[k], kNodeEntries * sizeof(u32));
+    d_table_staging_.reserve(dst.size() * kNodeEntries, "cudaMalloc (tables)", st_);
+    node_list_.reserve(dst.size(), "cudaMalloc (node list)", st_);
+    check(cudaMemcpyAsync(d_table_staging_.p, stage, dst.size() * kNodeEntries * sizeof(u32),
+                          cudaMemcpyHostToDevice, st_),
+          "cudaMemcpy (page tables)");
+    check(cudaMemcpyAsync(node_list_.p, dst.data(), dst.size() * sizeof(u64),
+                          cudaMemcpyHostToDevice, st_),
+          "cudaMemcpy (node list)");
+    scatter_nodes<<<static_cast<u32>(dst.size()), kNodeThreads, 0, st_>>>(
+        nodes_.p, d_table_staging_.p, node_list_.p);
+    check(cudaGetLastError(), "kernel launch (scatter nodes)");
+    check(cudaStreamSynchronize(st_), "cudaMemcpy (page tables)");  // dst goes out of scope
     return off;
   }
 
@@ -512,11 +548,19 @@ class CudaLaneRunner final : public LaneRunner {
   DeviceArray<u64> dcache_;
   DeviceArray<PageTableView> views_;
   DeviceArray<CoreRecord> lanes_;
-  std::unordered_map<u64, u64> table_at_;  // table version -> offset in nodes_
-  u64 used_ = 0;                           // words of nodes_ in use
-  u64 valid_frames_ = 0;                   // frames of the device array that mirror the host's
-  PinnedArray<u8> staging_;                // frames on their way up or down
-  PinnedArray<u32> table_staging_;         // the tables of one call on their way up
+  // A table's copy in nodes_: its place (offset, capacity in words), the version and length
+  // copied.
+  struct DeviceTable {
+    u64 offset = 0, cap = 0, version = 0, words = 0;
+  };
+  std::unordered_map<u64, DeviceTable> table_at_;  // LaneTable::key() -> its copy
+  u64 used_ = 0;                                   // words of nodes_ in use
+  u64 nodes_up_ = 0;                               // table nodes uploaded (the trace)
+  DeviceArray<u32> d_table_staging_;
+  DeviceArray<u64> node_list_;
+  u64 valid_frames_ = 0;            // frames of the device array that mirror the host's
+  PinnedArray<u8> staging_;         // frames on their way up or down
+  PinnedArray<u32> table_staging_;  // the tables of one call on their way up
   PinnedArray<PageTableView> h_views_;
   PinnedArray<CoreRecord> h_lanes_;
 };

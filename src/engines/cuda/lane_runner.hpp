@@ -12,14 +12,33 @@
 
 #include "engines/cuda/cuda_engine.hpp"
 #include "engines/engine.hpp"
+#include "isa/mmu.hpp"
 
 namespace kvrm::cuda {
 
-// A page table, identified by a version that changes whenever its contents change.
+// A page table, identified by a version that changes whenever its contents change. With an
+// id (batch::LaneMemory::table_id, node_changed), a copy follows the table node by node: the
+// same id is the same table at a later version, node_changed[k] > V says node k changed after
+// version V (nodes past a copy's length are new).
 struct LaneTable {
   const u32* nodes = nullptr;
   u64 words = 0;
   u64 version = 0;
+  u64 id = 0;
+  const u64* node_changed = nullptr;
+
+  // What identifies the table's copies: the id, else the version (the two never collide).
+  u64 key() const { return id ? id : version; }
+  // The nodes a copy made at `version` with `words` words lacks (all without an id).
+  std::vector<u32> stale_nodes(u64 copy_version, u64 copy_words) const {
+    std::vector<u32> out;
+    const u64 count = words / kNodeEntries;
+    for (u64 k = 0; k < count; ++k) {
+      if (!node_changed || (k + 1) * kNodeEntries > copy_words || node_changed[k] > copy_version)
+        out.push_back(static_cast<u32>(k));
+    }
+    return out;
+  }
 };
 
 // Where a runner's time went, summed over its calls (host wall clock).
