@@ -53,7 +53,9 @@ struct LaneResult {
   std::string stderr_data{};  // the guest's fd 2 and kvrm's messages about the lane
   u64 instructions = 0;
   u64 syscalls = 0;
-  u64 peak_memory = 0;        // most bytes of pages the lane owned (written) at once
+  u64 peak_memory = 0;        // most bytes of pages the lane owned (written) at once; on a
+                              // GPU also fresh pages taken ahead of writes (LaneMemory::
+                              // resolve_cow), so it may exceed the CPU backend's figure
   std::string description{};  // one line: "exited with status 0", "FAULT: write to unmapped ..."
 };
 
