@@ -276,9 +276,8 @@ class CudaLaneRunner final : public LaneRunner {
                    "kvrm: lanes on GPU %d: %llu lanes (%u a warp, %s: %d registers, %zu bytes "
                    "of stack, %llu warps resident), end after %u: %llu "
                    "instructions (%llu interpreted); stops: %llu syscall, %llu checkpoint, %llu "
-                   "other; frames up %llu, table nodes up %llu (%.1f ms), records %.1f ms, kernel "
-                   "%.1f ms, written "
-                   "frames down %zu (%.1f ms)\n",
+                   "other; frames up %llu, table nodes up %llu (%.1f ms), records %.1f ms, "
+                   "kernel %.1f ms, written frames down %zu (%.1f ms)\n",
                    device_, static_cast<unsigned long long>(n), l,
                    mod ? "translated" : "interpreter", fa.numRegs, fa.localSizeBytes,
                    static_cast<unsigned long long>(mod ? resident_warps(mod->lanes_blocks_per_sm)
@@ -326,8 +325,9 @@ class CudaLaneRunner final : public LaneRunner {
       if (f < had) list.push_back(f);
     }
     valid_frames_ = std::max(had, n_frames);
+    const u64 moved = list.size() + (n_frames > had ? n_frames - had : 0);
     move_frames(std::move(list), const_cast<u8*>(frames), true);
-    return list.size() + (n_frames > had ? n_frames - had : 0);
+    return moved;
   }
 
   // Copies the listed frames host -> device (up: frames all zero, fresh pages mostly, are
