@@ -46,8 +46,11 @@ struct PageTableView {
 // *_outline functions) are called with the Mmu by value, returning what they changed, so that
 // nothing the caller holds is forced into memory. They are compiled once, into kvrm's device
 // library (engines/cuda/jit_interp.cu), which every module links with. (Inlined at every access
-// site, or called on the caller's Mmu, they made modules take minutes to compile.)
-#if defined(__CUDACC_RTC__)
+// site, or called on the caller's Mmu, they made modules take minutes to compile.) Building with
+// KVRM_MMU_OUTLINE_DEVICE defined (CMAKE_CUDA_FLAGS) does the same in kvrm's own kernels: the
+// batch interpreter's code shrinks from 1.5 MB to 0.28 MB (sm_90), as an experiment on the
+// instruction-fetch bound (docs/PERFORMANCE.md); not measured on a GPU yet, so off.
+#if defined(__CUDACC_RTC__) || (defined(__CUDA_ARCH__) && defined(KVRM_MMU_OUTLINE_DEVICE))
 #define KVRM_MMU_OUTLINE 1
 #else
 #define KVRM_MMU_OUTLINE 0
