@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <mutex>
@@ -209,6 +210,31 @@ std::vector<char> link(const Api& a, const std::vector<std::vector<char>>& objec
   return out;
 }
 
+// With KVRM_JIT_DUMP=DIR, every module compiled goes to DIR as module-N-part-K.cu (the
+// translator's sources) and module-N.cubin (linked): for reading what translation produced
+// (e.g. the size of each region's code). A directory that cannot be written to is reported once
+// on stderr; compiling goes on. Called with the compiler's lock held.
+void dump(const std::vector<std::string>& sources, const std::vector<char>& cubin) {
+  static const char* dir = std::getenv("KVRM_JIT_DUMP");
+  static unsigned module = 0;
+  static bool warned = false;
+  if (!dir || !*dir) return;
+  const std::string base = std::string(dir) + "/module-" + std::to_string(++module);
+  bool ok = true;
+  const auto put = [&ok](const std::string& path, const char* data, size_t size) {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ok = ok && f && std::fwrite(data, 1, size, f) == size;
+    if (f) ok = std::fclose(f) == 0 && ok;
+  };
+  for (size_t k = 0; k < sources.size(); ++k)
+    put(base + "-part-" + std::to_string(k + 1) + ".cu", sources[k].data(), sources[k].size());
+  put(base + ".cubin", cubin.data(), cubin.size());
+  if (!ok && !warned) {
+    warned = true;
+    std::fprintf(stderr, "kvrm: KVRM_JIT_DUMP: cannot write translated modules to %s\n", dir);
+  }
+}
+
 }  // namespace
 
 bool jit_compiler_available(std::string* why) {
@@ -274,6 +300,7 @@ CompiledModule compile_module(const std::vector<std::string>& sources) {
   m.cubin = link(a, objects);
   m.link_seconds = seconds_since(t);
   std::lock_guard lock(mu);
+  dump(sources, m.cubin);
   cache.emplace(std::move(key), m.cubin);
   return m;
 }
