@@ -4,7 +4,12 @@
 // between; and, where NVRTC is installed, the same source compiled and linked for the GPU.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 
 #include "core/error.hpp"
@@ -355,7 +360,20 @@ TEST(JitDevice, ModulesCompileAndLinkForTheGpu) {
   load_fleet(w, f);
   const std::vector<u64> entries = entries_of(f);
   const jit::Translation t = jit::translate(entries, w.reader());
+  char dir[] = "/tmp/kvrm-jit-dump-XXXXXX";  // KVRM_JIT_DUMP keeps what is compiled
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  setenv("KVRM_JIT_DUMP", dir, 1);
   const cuda::CompiledModule m = cuda::compile_module(t.sources);
+  unsetenv("KVRM_JIT_DUMP");
+  std::vector<std::filesystem::path> dumped;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) dumped.push_back(e.path());
+  std::sort(dumped.begin(), dumped.end());
+  ASSERT_EQ(dumped.size(), t.sources.size() + 1);  // the parts and the cubin
+  EXPECT_EQ(dumped.back().extension(), ".cubin");
+  EXPECT_EQ(std::filesystem::file_size(dumped.back()), m.cubin.size());
+  std::ifstream part(dumped.front());
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(part), {}), t.sources[0]);
+  std::filesystem::remove_all(dir);
   std::printf(
       "%zu blocks, %llu instructions, %u regions, %zu parts: compiled in %.2f s, linked in "
       "%.2f s\n",

@@ -215,7 +215,7 @@ std::vector<char> link(const Api& a, const std::vector<std::vector<char>>& objec
 // (e.g. the size of each region's code). A directory that cannot be written to is reported once
 // on stderr; compiling goes on. Called with the compiler's lock held.
 void dump(const std::vector<std::string>& sources, const std::vector<char>& cubin) {
-  static const char* dir = std::getenv("KVRM_JIT_DUMP");
+  const char* dir = std::getenv("KVRM_JIT_DUMP");
   static unsigned module = 0;
   static bool warned = false;
   if (!dir || !*dir) return;
