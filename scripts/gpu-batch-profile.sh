@@ -6,7 +6,8 @@
 # Usage: scripts/gpu-batch-profile.sh [DIR] [COUNT] [CONFIG...]
 #   DIR     what scripts/gpu-prepare.sh gathered (default .gpu; DIR.tar.xz is unpacked)
 #   COUNT   inputs (default 10000)
-#   CONFIG  NAME=OPTIONS: kvrm batch options, or ENV=VALUE words first (default: "default=")
+#   CONFIG  NAME=OPTIONS: kvrm batch options, or ENV=VALUE words first (default: "default=");
+#           KVRM=PATH among the ENV words runs another kvrm (e.g. a build with other flags)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-.gpu}
@@ -28,7 +29,9 @@ for cfg in "$@"; do
   done
   echo "== $name: ${envs[*]} ${args[*]}"
   rm -rf "/tmp/kvrm-profile-out"
-  env KVRM_BATCH_TRACE=1 "${envs[@]}" timeout 300 "$dir/kvrm" batch --backend cuda --no-progress \
+  kvrm=$dir/kvrm
+  for e in "${envs[@]}"; do [[ "$e" == KVRM=* ]] && kvrm=${e#KVRM=}; done
+  env KVRM_BATCH_TRACE=1 "${envs[@]}" timeout 300 "$kvrm" batch --backend cuda --no-progress \
     --stats --out /tmp/kvrm-profile-out --stdin-dir "$in" "${args[@]}" "$dir/workload" \
     2>"$out/trace-$name.log"
   echo "rc $?"
