@@ -43,7 +43,7 @@ for line in sys.stdin:
     n += 1
     m = re.search(r"\((\d+) a warp, (\w+): (\d+) registers, (\d+) bytes of stack, (\d+) warps", line)
     if m and first is None: first = m.groups()
-    for k, pat in (("up", r"frames up \d+ \(([\d.]+) ms"), ("records", r"records ([\d.]+) ms"),
+    for k, pat in (("up", r"table nodes up \d+ \(([\d.]+) ms"), ("records", r"records ([\d.]+) ms"),
                    ("kernel", r"kernel ([\d.]+) ms"), ("down", r"down \d+ \(([\d.]+) ms")):
         mm = re.search(pat, line)
         if mm: t[k] += float(mm.group(1)) / 1e3
