@@ -402,6 +402,17 @@ KVRM_FP_HD u64 convert(u64 a, int n, int m, u32 fpcr, Rounding rm, u32& fl) {
   return round(x.sign, x.exp, x.mant, false, m, fpcr, rm, fl);
 }
 
+// The reciprocal estimates' view of a single or double operand: its fraction in the 52 bits
+// of a double's, and its biased exponent.
+struct EstimateFields {
+  u64 fraction;
+  int exp;
+};
+KVRM_HD EstimateFields estimate_fields(u64 op, int n) {
+  if (n == 32) return {(op & ones(23)) << 29, static_cast<int>((op >> 23) & 0xff)};
+  return {op & ones(52), static_cast<int>((op >> 52) & 0x7ff)};
+}
+
 KVRM_FP_HD u64 recip_estimate_fp(u64 op, int n, u32 fpcr, u32& fl) {
   fpcr &= ~kAHP;
   const Unpacked x = unpack(op, n, fpcr, fl);
@@ -425,15 +436,7 @@ KVRM_FP_HD u64 recip_estimate_fp(u64 op, int n, u32 fpcr, u32& fl) {
     fl |= UFC;
     return zero(x.sign, n);
   }
-  u64 fraction;
-  int exp;
-  if (n == 32) {
-    fraction = (op & ones(23)) << 29;
-    exp = static_cast<int>((op >> 23) & 0xff);
-  } else {
-    fraction = op & ones(52);
-    exp = static_cast<int>((op >> 52) & 0x7ff);
-  }
+  auto [fraction, exp] = estimate_fields(op, n);
   if (exp == 0) {
     if (((fraction >> 51) & 1) == 0) {
       exp = -1;
@@ -469,15 +472,7 @@ KVRM_FP_HD u64 rsqrt_estimate_fp(u64 op, int n, u32 fpcr, u32& fl) {
     return default_nan(n);
   }
   if (x.type == Type::Infinity) return zero(false, n);
-  u64 fraction;
-  int exp;
-  if (n == 32) {
-    fraction = (op & ones(23)) << 29;
-    exp = static_cast<int>((op >> 23) & 0xff);
-  } else {
-    fraction = op & ones(52);
-    exp = static_cast<int>((op >> 52) & 0x7ff);
-  }
+  auto [fraction, exp] = estimate_fields(op, n);
   if (exp == 0) {
     while (((fraction >> 51) & 1) == 0) {
       fraction = (fraction << 1) & ones(52);
