@@ -20,11 +20,6 @@ std::string hex(u64 v) {
 
 std::atomic<u64> g_table_version{1};
 
-bool all_zero(const u8* p) {
-  static const u8 zeros[kPageSize] = {};
-  return std::memcmp(p, zeros, kPageSize) == 0;
-}
-
 }  // namespace
 
 u64 next_table_version() { return g_table_version.fetch_add(1, std::memory_order_relaxed) + 1; }
@@ -294,7 +289,7 @@ u64 LaneMemory::share_again(const LaneMemory* image) {
     if (is && (*is & kLeafPresent) &&
         std::memcmp(mine, pool_.frame(leaf_frame(*is)), kPageSize) == 0) {
       to = leaf_frame(*is);
-    } else if (all_zero(mine)) {
+    } else if (page_is_zero(mine)) {
       to = FramePool::kZeroFrame;
     }
     if (to == ~0u) continue;

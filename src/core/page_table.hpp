@@ -1,13 +1,20 @@
 // Building a page table in the PageTableView format (isa/mmu.hpp) on the host: the walk to a
 // leaf slot that creates the interior nodes on the way, shared by the engines' AddressSpace and
-// the batch engine's lane memory.
+// the batch engine's lane memory; and whether a page's bytes are all zero.
 #pragma once
 
+#include <cstring>
 #include <vector>
 
 #include "isa/mmu.hpp"
 
 namespace kvrm {
+
+// True when the kPageSize bytes at `page` are all zero.
+inline bool page_is_zero(const u8* page) {
+  static const u8 zeros[kPageSize] = {};
+  return std::memcmp(page, zeros, kPageSize) == 0;
+}
 
 // The leaf slot of `va` in `nodes` (node 0 the root), or nullptr where an interior node is
 // missing and `create` is false. With `create`, missing nodes come from new_node(), which

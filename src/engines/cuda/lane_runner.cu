@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/page_table.hpp"
 #include "engines/cuda/cuda_check.hpp"
 #include "engines/cuda/cuda_engine.hpp"
 #include "engines/cuda/device_core.cuh"
@@ -66,16 +67,6 @@ __global__ void zero_frames(u8* frames, const u32* list) {
   dst[threadIdx.x] = uint4{0, 0, 0, 0};
 }
 constexpr u32 kCopyThreads = kPageSize / sizeof(uint4);
-
-bool all_zero(const u8* page) {
-  u64 any = 0;
-  for (u64 i = 0; i < kPageSize; i += sizeof(u64)) {
-    u64 w;
-    std::memcpy(&w, page + i, sizeof w);
-    any |= w;
-  }
-  return any == 0;
-}
 
 constexpr u32 kThreadsPerBlock = 128;
 
@@ -339,8 +330,9 @@ class CudaLaneRunner final : public LaneRunner {
     }
     size_t copied = list.size();  // up: the frames not all zero come first
     if (up) {
-      const auto zero = std::partition(
-          list.begin(), list.end(), [&](u32 f) { return !all_zero(frames + u64{f} * kPageSize); });
+      const auto zero = std::partition(list.begin(), list.end(), [&](u32 f) {
+        return !page_is_zero(frames + u64{f} * kPageSize);
+      });
       copied = static_cast<size_t>(zero - list.begin());
     }
     u8* stage = staging(list.size());
