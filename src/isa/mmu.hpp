@@ -48,8 +48,8 @@ struct PageTableView {
 // library (engines/cuda/jit_interp.cu), which every module links with. (Inlined at every access
 // site, or called on the caller's Mmu, they made modules take minutes to compile.) Building with
 // KVRM_MMU_OUTLINE_DEVICE defined (CMAKE_CUDA_FLAGS) does the same in kvrm's own kernels: the
-// batch interpreter's code shrinks from 1.5 MB to 0.28 MB (sm_90), as an experiment on the
-// instruction-fetch bound (docs/PERFORMANCE.md); not measured on a GPU yet, so off.
+// batch interpreter's code shrinks from 1.5 MB to 0.28 MB (sm_90), but the batch workload ran
+// slower with it on an H200 (65.4 s against 51.2 s; docs/PERFORMANCE.md), so it is off.
 #if defined(__CUDACC_RTC__) || (defined(__CUDA_ARCH__) && defined(KVRM_MMU_OUTLINE_DEVICE))
 #define KVRM_MMU_OUTLINE 1
 #else
