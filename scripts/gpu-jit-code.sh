@@ -3,7 +3,7 @@
 # Runs the workload over COUNT generated inputs with KVRM_JIT_DUMP set, disassembles the last
 # (largest) module it compiled with cuobjdump, prints the machine instructions per guest
 # instruction of its region functions, and leaves the module's sources and SASS in
-# $OUT/jit-code.tar.xz for reading on the development machine.
+# $OUT/jit-code.tar.xz for reading on the development machine. Padding NOPs are not counted.
 # Usage: scripts/gpu-jit-code.sh [DIR] [COUNT] [kvrm batch options...]
 #   DIR    what scripts/gpu-prepare.sh gathered (default .gpu; DIR.tar.xz is unpacked)
 #   COUNT  inputs (default 2000)
@@ -40,7 +40,8 @@ fn = None
 for line in open(f"{dump}/module-{last}.sass"):
     m = re.match(r"\s+Function : (\S+)", line)
     if m: fn = m.group(1); sass[fn] = 0
-    elif fn and re.match(r"\s+/\*[0-9a-f]{4,}\*/", line): sass[fn] += 1
+    elif fn and re.match(r"\s+/\*[0-9a-f]{4,}\*/", line) and " NOP" not in line:
+        sass[fn] += 1  # the padding NOPs after each function are left out
 regions = {int(re.search(r"region_(\d+)", f).group(1)): n for f, n in sass.items()
            if re.search(r"region_\d+", f)}
 g = sum(guest.get(r, 0) for r in regions); s = sum(regions.values())
