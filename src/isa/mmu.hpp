@@ -43,14 +43,16 @@ struct PageTableView {
 
 // In translated guest code (compiled at run time, engines/cuda/jit_*), an access keeps only its
 // aligned fast path inline, with the translation caches in registers; the slow paths (the
-// *_outline functions) are called with the Mmu by value, returning what they changed, so that
-// nothing the caller holds is forced into memory. They are compiled once, into kvrm's device
-// library (engines/cuda/jit_interp.cu), which every module links with. (Inlined at every access
-// site, or called on the caller's Mmu, they made modules take minutes to compile.) Building with
-// KVRM_MMU_OUTLINE_DEVICE defined (CMAKE_CUDA_FLAGS) does the same in kvrm's own kernels: the
-// batch interpreter's code shrinks from 1.5 MB to 0.28 MB (sm_90), but the batch workload ran
-// slower with it on an H200 (65.4 s against 51.2 s; docs/PERFORMANCE.md), so it is off.
-#if defined(__CUDACC_RTC__) || (defined(__CUDA_ARCH__) && defined(KVRM_MMU_OUTLINE_DEVICE))
+// *_outline functions) are called with a pointer to the engine's own Mmu (`home`: the region's
+// copy never has its address taken, so it stays in registers), work on a copy of it and return
+// the cache entry they leave, so that nothing the caller holds is forced into memory. They are
+// compiled once, into kvrm's device library (engines/cuda/jit_interp.cu), which every module
+// links with. (Inlined at every access site they made modules take minutes to compile; given
+// the Mmu by value, every call site copied it to the stack.) kvrm's own kernels keep the slow
+// paths inline: built out of line there too, the batch interpreter's code shrank from 1.5 MB to
+// 0.28 MB (sm_90) but the batch workload ran slower on an H200 (65.4 s against 51.2 s;
+// docs/PERFORMANCE.md).
+#if defined(__CUDACC_RTC__)
 #define KVRM_MMU_OUTLINE 1
 #else
 #define KVRM_MMU_OUTLINE 0
@@ -94,6 +96,10 @@ struct Mmu {
   // when a walk finds them, so `written` and the Tlb must start afresh together.
   u8* written = nullptr;
   Tlb* tlb = nullptr;  // optional second-level cache; the engine calls flush() to clear it first
+  // Translated code only (KVRM_MMU_OUTLINE): the engine's Mmu, of which this one is a copy whose
+  // address is never taken; the slow paths start from it. Mappings do not change during a run,
+  // so the cache entries it holds, older than the copy's, are still right.
+  const Mmu* home = nullptr;
 
   KVRM_HD void flush() {
     tag[0] = tag[1] = tag[2] = ~u64{0};
@@ -155,12 +161,12 @@ struct Mmu {
   // Checks that [va, va+size) is accessible without touching it (size <= kPageSize).
   KVRM_HD bool probe(u64 va, u64 size, Access a) {
 #if KVRM_MMU_OUTLINE
-    return take(probe_outline(*this, va, size, a), a);
+    return take(probe_outline(home, va, size, a), a);
 #else
     return probe_pages(va, size, a);
 #endif
   }
-  static KVRM_MMU_SLOW Slow<bool> probe_outline(Mmu m, u64 va, u64 size, Access a);
+  static KVRM_MMU_SLOW Slow<bool> probe_outline(const Mmu* home, u64 va, u64 size, Access a);
   KVRM_HD bool probe_pages(u64 va, u64 size, Access a) {
     if (!page(va, a)) return false;
     const u64 last = va + size - 1;  // va < 2^48 here, so this cannot wrap
@@ -218,7 +224,7 @@ struct Mmu {
       out = *reinterpret_cast<const T*>(p);
       return true;
     }
-    const Slow<T> r = read_outline<T>(*this, va);
+    const Slow<T> r = read_outline<T>(home, va);
     out = take(r, Access::Read);
     return r.ok;
 #else
@@ -230,7 +236,7 @@ struct Mmu {
 #endif
   }
   template <class T>
-  static KVRM_MMU_SLOW Slow<T> read_outline(Mmu m, u64 va);
+  static KVRM_MMU_SLOW Slow<T> read_outline(const Mmu* home, u64 va);
   template <class T>
   KVRM_HD bool read_slow(u64 va, T& out) {
     const u64 off = va & kPageMask;
@@ -257,7 +263,7 @@ struct Mmu {
       *reinterpret_cast<T*>(p) = v;
       return true;
     }
-    const Slow<bool> r = write_outline<T>(*this, va, v);
+    const Slow<bool> r = write_outline<T>(home, va, v);
     return take(r, Access::Write);
 #else
     if ((va >> kPageBits) == tag[k] && off + sizeof(T) <= kPageSize) {
@@ -268,7 +274,7 @@ struct Mmu {
 #endif
   }
   template <class T>
-  static KVRM_MMU_SLOW Slow<bool> write_outline(Mmu m, u64 va, T v);
+  static KVRM_MMU_SLOW Slow<bool> write_outline(const Mmu* home, u64 va, T v);
   template <class T>
   KVRM_HD bool write_slow(u64 va, T v) {
     const u64 off = va & kPageMask;

@@ -60,10 +60,22 @@ KVRM_HD u32 jit_lookup(const u64* keys, const u32* blocks, u32 mask, u64 pc) {
 #endif
 
 // A region's prologue and epilogue: the MMU's translation caches are copied into a local, so
-// that they stay in registers (its slow paths get it by value), and written back on the way
-// out, where every exit (KVRM_JIT_LEAVE) goes.
+// that they stay in registers (its slow paths start from the engine's Mmu, `home`), and written
+// back on the way out, where every exit (KVRM_JIT_LEAVE) goes. On the GPU the state, MMU, stop
+// record and frame are locals of the kernel (kernels.cuh) and of run_translated(): saying so
+// lets the compiler reach them with local loads and stores instead of generic ones.
+#if defined(__CUDACC__)
+#define KVRM_JIT_ASSUME_LOCAL(P) __builtin_assume(__isLocal(P))
+#else
+#define KVRM_JIT_ASSUME_LOCAL(P)
+#endif
 #define KVRM_JIT_REGION_START   \
+  KVRM_JIT_ASSUME_LOCAL(s);     \
+  KVRM_JIT_ASSUME_LOCAL(m);     \
+  KVRM_JIT_ASSUME_LOCAL(i);     \
+  KVRM_JIT_ASSUME_LOCAL(f);     \
   Mmu mm = *m;                  \
+  mm.home = m;                  \
   Context c{*s, mm, *i};        \
   Signal sig = Signal::Running; \
   u32 ret = kJitDispatch;
