@@ -89,7 +89,9 @@ struct Tlb {
 struct Mmu {
   PageTableView pt;
   StopInfo* stop = nullptr;
-  u64 tag[3] = {~u64{0}, ~u64{0}, ~u64{0}};  // virtual page number cached per Access kind
+  // The page cached per Access kind: its guest address (low kPageBits clear; ~0 for none, which
+  // no masked address equals) and the host address of its first byte.
+  u64 tag[3] = {~u64{0}, ~u64{0}, ~u64{0}};
   u8* base[3] = {nullptr, nullptr, nullptr};
   // When set, written[frame] = 1 for every frame a write translation resolves to (an engine
   // that must copy back what the guest wrote, e.g. the CUDA batch backend). Frames are marked
@@ -107,9 +109,14 @@ struct Mmu {
   }
 
   KVRM_HD bool fault(u64 va, Access a, FaultCause c) {
-    stop->fault_addr = va;
-    stop->access = a;
-    stop->cause = c;
+#if KVRM_MMU_OUTLINE
+    StopInfo* st = home ? home->stop : stop;  // a region's copy has only the caches and home
+#else
+    StopInfo* st = stop;
+#endif
+    st->fault_addr = va;
+    st->access = a;
+    st->cause = c;
     return false;
   }
 
@@ -117,10 +124,10 @@ struct Mmu {
   KVRM_HD u8* page(u64 va, Access a) {
     const u64 vpn = va >> kPageBits;
     const int k = static_cast<int>(a);
-    if (tag[k] == vpn) return base[k];
+    if (tag[k] == (va & ~kPageMask)) return base[k];
     const u32 set = static_cast<u32>(vpn) & (kTlbSets - 1);
     if (tlb && tlb->vpn[k][set] == vpn) {
-      tag[k] = vpn;
+      tag[k] = va & ~kPageMask;
       base[k] = tlb->base[k][set];
       return base[k];
     }
@@ -134,7 +141,7 @@ struct Mmu {
       return nullptr;
     }
     if (a == Access::Write && written) written[leaf_frame(e)] = 1;
-    tag[k] = vpn;
+    tag[k] = va & ~kPageMask;
     base[k] = pt.frames + u64{leaf_frame(e)} * kPageSize;
     if (tlb) {
       tlb->vpn[k][set] = vpn;
@@ -218,7 +225,7 @@ struct Mmu {
     const int k = static_cast<int>(Access::Read);
     const u64 off = va & kPageMask;
 #if KVRM_MMU_OUTLINE
-    if ((va >> kPageBits) == tag[k] && (off & (sizeof(T) - 1)) == 0) {
+    if ((va & (~kPageMask | (sizeof(T) - 1))) == tag[k]) {  // this page, and aligned
       const u8* p = base[k] + off;
       __builtin_assume(__isGlobal(p));  // frames are device memory: no alias of the state
       out = *reinterpret_cast<const T*>(p);
@@ -228,7 +235,7 @@ struct Mmu {
     out = take(r, Access::Read);
     return r.ok;
 #else
-    if ((va >> kPageBits) == tag[k] && off + sizeof(T) <= kPageSize) {
+    if ((va & ~kPageMask) == tag[k] && off + sizeof(T) <= kPageSize) {
       out = load_le<T>(base[k] + off);
       return true;
     }
@@ -257,7 +264,7 @@ struct Mmu {
     const int k = static_cast<int>(Access::Write);
     const u64 off = va & kPageMask;
 #if KVRM_MMU_OUTLINE
-    if ((va >> kPageBits) == tag[k] && (off & (sizeof(T) - 1)) == 0) {
+    if ((va & (~kPageMask | (sizeof(T) - 1))) == tag[k]) {  // this page, and aligned
       u8* p = base[k] + off;
       __builtin_assume(__isGlobal(p));  // frames are device memory: no alias of the state
       *reinterpret_cast<T*>(p) = v;
@@ -266,7 +273,7 @@ struct Mmu {
     const Slow<bool> r = write_outline<T>(home, va, v);
     return take(r, Access::Write);
 #else
-    if ((va >> kPageBits) == tag[k] && off + sizeof(T) <= kPageSize) {
+    if ((va & ~kPageMask) == tag[k] && off + sizeof(T) <= kPageSize) {
       store_le<T>(base[k] + off, v);
       return true;
     }
@@ -326,7 +333,7 @@ struct Mmu {
   // the fetch translation cache is the whole inlined path; the rest is fetch_miss().
   KVRM_HD bool fetch(u64 pc, u32& insn) {
     const int k = static_cast<int>(Access::Fetch);
-    if ((pc >> kPageBits) == tag[k] && (pc & 3) == 0) {
+    if ((pc & (~kPageMask | 3)) == tag[k]) {  // this page, and aligned
       insn = load_le_aligned<u32>(base[k] + (pc & kPageMask));
       return true;
     }

@@ -59,25 +59,46 @@ KVRM_HD u32 jit_lookup(const u64* keys, const u32* blocks, u32 mask, u64 pc) {
 #define KVRM_JIT_REGION_ATTR
 #endif
 
-// A region's prologue and epilogue: the MMU's translation caches are copied into a local, so
-// that they stay in registers (its slow paths start from the engine's Mmu, `home`), and written
-// back on the way out, where every exit (KVRM_JIT_LEAVE) goes. On the GPU the state, MMU, stop
-// record and frame are locals of the kernel (kernels.cuh) and of run_translated(): saying so
-// lets the compiler reach them with local loads and stores instead of generic ones.
+// A region's prologue and epilogue: the MMU's read and write translation caches (all that its
+// inlined fast paths use; on the host, where the slow paths are inline too, the whole Mmu) are
+// copied into a local, so that they stay in registers, and written back on the way out, where
+// every exit (KVRM_JIT_LEAVE) goes; the slow paths start from the engine's Mmu (`home`). An
+// instruction that stops records only its place (stop_k, stop_pc) and goes to the one
+// `stopped` exit. On the GPU the state, MMU, stop record and frame are locals of the kernel
+// (kernels.cuh) and of run_translated(): saying so lets the compiler reach them with local
+// loads and stores instead of generic ones.
 #if defined(__CUDACC__)
 #define KVRM_JIT_ASSUME_LOCAL(P) __builtin_assume(__isLocal(P))
 #else
 #define KVRM_JIT_ASSUME_LOCAL(P)
+#endif
+#if KVRM_MMU_OUTLINE
+#define KVRM_JIT_MMU_IN    \
+  Mmu mm;                  \
+  mm.tag[0] = m->tag[0];   \
+  mm.tag[1] = m->tag[1];   \
+  mm.base[0] = m->base[0]; \
+  mm.base[1] = m->base[1]; \
+  mm.home = m;
+#define KVRM_JIT_MMU_OUT   \
+  m->tag[0] = mm.tag[0];   \
+  m->tag[1] = mm.tag[1];   \
+  m->base[0] = mm.base[0]; \
+  m->base[1] = mm.base[1];
+#else  // translated code compiled for the host (tests): the slow paths are inline, on the copy
+#define KVRM_JIT_MMU_IN Mmu mm = *m;
+#define KVRM_JIT_MMU_OUT *m = mm;
 #endif
 #define KVRM_JIT_REGION_START   \
   KVRM_JIT_ASSUME_LOCAL(s);     \
   KVRM_JIT_ASSUME_LOCAL(m);     \
   KVRM_JIT_ASSUME_LOCAL(i);     \
   KVRM_JIT_ASSUME_LOCAL(f);     \
-  Mmu mm = *m;                  \
-  mm.home = m;                  \
+  KVRM_JIT_MMU_IN               \
   Context c{*s, mm, *i};        \
   Signal sig = Signal::Running; \
+  u64 stop_pc = 0;              \
+  u32 stop_k = 0;               \
   u32 ret = kJitDispatch;
 #define KVRM_JIT_LEAVE(X) \
   {                       \
@@ -85,8 +106,13 @@ KVRM_HD u32 jit_lookup(const u64* keys, const u32* blocks, u32 mask, u64 pc) {
     goto leave;           \
   }
 #define KVRM_JIT_REGION_END \
+  stopped:                  \
+  f->sig = sig;             \
+  f->k = stop_k;            \
+  f->pc = stop_pc;          \
+  ret = kJitStop;           \
   leave:                    \
-  *m = mm;                  \
+  KVRM_JIT_MMU_OUT          \
   return ret;
 
 // The two steps a region is written in: a block's entry (too little left of the quota: back to
@@ -102,10 +128,9 @@ KVRM_HD u32 jit_lookup(const u64* keys, const u32* blocks, u32 mask, u64 pc) {
   c.npc = (PC) + 4;                     \
   sig = ::kvrm::sem::NAME(c, (WORD));   \
   if (sig != ::kvrm::Signal::Running) { \
-    f->sig = sig;                       \
-    f->k = (K);                         \
-    f->pc = (PC);                       \
-    KVRM_JIT_LEAVE(kJitStop)            \
+    stop_k = (K);                       \
+    stop_pc = (PC);                     \
+    goto stopped;                       \
   }
 
 #if defined(__CUDACC__)
