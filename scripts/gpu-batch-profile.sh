@@ -28,11 +28,15 @@ for cfg in "$@"; do
     if [[ ${#args[@]} -eq 0 && "$w" == [A-Z]*=* ]]; then envs+=("$w"); else args+=("$w"); fi
   done
   echo "== $name: ${envs[*]} ${args[*]}"
-  rm -rf "/tmp/kvrm-profile-out"
+  # A fresh output folder per configuration, all removed at the end: with one folder emptied
+  # between configurations, every configuration after the first of a call spent 5-10 s more
+  # writing its 30,000 files ("results handed over" in KVRM_BATCH_TRACE's round lines).
+  res=/tmp/kvrm-profile-out-$name
+  rm -rf "$res"
   kvrm=$dir/kvrm
   for e in "${envs[@]}"; do [[ "$e" == KVRM=* ]] && kvrm=${e#KVRM=}; done
   env KVRM_BATCH_TRACE=1 "${envs[@]}" timeout 300 "$kvrm" batch --backend cuda --no-progress \
-    --stats --out /tmp/kvrm-profile-out --stdin-dir "$in" "${args[@]}" "$dir/workload" \
+    --stats --out "$res" --stdin-dir "$in" "${args[@]}" "$dir/workload" \
     2>"$out/trace-$name.log"
   echo "rc $?"
   grep -v "^kvrm: lanes on GPU\|^kvrm: batch: round" "$out/trace-$name.log" | tail -6
@@ -53,3 +57,4 @@ if first: print("first launch: %s a warp, %s, %s registers, %s bytes of stack, %
   grep "^kvrm: lanes on GPU" "$out/trace-$name.log" | grep translated | head -1 | \
     grep -o "([0-9]* a warp, translated[^)]*)"
 done
+rm -rf /tmp/kvrm-profile-out-*

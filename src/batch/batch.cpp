@@ -425,11 +425,14 @@ struct Batch::Impl {
         run_phased(lanes);
       }
       ++stats.rounds;
-      if (trace) {
-        std::fprintf(stderr, "kvrm: batch: round %llu: %zu lanes, %.6f s\n",
-                     static_cast<unsigned long long>(stats.rounds), lanes.size(), elapsed());
-      }
+      const double round_end = elapsed();
       collect();
+      if (trace) {
+        std::fprintf(stderr,
+                     "kvrm: batch: round %llu: %zu lanes, %.6f s (results handed over in %.3f s)\n",
+                     static_cast<unsigned long long>(stats.rounds), lanes.size(), round_end,
+                     elapsed() - round_end);
+      }
       if (o.on_progress && elapsed() >= next_progress) {
         next_progress = elapsed() + o.progress_interval;
         u64 running_instr = 0;

@@ -339,7 +339,8 @@ int run_batch_command(BatchCliOptions& o) {
                   (ec ? ": " + ec.message() : std::string()));
   }
 
-  // Results go out in lane order as lanes end (lanes that end early wait for the ones before).
+  // Results go out as lanes end: into their own files under --out at once, otherwise (JSON
+  // lines, the summary) in lane order, lanes that end early waiting for the ones before.
   std::map<u32, batch::LaneResult> waiting;
   u32 next_out = 0;
   bool all_zero = true;
@@ -362,7 +363,8 @@ int run_batch_command(BatchCliOptions& o) {
   const bool progress = !o.no_progress && isatty(STDERR_FILENO);
   bool progress_shown = false;
   bo.on_lane_done = [&](u32 lane, batch::LaneResult& r) {
-    if (lane != next_out) {
+    const bool in_order = o.out_dir.empty();
+    if (in_order && lane != next_out) {
       waiting.emplace(lane, std::move(r));
       return;
     }
@@ -371,6 +373,7 @@ int run_batch_command(BatchCliOptions& o) {
     r.stdout_data.shrink_to_fit();
     r.stderr_data.clear();
     r.stderr_data.shrink_to_fit();
+    if (!in_order) return;
     ++next_out;
     for (auto it = waiting.begin(); it != waiting.end() && it->first == next_out;) {
       emit(it->first, it->second);
