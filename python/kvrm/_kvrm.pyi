@@ -241,6 +241,7 @@ class ParallelMachine:
         lane_memory_limit: int = 67108864,
         threads: int = 0,
         devices: list[int] = ...,
+        frame_layout: str = "linear",
     ) -> None: ...
     @property
     def lanes(self) -> int: ...

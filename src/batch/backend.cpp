@@ -5,6 +5,7 @@
 #include <cmath>
 #include <exception>
 #include <numeric>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -218,7 +219,7 @@ std::unique_ptr<Backend> make_cuda_backend(const BackendOptions& o) {
   }
   std::vector<std::unique_ptr<cuda::LaneRunner>> runners;
   for (const int d : devices) {
-    runners.push_back(cuda::make_lane_runner(d, o.lanes_per_warp, o.jit));
+    runners.push_back(cuda::make_lane_runner(d, o.lanes_per_warp, o.jit, o.frame_shift));
   }
   return std::make_unique<RunnerBackend>("cuda", std::move(runners), o);
 }
@@ -232,12 +233,14 @@ std::unique_ptr<Backend> make_backend(const std::string& name, ThreadPool& pool,
     throw Error("the launch end fraction must be in (0, 1]");
   if (options.lanes_per_warp > 32) throw Error("lanes per warp must be 0 (automatic) or 1 to 32");
   if (options.jit.hot_threshold == 0) throw Error("the translation threshold must be at least 1");
+  if (options.frame_shift > kMaxFrameShift)
+    throw Error("the frame layout's shift must be 0 (linear) to " + std::to_string(kMaxFrameShift));
   if (name == "cuda") return make_cuda_backend(options);
   if (name == "auto" && cuda_available()) return make_cuda_backend(options);
   if (name == "host-mirror") {
     std::vector<std::unique_ptr<cuda::LaneRunner>> runners;
     for (size_t i = 0; i < std::max<size_t>(1, options.devices.size()); ++i)
-      runners.push_back(make_host_lane_runner());
+      runners.push_back(make_host_lane_runner(options.frame_shift));
     return std::make_unique<RunnerBackend>("host-mirror", std::move(runners), options);
   }
   if (name == "cpu" || name == "auto") return make_cpu_backend(pool, !options.device_style_cow);

@@ -46,6 +46,14 @@ struct BackendOptions {
   // CUDA: lanes per warp, 1..32 (0: automatic, as few as let all of a launch's lanes be resident
   // at once; see cuda::make_lane_runner).
   u32 lanes_per_warp = 0;
+  // CUDA (and host-mirror): the layout of a runner's copy of the frames, 0..kMaxFrameShift
+  // (isa/mmu.hpp, frame_start): 0 linear, s > 0 frames in groups of 2^s interleaved 8 bytes at a
+  // time, so that lanes sharing a warp that touch the same address of their own pages touch
+  // adjacent memory (with FramePool's frame classes, which a batch sets per lane). Interleaved
+  // pays for lanes in step (the store loop of `kvrm bench batch`: 2.4x on an H200) and costs
+  // lanes that part ways, each of which then spreads its own accesses over more cache lines
+  // (docs/PERFORMANCE.md); linear is the default.
+  u32 frame_shift = 0;
   // CUDA: block translation of hot code (engines/cuda/cuda_engine.hpp).
   JitOptions jit{};
 };

@@ -118,6 +118,7 @@ struct Batch::Impl {
                             .end_fraction = o.launch_end_fraction,
                             .order_by_pc = o.order_by_pc,
                             .lanes_per_warp = o.lanes_per_warp,
+                            .frame_shift = o.frame_shift,
                             .jit = o.jit});
     // The image: the program's segments, loaded once; each lane's own load is deduplicated
     // against it (LaneMemory::dedup) as the lane starts.
@@ -150,6 +151,7 @@ struct Batch::Impl {
     try {
       l.stdin_data = spec.stdin_path.empty() ? spec.stdin_data : read_file(spec.stdin_path);
       l.mem = std::make_unique<LaneMemory>(pool, LaneLimits{.memory_limit = o.lane_memory_limit});
+      l.mem->set_frame_class(l.id);
       l.engine = std::make_unique<LaneEngine>(*l.mem, l.state);
       os::ProcessOptions po;
       po.path = o.program;

@@ -104,11 +104,13 @@ struct BatchOptions {
   // GPU backend (batch/backend.hpp, BackendOptions): the devices the lanes are sharded over
   // (empty: every visible one; a device may be named twice), the fraction of a launch's lanes
   // that must have stopped for the host before the launch ends, whether lanes at the same PC
-  // are placed in the same warps, and how many lanes share a warp (0: automatic).
+  // are placed in the same warps, how many lanes share a warp (0: automatic), and the layout of
+  // the device's copy of the lanes' pages.
   std::vector<int> devices{};
   double launch_end_fraction = 0.5;
   bool order_by_pc = true;
   u32 lanes_per_warp = 0;
+  u32 frame_shift = 0;
   JitOptions jit{};              // GPU backend: block translation of hot code
   os::SandboxOptions sandbox{};  // the guest's view of the file system (default /, read-only)
   // Called on the calling thread as each lane ends, in the order they end; it may move the

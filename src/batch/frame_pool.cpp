@@ -32,20 +32,58 @@ FramePool::~FramePool() {
   if (base_) munmap(base_, capacity_ * kPageSize);
 }
 
-u32 FramePool::alloc() {
+u32 FramePool::fresh_any_locked() {
+  if (any_next_ % kFrameClasses == 0) any_next_ = next_group_++ * kFrameClasses;
+  if (any_next_ >= capacity_) return static_cast<u32>(capacity_);
+  return any_next_++;
+}
+
+u32 FramePool::take_locked(u32 cls) {
+  u32 f = static_cast<u32>(capacity_);
+  if (cls != kAnyClass && !free_[cls].empty()) {
+    f = free_[cls].back();
+    free_[cls].pop_back();
+    --free_count_;
+    return f;
+  }
+  if (cls != kAnyClass) {
+    constexpr u64 kFewGroups = 16;
+    const u32 k = class_taken_[cls];
+    const u64 groups = class_groups_.size();
+    if (k == groups && (groups < kFewGroups || class_taken_total_ * 2 >= groups * kFrameClasses) &&
+        u64{next_group_ + 1} * kFrameClasses <= capacity_) {
+      class_groups_.push_back(next_group_++);
+    }
+    if (k < class_groups_.size()) {
+      ++class_taken_[cls];
+      ++class_taken_total_;
+      f = class_groups_[k] * kFrameClasses + cls;
+    }
+  }
+  if (f >= capacity_ && free_count_) {  // any class: a released frame first
+    for (auto& list : free_) {
+      if (list.empty()) continue;
+      f = list.back();
+      list.pop_back();
+      --free_count_;
+      break;
+    }
+  }
+  if (f >= capacity_) f = fresh_any_locked();
+  if (f < capacity_ && f >= next_.load(std::memory_order_relaxed))
+    next_.store(f + 1, std::memory_order_release);
+  return f;
+}
+
+u32 FramePool::alloc(u32 cls) {
+  if (cls != kAnyClass) cls %= kFrameClasses;
   u32 f;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!free_.empty()) {
-      f = free_.back();
-      free_.pop_back();
-    } else {
-      f = next_.load(std::memory_order_relaxed);
-      if (f >= capacity_)
-        throw PoolExhausted("out of guest memory: all " + std::to_string(capacity_ * kPageSize) +
-                            " bytes of the batch's frame pool are in use");
-      next_.store(f + 1, std::memory_order_release);
-    }
+    f = take_locked(cls);
+    if (f >= capacity_)
+      throw PoolExhausted("out of guest memory: all " + std::to_string(capacity_ * kPageSize) +
+                          " bytes of the batch's frame pool are in use");
   }
   const u64 n = in_use_.fetch_add(1, std::memory_order_relaxed) + 1;
   u64 p = peak_.load(std::memory_order_relaxed);
@@ -54,8 +92,8 @@ u32 FramePool::alloc() {
   return f;
 }
 
-u32 FramePool::alloc_copy(u32 src) {
-  const u32 f = alloc();
+u32 FramePool::alloc_copy(u32 src, u32 cls) {
+  const u32 f = alloc(cls);
   std::memcpy(frame(f), frame(src), kPageSize);
   return f;
 }
@@ -63,7 +101,8 @@ u32 FramePool::alloc_copy(u32 src) {
 void FramePool::release(u32 f) {
   if (f == kZeroFrame) throw Error("the zero page cannot be released");
   std::lock_guard<std::mutex> lock(mu_);
-  free_.push_back(f);
+  free_[f % kFrameClasses].push_back(f);
+  ++free_count_;
   in_use_.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -72,14 +111,17 @@ void FramePool::release(const std::vector<u32>& frames) {
   std::lock_guard<std::mutex> lock(mu_);
   for (const u32 f : frames) {
     if (f == kZeroFrame) throw Error("the zero page cannot be released");
-    free_.push_back(f);
+    free_[f % kFrameClasses].push_back(f);
+    ++free_count_;
   }
   in_use_.fetch_sub(frames.size(), std::memory_order_relaxed);
 }
 
 void FramePool::trim() {
   std::lock_guard<std::mutex> lock(mu_);
-  for (const u32 f : free_) madvise(frame(f), kPageSize, MADV_DONTNEED);
+  for (const auto& list : free_) {
+    for (const u32 f : list) madvise(frame(f), kPageSize, MADV_DONTNEED);
+  }
 }
 
 void FramePool::set_dirty_tracking(bool on) {

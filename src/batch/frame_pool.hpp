@@ -33,10 +33,22 @@ class FramePool {
   FramePool(const FramePool&) = delete;
   FramePool& operator=(const FramePool&) = delete;
 
-  // A frame with undefined contents; throws PoolExhausted.
-  u32 alloc();
+  // Frames come in groups of kFrameClasses, frame f of class f % kFrameClasses, so that a device
+  // copy that lays frames out in groups (isa/mmu.hpp, frame_start) can give the lanes of a warp
+  // the members of one group: lane i asks for frames of class i % kFrameClasses, and the k-th
+  // fresh frame of every class lies in the same group (the k-th class group), so that lanes
+  // doing the same thing get the same groups. A class opens a new class group only while class
+  // groups are at least half used (or few), else it takes a frame of any class: a lane that
+  // needs far more memory than the others does not leave the groups it opens mostly empty.
+  // kAnyClass: the next frame of the groups handed out in order.
+  static constexpr u32 kFrameClasses = 1u << kMaxFrameShift;
+  static constexpr u32 kAnyClass = ~0u;
+
+  // A frame with undefined contents, of class `cls` while the pool has one to give (else of any
+  // class); throws PoolExhausted.
+  u32 alloc(u32 cls = kAnyClass);
   // A frame holding a copy of `src`'s bytes.
-  u32 alloc_copy(u32 src);
+  u32 alloc_copy(u32 src, u32 cls = kAnyClass);
   void release(u32 frame);
   void release(const std::vector<u32>& frames);
 
@@ -65,9 +77,18 @@ class FramePool {
  private:
   u8* base_ = nullptr;
   u64 capacity_ = 0;
+  u32 take_locked(u32 cls);  // a frame, or capacity_ when none is left (mu_ held)
+  u32 fresh_any_locked();    // the next frame in order, or capacity_
+
   std::mutex mu_;
-  std::vector<u32> free_;
-  std::atomic<u32> next_{1};  // frame 0 is the zero page
+  std::vector<u32> free_[kFrameClasses];  // released frames, by class
+  u64 free_count_ = 0;
+  u32 next_group_ = 1;                   // the first group never handed out (0: the zero page's)
+  u32 any_next_ = 1;                     // the next frame of kAnyClass's current group
+  std::vector<u32> class_groups_;        // the k-th class group
+  u32 class_taken_[kFrameClasses] = {};  // per class: fresh frames taken from class groups
+  u64 class_taken_total_ = 0;
+  std::atomic<u32> next_{1};  // high_water()
   std::atomic<u64> in_use_{0};
   std::atomic<u64> peak_{0};
   bool track_dirty_ = false;

@@ -19,6 +19,7 @@ constexpr u64 kPollAfterEnd = 1024;
 
 class HostLaneRunner final : public cuda::LaneRunner {
  public:
+  explicit HostLaneRunner(u32 shift) : shift_(shift) {}
   const cuda::LaneRunnerTimes& times() const override { return times_; }
 
   std::vector<u32> run_lanes(u8* frames, u64 n_frames, std::span<const u32> host_dirty,
@@ -35,17 +36,17 @@ class HostLaneRunner final : public cuda::LaneRunner {
       return s;
     };
 
-    // Frames: new ones whole, the changed ones below the old mark one by one.
+    // Frames: the new ones and the changed ones below the old mark, in the copy's layout
+    // (whole groups of frames).
     const u64 had = valid_;
+    const u64 group = u64{1} << shift_;
     if (n_frames > had) {
-      mirror_.resize(n_frames * kPageSize);
-      std::memcpy(mirror_.data() + had * kPageSize, frames + had * kPageSize,
-                  (n_frames - had) * kPageSize);
+      mirror_.resize((n_frames + group - 1) / group * group * kPageSize);
+      for (u64 f = had; f < n_frames; ++f) put(frames, static_cast<u32>(f));
       valid_ = n_frames;
     }
     for (const u32 f : host_dirty) {
-      if (f < had)
-        std::memcpy(mirror_.data() + u64{f} * kPageSize, frames + u64{f} * kPageSize, kPageSize);
+      if (f < had) put(frames, f);
     }
     // Tables: a copy per table (LaneTable::key), brought up to date node by node as a GPU's
     // copies are; only this call's are kept.
@@ -74,7 +75,8 @@ class HostLaneRunner final : public cuda::LaneRunner {
           stopped >= end_after ? std::min<u64>(budgets[i], kPollAfterEnd) : budgets[i];
       RunResult& r = stops[i];
       r = RunResult{};
-      Mmu mmu{PageTableView{copies_.at(tables[lane_table[i]].key()).words.data(), mirror_.data()},
+      Mmu mmu{PageTableView{copies_.at(tables[lane_table[i]].key()).words.data(), mirror_.data(),
+                            shift_},
               &r.info};
       mmu.written = written.data();
       Context c{states[i], mmu, r.info};
@@ -89,7 +91,8 @@ class HostLaneRunner final : public cuda::LaneRunner {
     std::vector<u32> list;
     for (u64 f = 0; f < valid_; ++f) {
       if (!written[f]) continue;
-      std::memcpy(frames + f * kPageSize, mirror_.data() + f * kPageSize, kPageSize);
+      frame_read(mirror_.data() + frame_start(static_cast<u32>(f), shift_), 0,
+                 frames + f * kPageSize, kPageSize, shift_);
       list.push_back(static_cast<u32>(f));
     }
     times_.transfer += lap();
@@ -97,6 +100,12 @@ class HostLaneRunner final : public cuda::LaneRunner {
   }
 
  private:
+  void put(const u8* frames, u32 f) {
+    frame_write(mirror_.data() + frame_start(f, shift_), 0, frames + u64{f} * kPageSize, kPageSize,
+                shift_);
+  }
+
+  u32 shift_;               // the copy's layout (frame_start)
   std::vector<u8> mirror_;  // this runner's copy of the frames
   u64 valid_ = 0;           // frames of the copy that mirror the host's
   struct TableCopy {
@@ -109,8 +118,8 @@ class HostLaneRunner final : public cuda::LaneRunner {
 
 }  // namespace
 
-std::unique_ptr<cuda::LaneRunner> make_host_lane_runner() {
-  return std::make_unique<HostLaneRunner>();
+std::unique_ptr<cuda::LaneRunner> make_host_lane_runner(u32 frame_shift) {
+  return std::make_unique<HostLaneRunner>(frame_shift);
 }
 
 }  // namespace kvrm::batch

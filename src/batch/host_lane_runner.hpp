@@ -12,6 +12,7 @@
 
 namespace kvrm::batch {
 
-std::unique_ptr<cuda::LaneRunner> make_host_lane_runner();
+// `frame_shift`: the layout of the runner's copy of the frames, as for cuda::make_lane_runner.
+std::unique_ptr<cuda::LaneRunner> make_host_lane_runner(u32 frame_shift = 0);
 
 }  // namespace kvrm::batch

@@ -120,7 +120,7 @@ u32 LaneMemory::take_frame(u32 copy_from) {
   }
   u32 f;
   try {
-    f = pool_.alloc_copy(copy_from);
+    f = pool_.alloc_copy(copy_from, frame_class_);
   } catch (const PoolExhausted&) {
     oom_ = true;
     throw;
@@ -322,7 +322,7 @@ LaneMemory::CowResult LaneMemory::resolve_cow(u64 va, u32 around) {
       break;
     u32 f;
     try {
-      f = pool_.alloc_copy(FramePool::kZeroFrame);
+      f = pool_.alloc_copy(FramePool::kZeroFrame, frame_class_);
     } catch (const PoolExhausted&) {
       break;  // the lane is not out of memory: it did not ask for this page
     }

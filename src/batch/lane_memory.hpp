@@ -97,6 +97,10 @@ class LaneMemory {
   // Pages made the lane's ahead of a write (resolve_cow's `around`).
   u64 prefaulted() const { return prefaulted_; }
 
+  // The class of the frames the lane takes (FramePool::alloc): a batch gives lane i class i, so
+  // that the private pages of lanes sharing a warp can lie side by side on a device.
+  void set_frame_class(u32 cls) { frame_class_ = cls; }
+
   // The table the lane runs on, with the pool's frames.
   PageTableView view() const { return PageTableView{table(), pool_.frames()}; }
   const u32* table() const;
@@ -155,6 +159,7 @@ class LaneMemory {
   u64 version_ = next_table_version();
   bool oom_ = false;
   u64 copies_ = 0;
+  u32 frame_class_ = FramePool::kAnyClass;
   u64 prefaulted_ = 0;  // pages resolve_cow made the lane's ahead of a write (since the last
                         // give-back at the limit)
 };

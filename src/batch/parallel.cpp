@@ -14,9 +14,11 @@ ParallelMachine::ParallelMachine(ParallelOptions o) : o_(std::move(o)) {
   if (o_.lane_memory_limit < kPageSize)
     throw Error("the lane memory limit must be at least one page (4096 bytes)");
   threads_ = std::make_unique<ThreadPool>(o_.threads);
-  backend_ =
-      make_backend(o_.backend, *threads_,
-                   {.device_style_cow = o_.device_style_cow, .devices = o_.devices, .jit = o_.jit});
+  backend_ = make_backend(o_.backend, *threads_,
+                          {.device_style_cow = o_.device_style_cow,
+                           .devices = o_.devices,
+                           .frame_shift = o_.frame_shift,
+                           .jit = o_.jit});
   pool_ = std::make_unique<FramePool>();
   image_ = std::make_unique<SharedImage>(*pool_);
   if (o_.memory_size) {
@@ -30,6 +32,7 @@ ParallelMachine::ParallelMachine(ParallelOptions o) : o_(std::move(o)) {
     mems_.push_back(std::make_unique<LaneMemory>(*pool_,
                                                  LaneLimits{.memory_limit = o_.lane_memory_limit},
                                                  LaneMemory::Mode::Lane, image_.get()));
+    mems_.back()->set_frame_class(i);
   }
 }
 

@@ -32,6 +32,7 @@ struct ParallelOptions {
   unsigned threads = 0;                   // host threads (0: one per CPU)
   bool device_style_cow = false;          // tests: copy-on-write faults come back to the host
   std::vector<int> devices{};  // CUDA devices the lanes are sharded over (empty: all visible)
+  u32 frame_shift = 0;         // CUDA: the device's frame layout (BackendOptions)
   JitOptions jit{};            // CUDA: block translation of hot code
 };
 

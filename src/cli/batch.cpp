@@ -69,6 +69,7 @@ void add_batch_command(CLI::App& app, BatchCliOptions& o) {
                 "GPU backend: lanes sharing a warp, 1 to 32 (default: as few as let all lanes run "
                 "at once)")
       ->check(CLI::Range(1u, 32u));
+  add_frame_layout_option(b, o.frame_layout);
   add_jit_options(b, o.jit);
   b->add_flag("--no-progress", o.no_progress, "No progress line (shown when stderr is a TTY)");
   b->add_option("-E", o.set_env, "Set VAR=VALUE in every lane's environment (repeatable)")
@@ -297,6 +298,7 @@ int run_batch_command(BatchCliOptions& o) {
   if (o.launch_end >= 0) bo.launch_end_fraction = o.launch_end;
   bo.order_by_pc = o.lane_order == "pc";
   bo.lanes_per_warp = o.lanes_per_warp;
+  bo.frame_shift = frame_shift(o.frame_layout);
   bo.jit = jit_options(o.jit);
   bo.sandbox.root = o.root;
   bo.sandbox.rw_dirs = o.rw_dirs;

@@ -61,6 +61,7 @@ Row time_one(const BenchBatchOptions& o, const Workload& w, u32 lanes,
                             .backend = o.backend,
                             .threads = o.threads,
                             .devices = devices,
+                            .frame_shift = frame_shift(o.frame_layout),
                             .jit = jit});
   m.map(kCode, kPageSize, kPermRead | kPermExec);
   m.map(kData, kPageSize, kPermRead | kPermWrite);
@@ -149,6 +150,7 @@ void add_bench_batch_command(CLI::App& bench, BenchBatchOptions& o) {
                 "scaling over one device")
       ->delimiter(',')
       ->check(CLI::PositiveNumber);
+  add_frame_layout_option(b, o.frame_layout);
   add_jit_options(b, o.jit);
 }
 

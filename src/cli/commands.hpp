@@ -17,6 +17,9 @@ struct JitCliOptions {
 };
 void add_jit_options(CLI::App* app, JitCliOptions& o);
 JitOptions jit_options(const JitCliOptions& o);
+// The batch GPU backend's frame layout (--frame-layout linear|interleaved; BackendOptions).
+void add_frame_layout_option(CLI::App* app, std::string& layout);
+u32 frame_shift(const std::string& layout);
 // One line about what the translator did, for --stats.
 std::string describe_jit(const JitStats& s);
 
@@ -72,6 +75,7 @@ struct BatchCliOptions {
   double launch_end = -1;  // < 0: the library's default
   std::string lane_order = "pc";
   u32 lanes_per_warp = 0;
+  std::string frame_layout = "linear";
   bool no_progress = false;
   std::vector<std::string> set_env, unset_env;
   std::string root = "/";
@@ -92,6 +96,7 @@ struct BenchBatchOptions {
   std::string json_path;
   std::vector<int> devices;        // CUDA devices (empty: all visible)
   std::vector<u32> device_counts;  // time on the first N of them for each N (scaling)
+  std::string frame_layout = "linear";
   JitCliOptions jit{};
 };
 // `kvrm bench batch`: a subcommand of `bench` (cli/bench_batch.cpp).

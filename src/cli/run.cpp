@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "engines/cuda/cuda_engine.hpp"
 #include "engines/engine.hpp"
+#include "isa/mmu.hpp"
 #include "os/process.hpp"
 
 extern char** environ;
@@ -74,6 +75,17 @@ void add_jit_options(CLI::App* app, JitCliOptions& o) {
 JitOptions jit_options(const JitCliOptions& o) {
   return {.mode = parse_jit_mode(o.mode), .hot_threshold = o.threshold};
 }
+
+void add_frame_layout_option(CLI::App* app, std::string& layout) {
+  app->add_option("--frame-layout", layout,
+                  "GPU backend: lanes' pages in device memory one after the other (linear, the "
+                  "default: best for lanes that take different paths) or 32 lanes' interleaved "
+                  "8 bytes at a time (interleaved: lanes of a warp in step that touch the same "
+                  "address of their own pages touch adjacent words)")
+      ->check(CLI::IsMember({"linear", "interleaved"}));
+}
+
+u32 frame_shift(const std::string& layout) { return layout == "linear" ? 0 : kMaxFrameShift; }
 
 std::string describe_jit(const JitStats& s) {
   char buf[256];

@@ -24,11 +24,54 @@ KVRM_HD constexpr u32 leaf_frame(u32 leaf) { return leaf >> 8; }
 KVRM_HD constexpr u8 leaf_perms(u32 leaf) { return static_cast<u8>(leaf & 7); }
 KVRM_HD constexpr u32 make_leaf(u32 frame, u8 perms) { return (frame << 8) | kLeafPresent | perms; }
 
+// Where a frame's bytes lie in the frame memory a page table's leaves index. Linear (shift 0:
+// the host, the single-core engines): frame f is the kPageSize bytes at f * kPageSize.
+// Interleaved (shift s in 1..kMaxFrameShift: the CUDA batch engine's device copy of the frames):
+// frames come in groups of 2^s, and the 8-byte word w of a group's member j lies at
+// (w * 2^s + j) * 8 from the group's start. Lanes of a warp whose private copies of a page are
+// the members of one group then touch adjacent words where they touch the same guest address:
+// one coalesced access instead of one per lane (docs/ARCHITECTURE.md, Batch engine).
+constexpr u64 kFrameWordBytes = 8;
+constexpr u32 kMaxFrameShift = 5;
+// Offset of frame f's first byte from the frame memory's start.
+KVRM_HD constexpr u64 frame_start(u32 f, u32 shift) {
+  return (u64{f >> shift} << (kPageBits + shift)) + u64{f & ((1u << shift) - 1)} * kFrameWordBytes;
+}
+// Offset of byte `off` (< kPageSize) of a frame from the frame's first byte.
+KVRM_HD constexpr u64 frame_byte(u64 off, u32 shift) {
+  return ((off & ~(kFrameWordBytes - 1)) << shift) + (off & (kFrameWordBytes - 1));
+}
+// True when the n bytes from byte `off` of a frame on are contiguous in memory (and in the page).
+KVRM_HD constexpr bool frame_contiguous(u64 off, u64 n, u32 shift) {
+  return shift ? (off & (kFrameWordBytes - 1)) + n <= kFrameWordBytes : off + n <= kPageSize;
+}
+// Copies n bytes (off + n <= kPageSize) between a frame, from its byte `off` on, and plain memory.
+KVRM_HD void frame_read(const u8* frame, u64 off, u8* dst, u64 n, u32 shift) {
+  while (n) {
+    const u64 run = shift ? kFrameWordBytes - (off & (kFrameWordBytes - 1)) : n;
+    const u64 k = run < n ? run : n;
+    memcpy(dst, frame + frame_byte(off, shift), k);
+    dst += k, off += k, n -= k;
+  }
+}
+KVRM_HD void frame_write(u8* frame, u64 off, const u8* src, u64 n, u32 shift) {
+  while (n) {
+    const u64 run = shift ? kFrameWordBytes - (off & (kFrameWordBytes - 1)) : n;
+    const u64 k = run < n ? run : n;
+    memcpy(frame + frame_byte(off, shift), src, k);
+    src += k, off += k, n -= k;
+  }
+}
+
 // A plain view of a page table: valid on whichever side (host or device) the pointers belong to.
-// Node 0 is the root; an interior entry holds the index of the next node (0 = absent).
+// Node 0 is the root; an interior entry holds the index of the next node (0 = absent). `shift`
+// is the frames' layout (frame_start).
 struct PageTableView {
   const u32* nodes = nullptr;
   u8* frames = nullptr;
+  u32 shift = 0;
+
+  KVRM_HD u8* frame(u32 f) const { return frames + frame_start(f, shift); }
 
   KVRM_HD u32 leaf(u64 va) const {
     if (va >> kVaBits) return 0;
@@ -109,18 +152,14 @@ struct Mmu {
   }
 
   KVRM_HD bool fault(u64 va, Access a, FaultCause c) {
-#if KVRM_MMU_OUTLINE
-    StopInfo* st = home ? home->stop : stop;  // a region's copy has only the caches and home
-#else
-    StopInfo* st = stop;
-#endif
-    st->fault_addr = va;
-    st->access = a;
-    st->cause = c;
+    stop->fault_addr = va;
+    stop->access = a;
+    stop->cause = c;
     return false;
   }
 
-  // Host pointer to the first byte of the page holding va, or nullptr after recording a fault.
+  // Pointer to the first byte of the frame holding va's page (bytes at frame_byte() from it), or
+  // nullptr after recording a fault.
   KVRM_HD u8* page(u64 va, Access a) {
     const u64 vpn = va >> kPageBits;
     const int k = static_cast<int>(a);
@@ -142,7 +181,7 @@ struct Mmu {
     }
     if (a == Access::Write && written) written[leaf_frame(e)] = 1;
     tag[k] = va & ~kPageMask;
-    base[k] = pt.frames + u64{leaf_frame(e)} * kPageSize;
+    base[k] = pt.frame(leaf_frame(e));
     if (tlb) {
       tlb->vpn[k][set] = vpn;
       tlb->base[k][set] = base[k];
@@ -191,14 +230,14 @@ struct Mmu {
     u8* p = page(va, Access::Read);
     if (!p) return false;
     if (off + n <= kPageSize) {
-      memcpy(dst, p + off, n);
+      frame_read(p, off, dst, n, pt.shift);
       return true;
     }
     const u64 first = kPageSize - off;
     u8* q = page(va + first, Access::Read);
     if (!q) return false;
-    memcpy(dst, p + off, first);
-    memcpy(dst + first, q, n - first);
+    frame_read(p, off, dst, first, pt.shift);
+    frame_read(q, 0, dst + first, n - first, pt.shift);
     return true;
   }
   KVRM_HD bool write_bytes(u64 va, const u8* src, u64 n) {
@@ -206,14 +245,14 @@ struct Mmu {
     u8* p = page(va, Access::Write);
     if (!p) return false;
     if (off + n <= kPageSize) {
-      memcpy(p + off, src, n);
+      frame_write(p, off, src, n, pt.shift);
       return true;
     }
     const u64 first = kPageSize - off;
     u8* q = page(va + first, Access::Write);
     if (!q) return false;
-    memcpy(p + off, src, first);
-    memcpy(q, src + first, n - first);
+    frame_write(p, off, src, first, pt.shift);
+    frame_write(q, 0, src + first, n - first, pt.shift);
     return true;
   }
 
@@ -225,8 +264,9 @@ struct Mmu {
     const int k = static_cast<int>(Access::Read);
     const u64 off = va & kPageMask;
 #if KVRM_MMU_OUTLINE
-    if ((va & (~kPageMask | (sizeof(T) - 1))) == tag[k]) {  // this page, and aligned
-      const u8* p = base[k] + off;
+    if ((va & (~kPageMask | (sizeof(T) - 1))) == tag[k] &&  // this page, and aligned
+        (sizeof(T) <= kFrameWordBytes || pt.shift == 0)) {  // (within a word)
+      const u8* p = base[k] + frame_byte(off, pt.shift);
       __builtin_assume(__isGlobal(p));  // frames are device memory: no alias of the state
       out = *reinterpret_cast<const T*>(p);
       return true;
@@ -235,8 +275,8 @@ struct Mmu {
     out = take(r, Access::Read);
     return r.ok;
 #else
-    if ((va & ~kPageMask) == tag[k] && off + sizeof(T) <= kPageSize) {
-      out = load_le<T>(base[k] + off);
+    if ((va & ~kPageMask) == tag[k] && frame_contiguous(off, sizeof(T), pt.shift)) {
+      out = load_le<T>(base[k] + frame_byte(off, pt.shift));
       return true;
     }
     return read_slow(va, out);
@@ -247,10 +287,10 @@ struct Mmu {
   template <class T>
   KVRM_HD bool read_slow(u64 va, T& out) {
     const u64 off = va & kPageMask;
-    if (off + sizeof(T) <= kPageSize) {
+    if (frame_contiguous(off, sizeof(T), pt.shift)) {
       const u8* p = page(va, Access::Read);
       if (!p) return false;
-      out = load_le<T>(p + off);
+      out = load_le<T>(p + frame_byte(off, pt.shift));
       return true;
     }
     u8 tmp[sizeof(T)];
@@ -264,8 +304,9 @@ struct Mmu {
     const int k = static_cast<int>(Access::Write);
     const u64 off = va & kPageMask;
 #if KVRM_MMU_OUTLINE
-    if ((va & (~kPageMask | (sizeof(T) - 1))) == tag[k]) {  // this page, and aligned
-      u8* p = base[k] + off;
+    if ((va & (~kPageMask | (sizeof(T) - 1))) == tag[k] &&  // this page, and aligned
+        (sizeof(T) <= kFrameWordBytes || pt.shift == 0)) {  // (within a word)
+      u8* p = base[k] + frame_byte(off, pt.shift);
       __builtin_assume(__isGlobal(p));  // frames are device memory: no alias of the state
       *reinterpret_cast<T*>(p) = v;
       return true;
@@ -273,8 +314,8 @@ struct Mmu {
     const Slow<bool> r = write_outline<T>(home, va, v);
     return take(r, Access::Write);
 #else
-    if ((va & ~kPageMask) == tag[k] && off + sizeof(T) <= kPageSize) {
-      store_le<T>(base[k] + off, v);
+    if ((va & ~kPageMask) == tag[k] && frame_contiguous(off, sizeof(T), pt.shift)) {
+      store_le<T>(base[k] + frame_byte(off, pt.shift), v);
       return true;
     }
     return write_slow(va, v);
@@ -285,10 +326,10 @@ struct Mmu {
   template <class T>
   KVRM_HD bool write_slow(u64 va, T v) {
     const u64 off = va & kPageMask;
-    if (off + sizeof(T) <= kPageSize) {
+    if (frame_contiguous(off, sizeof(T), pt.shift)) {
       u8* p = page(va, Access::Write);
       if (!p) return false;
-      store_le<T>(p + off, v);
+      store_le<T>(p + frame_byte(off, pt.shift), v);
       return true;
     }
     u8 tmp[sizeof(T)];
@@ -334,7 +375,7 @@ struct Mmu {
   KVRM_HD bool fetch(u64 pc, u32& insn) {
     const int k = static_cast<int>(Access::Fetch);
     if ((pc & (~kPageMask | 3)) == tag[k]) {  // this page, and aligned
-      insn = load_le_aligned<u32>(base[k] + (pc & kPageMask));
+      insn = load_le_aligned<u32>(base[k] + frame_byte(pc & kPageMask, pt.shift));
       return true;
     }
     return fetch_miss(pc, insn);
@@ -343,7 +384,7 @@ struct Mmu {
     if (pc & 3) return fault(pc, Access::Fetch, FaultCause::Alignment);
     const u8* p = page(pc, Access::Fetch);
     if (!p) return false;
-    insn = load_le_aligned<u32>(p + (pc & kPageMask));
+    insn = load_le_aligned<u32>(p + frame_byte(pc & kPageMask, pt.shift));
     return true;
   }
 };

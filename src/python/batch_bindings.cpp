@@ -201,27 +201,33 @@ void bind_parallel(py::module_& m) {
                          "writes go to its own copies of the pages it writes), each with its own "
                          "registers, PC, flags and cycle count; no OS layer (SVC stops the lane "
                          "with SYSCALL). kvrm.ParallelCudaCPU is the documented way to use it.")
-      .def(py::init([](u32 lanes, u64 memory_size, const std::string& backend,
-                       u64 lane_memory_limit, unsigned threads, std::vector<int> devices) {
-             check_backend(backend);
-             ParallelOptions o{.lanes = lanes,
-                               .memory_size = memory_size,
-                               .lane_memory_limit = lane_memory_limit,
-                               .backend = backend,
-                               .threads = threads,
-                               .devices = std::move(devices)};
-             py::gil_scoped_release nogil;
-             return std::make_unique<PyParallel>(o);
-           }),
-           py::arg("lanes"), py::arg("memory_size") = u64{4} << 20, py::arg("backend") = "auto",
-           py::arg("lane_memory_limit") = u64{64} << 20, py::arg("threads") = 0u,
-           py::arg("devices") = std::vector<int>{},
-           "lanes lanes over an image with memory_size bytes mapped read/write/execute at "
-           "address 0 (0: nothing mapped). backend 'cpu' (lanes on host threads; threads: how "
-           "many, 0 one per CPU), 'cuda' (devices: the CUDA devices to shard the lanes over, "
-           "empty: all visible) or 'auto'. lane_memory_limit: bytes of pages one lane "
-           "may own (write). Raises CudaUnavailableError for 'cuda' without a usable GPU, "
-           "KvrmError when the engine cannot provide the backend.")
+      .def(
+          py::init([](u32 lanes, u64 memory_size, const std::string& backend, u64 lane_memory_limit,
+                      unsigned threads, std::vector<int> devices, const std::string& frame_layout) {
+            check_backend(backend);
+            if (frame_layout != "linear" && frame_layout != "interleaved")
+              throw py::value_error("frame_layout must be 'linear' or 'interleaved', not '" +
+                                    frame_layout + "'");
+            ParallelOptions o{.lanes = lanes,
+                              .memory_size = memory_size,
+                              .lane_memory_limit = lane_memory_limit,
+                              .backend = backend,
+                              .threads = threads,
+                              .devices = std::move(devices),
+                              .frame_shift = frame_layout == "linear" ? 0 : kMaxFrameShift};
+            py::gil_scoped_release nogil;
+            return std::make_unique<PyParallel>(o);
+          }),
+          py::arg("lanes"), py::arg("memory_size") = u64{4} << 20, py::arg("backend") = "auto",
+          py::arg("lane_memory_limit") = u64{64} << 20, py::arg("threads") = 0u,
+          py::arg("devices") = std::vector<int>{}, py::arg("frame_layout") = "linear",
+          "lanes lanes over an image with memory_size bytes mapped read/write/execute at "
+          "address 0 (0: nothing mapped). backend 'cpu' (lanes on host threads; threads: how "
+          "many, 0 one per CPU), 'cuda' (devices: the CUDA devices to shard the lanes over, "
+          "empty: all visible; frame_layout: 'linear' or 'interleaved', how the lanes' pages "
+          "lie in GPU memory) or 'auto'. lane_memory_limit: bytes of pages one lane "
+          "may own (write). Raises CudaUnavailableError for 'cuda' without a usable GPU, "
+          "KvrmError when the engine cannot provide the backend.")
       .def_property_readonly("lanes", &PyParallel::lanes, "The number of lanes.")
       .def_property_readonly("backend", &PyParallel::backend, "The backend running the lanes.")
       .def(

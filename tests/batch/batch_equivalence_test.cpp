@@ -192,9 +192,10 @@ TEST(BatchEquivalence, MixedLanesMatchTheReferenceEngine) {
 // The mixed lanes on a runner backend ("cuda", or "host-mirror": the same scheduling over host
 // runners that keep their own copies of frames and tables, as GPUs do) under each scheduling
 // choice: two slice sizes; launches that end when the first lane stops, or only when all have;
-// lanes in PC or lane order; 1, 3, 32 or the automatic number of lanes per warp; and sharded
-// over three runners (lanes change shards between rounds, so frames one runner's lanes wrote
-// must reach the others).
+// lanes in PC or lane order; 1, 3, 32 or the automatic number of lanes per warp; sharded over
+// three runners (lanes change shards between rounds, so frames one runner's lanes wrote must
+// reach the others); and the runners' copies of the frames linear, interleaved in groups of 4
+// or of 32 (isa/mmu.hpp, frame_start).
 void check_runner_backend(const std::string& prog, const std::string& backend) {
   const std::vector<LaneSpec> specs = mixed_lanes();
   std::vector<Outcome> ref;
@@ -205,11 +206,13 @@ void check_runner_backend(const std::string& prog, const std::string& backend) {
     bool by_pc;
     std::vector<int> devices;
     u32 per_warp;
+    u32 shift;
   };
   const double first = 1.0 / static_cast<double>(specs.size());
-  for (const Choice& c : {Choice{u64{1} << 22, 0.5, true, {}, 0}, Choice{777, 0.5, true, {}, 32},
-                          Choice{u64{1} << 22, first, true, {}, 0}, Choice{5000, 1.0, false, {}, 3},
-                          Choice{3000, first, true, {0, 0, 0}, 1}}) {
+  for (const Choice& c :
+       {Choice{u64{1} << 22, 0.5, true, {}, 0, 5}, Choice{777, 0.5, true, {}, 32, 5},
+        Choice{u64{1} << 22, first, true, {}, 0, 0}, Choice{5000, 1.0, false, {}, 3, 2},
+        Choice{3000, first, true, {0, 0, 0}, 1, 5}, Choice{3000, first, true, {0, 0}, 1, 0}}) {
     const BatchResult r = run_batch({.program = prog,
                                      .env = kEnv,
                                      .lanes = specs,
@@ -220,11 +223,13 @@ void check_runner_backend(const std::string& prog, const std::string& backend) {
                                      .devices = c.devices,
                                      .launch_end_fraction = c.end,
                                      .order_by_pc = c.by_pc,
-                                     .lanes_per_warp = c.per_warp});
+                                     .lanes_per_warp = c.per_warp,
+                                     .frame_shift = c.shift});
     const std::string what = backend + ", slice " + std::to_string(c.slice) + ", end " +
                              std::to_string(c.end) + (c.by_pc ? ", by pc" : ", by lane") + ", " +
                              std::to_string(c.devices.size()) + " devices named, " +
-                             std::to_string(c.per_warp) + " lanes per warp";
+                             std::to_string(c.per_warp) + " lanes per warp, frame shift " +
+                             std::to_string(c.shift);
     expect_same(ref, r, what.c_str());
     EXPECT_EQ(r.stats.backend, backend);
     EXPECT_EQ(r.stats.schedule, "phased");

@@ -286,6 +286,8 @@ def test_parallel_argument_errors():
         kvrm.ParallelCudaCPU(8, backend="cpu", lane_memory_limit=100)
     with pytest.raises(ValueError, match="devices"):
         kvrm.ParallelCudaCPU(8, backend="cpu", devices=[-1])
+    with pytest.raises(ValueError, match="frame_layout"):
+        kvrm.ParallelCudaCPU(8, backend="cpu", frame_layout="striped")
     cpu = kvrm.ParallelCudaCPU(8, memory_size=4096, backend="cpu", threads=2)
     with pytest.raises(ValueError, match="does not fit"):
         cpu.load_program(bytes(4100))
@@ -370,8 +372,9 @@ def test_cuda_and_cpu_lanes_agree(cuda):
         raise
     program = [a64.sub_imm(0, 0, 1), a64.str_x(0, 1), a64.cbnz(0, -8), a64.hlt(1), a64.UDF]
     out = {}
-    for backend, devices in (("cpu", []), ("cuda", []), ("cuda", [0, 0])):
-        cpu = parallel(backend, 4096, program, devices=devices)
+    for backend, devices, layout in (("cpu", [], "linear"), ("cuda", [], "linear"),
+                                     ("cuda", [0, 0], "interleaved")):
+        cpu = parallel(backend, 4096, program, devices=devices, frame_layout=layout)
         cpu.set_register_all(0, [i % 500 + 1 for i in range(4096)])
         cpu.set_register_all(1, [0x8000 if i % 7 else 0x50000000 for i in range(4096)])
         r = cpu.execute(800)

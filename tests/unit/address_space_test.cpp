@@ -2,6 +2,7 @@
 // errors, and faults recorded by the shared Mmu.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <vector>
 
 #include "core/address_space.hpp"
@@ -152,6 +153,90 @@ TEST(Mmu, SecondLevelCacheTranslatesAsTheWalk) {
   cached.flush();
   EXPECT_FALSE(cached.read(gone, v));
   EXPECT_EQ(cached_info.cause, FaultCause::Unmapped);
+}
+
+// The interleaved frame layout (isa/mmu.hpp, frame_start; the GPU batch engine's) reads and
+// writes as the linear one: a copy of an address space's frames in groups of 4 and of 32 takes
+// the same random accesses of every size and alignment (page crossings, byte runs, fetches) as
+// the linear frames, with the same results, and ends up holding the same bytes.
+TEST(Mmu, InterleavedFramesBehaveAsLinearOnes) {
+  EXPECT_EQ(frame_start(0, 5), 0u);
+  EXPECT_EQ(frame_start(33, 5), 32 * kPageSize + 8);
+  EXPECT_EQ(frame_byte(13, 5), 1 * 256 + 5u);
+  EXPECT_EQ(frame_start(7, 0) + frame_byte(13, 0), 7 * kPageSize + 13);
+  for (const u32 shift : {2u, kMaxFrameShift}) {
+    AddressSpace as(1 << 20);
+    constexpr u64 kBase = 0x400000;
+    constexpr int kPages = 40;
+    as.map(kBase, kPages * kPageSize, kPermRead | kPermWrite | kPermExec);
+    std::vector<u8> noise(kPages * kPageSize);
+    u64 x = 99 + shift;
+    auto next = [&x] { return x = x * 6364136223846793005ull + 1442695040888963407ull; };
+    for (u8& b : noise) b = static_cast<u8>(next() >> 56);
+    as.write(kBase, noise.data(), noise.size());
+    const u32 frames = as.frames_used();
+    const u32 group = 1u << shift;
+    std::vector<u8> copy((frames + group - 1) / group * group * kPageSize);
+    for (u32 f = 0; f < frames; ++f) {
+      frame_write(copy.data() + frame_start(f, shift), 0, as.frames() + u64{f} * kPageSize,
+                  kPageSize, shift);
+    }
+    StopInfo li, ii;
+    Mmu lin{as.view(), &li};
+    PageTableView v = as.view();
+    v.frames = copy.data();
+    v.shift = shift;
+    Mmu inter{v, &ii};
+    for (int i = 0; i < 30000; ++i) {
+      const u64 r = next();
+      const u64 va = kBase + (r >> 8) % (kPages * kPageSize + 64);  // some past the end: faults
+      const u64 val = next();
+      bool a = false, b = false;
+      u64 got_l = 0, got_i = 0;
+      switch ((r >> 1) % 10) {
+        case 0: a = lin.write<u8>(va, u8(val)), b = inter.write<u8>(va, u8(val)); break;
+        case 1: a = lin.write<u16>(va, u16(val)), b = inter.write<u16>(va, u16(val)); break;
+        case 2: a = lin.write<u32>(va, u32(val)), b = inter.write<u32>(va, u32(val)); break;
+        case 3: a = lin.write<u64>(va, val), b = inter.write<u64>(va, val); break;
+        case 4: {
+          u8 src[40];
+          for (u8& c : src) c = static_cast<u8>(next());
+          const u64 n = 1 + val % 40;
+          a = lin.write_bytes(va, src, n), b = inter.write_bytes(va, src, n);
+          break;
+        }
+        case 5: {
+          u8 dl[40] = {}, di[40] = {};
+          const u64 n = 1 + val % 40;
+          a = lin.read_bytes(va, dl, n), b = inter.read_bytes(va, di, n);
+          EXPECT_EQ(0, std::memcmp(dl, di, sizeof dl)) << std::hex << va;
+          break;
+        }
+        case 6: {
+          u32 wl = 0, wi = 0;
+          a = lin.fetch(va & ~u64{3}, wl), b = inter.fetch(va & ~u64{3}, wi);
+          got_l = wl, got_i = wi;
+          break;
+        }
+        default: {
+          const int size = 1 << (val % 4);
+          a = lin.read_sized(va, size, got_l), b = inter.read_sized(va, size, got_i);
+        }
+      }
+      ASSERT_EQ(a, b) << std::hex << va << " shift " << shift;
+      EXPECT_EQ(got_l, got_i) << std::hex << va;
+      if (!a) {
+        EXPECT_EQ(li.fault_addr, ii.fault_addr);
+        EXPECT_EQ(li.cause, ii.cause);
+      }
+    }
+    std::vector<u8> page(kPageSize);
+    for (u32 f = 0; f < frames; ++f) {
+      frame_read(copy.data() + frame_start(f, shift), 0, page.data(), kPageSize, shift);
+      EXPECT_EQ(0, std::memcmp(page.data(), as.frames() + u64{f} * kPageSize, kPageSize))
+          << "frame " << f << " shift " << shift;
+    }
+  }
 }
 
 }  // namespace

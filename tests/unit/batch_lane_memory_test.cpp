@@ -465,6 +465,44 @@ TEST(BatchLaneMemory, PoolListsFramesTheHostWrote) {
   EXPECT_EQ(img.pool.take_dirty(), std::vector<u32>{frame_of(b, kData)});
 }
 
+// Frame classes (FramePool::alloc): the k-th fresh frame of every class lies in the k-th class
+// group, whatever order the classes ask in, so that lanes doing the same thing get the members
+// of one group; a released frame goes back to its class; frames of no class come in order; and
+// a class far ahead of the others takes frames of any class rather than open groups that would
+// stay mostly empty.
+TEST(BatchLaneMemory, FrameClassesShareGroups) {
+  FramePool pool(u64{64} << 20);
+  EXPECT_EQ(pool.alloc(), 1u);  // no class: in order
+  EXPECT_EQ(pool.alloc(), 2u);
+  std::vector<std::vector<u32>> got(FramePool::kFrameClasses);
+  for (u32 k = 0; k < 4; ++k) {
+    for (u32 i = 0; i < FramePool::kFrameClasses; ++i) {
+      const u32 c = (i * 7 + k * 3) % FramePool::kFrameClasses;    // another order each time
+      got[c].push_back(pool.alloc(c + FramePool::kFrameClasses));  // taken modulo the classes
+    }
+  }
+  for (u32 c = 0; c < FramePool::kFrameClasses; ++c) {
+    for (u32 k = 0; k < 4; ++k) {
+      EXPECT_EQ(got[c][k] % FramePool::kFrameClasses, c);
+      EXPECT_EQ(got[c][k] / FramePool::kFrameClasses, got[0][k] / FramePool::kFrameClasses);
+    }
+  }
+  EXPECT_EQ(pool.high_water(), got[31][3] + 1);
+  pool.release(got[9][2]);
+  EXPECT_EQ(pool.alloc(9), got[9][2]);
+  // One class alone: its frames 5 to 16 open class groups 5 to 16; then, with 16 class groups
+  // not half used, it takes the next frames in order (after frame 2, the last without a class).
+  std::vector<u32> alone;
+  for (u32 k = 0; k < 40; ++k) alone.push_back(pool.alloc(5));
+  for (u32 k = 0; k < 12; ++k) {
+    EXPECT_EQ(alone[k] % FramePool::kFrameClasses, 5u) << k;
+    if (k) {
+      EXPECT_GT(alone[k], alone[k - 1]) << k;
+    }
+  }
+  for (u32 k = 12; k < 40; ++k) EXPECT_EQ(alone[k], 3 + (k - 12)) << k;
+}
+
 TEST(BatchLaneMemory, PoolRunsDry) {
   FramePool pool(u64{1} << 20);  // 256 frames, the zero page included
   LaneMemory m(pool, LaneLimits{.memory_limit = u64{1} << 30});

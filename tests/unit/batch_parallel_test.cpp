@@ -250,12 +250,21 @@ void runner_lanes_match_host_lanes(const char* backend_name) {
     std::vector<u64> stored;
   };
   std::vector<Run> runs;
+  // On the host; on the runner backend with interleaved frames, on one runner and on three;
+  // and with linear frames (the default).
   const std::vector<int> three = {0, 0, 0};
-  for (const auto& [backend, devices] :
-       {std::pair{"cpu", std::vector<int>{}}, std::pair{backend_name, std::vector<int>{}},
-        std::pair{backend_name, three}}) {
-    ParallelMachine m(
-        {.lanes = kLanes, .memory_size = 1 << 20, .backend = backend, .devices = devices});
+  struct Where {
+    const char* backend;
+    std::vector<int> devices;
+    u32 shift;
+  };
+  for (const Where& w : {Where{"cpu", {}, kMaxFrameShift}, Where{backend_name, {}, kMaxFrameShift},
+                         Where{backend_name, three, kMaxFrameShift}, Where{backend_name, {}, 0}}) {
+    ParallelMachine m({.lanes = kLanes,
+                       .memory_size = 1 << 20,
+                       .backend = w.backend,
+                       .devices = w.devices,
+                       .frame_shift = w.shift});
     m.load_program(code, sizeof code, 0);
     m.load_program(code, sizeof code, 0x100);
     m.set_pc_all(0);

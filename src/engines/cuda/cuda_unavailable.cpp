@@ -20,7 +20,7 @@ JitStats cuda_jit_stats(const Engine&) { return {}; }
 
 namespace kvrm::cuda {
 
-std::unique_ptr<LaneRunner> make_lane_runner(int, u32, const JitOptions&) {
+std::unique_ptr<LaneRunner> make_lane_runner(int, u32, const JitOptions&, u32) {
   throw Error("the CUDA batch backend is not available: kvrm was built without CUDA");
 }
 

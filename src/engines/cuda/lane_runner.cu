@@ -42,16 +42,23 @@ __global__ void lanes_kernel(KVRM_LANES_PARAMS) {
              });
 }
 
-// Frame k of the list moves between the frame array and slot k of the staging buffer.
-__global__ void scatter_frames(u8* frames, const u8* staging, const u32* list) {
-  const uint4* src = reinterpret_cast<const uint4*>(staging + u64{blockIdx.x} * kPageSize);
-  uint4* dst = reinterpret_cast<uint4*>(frames + u64{list[blockIdx.x]} * kPageSize);
-  dst[threadIdx.x] = src[threadIdx.x];
+// Frame k of the list moves between the frame array (in its layout, isa/mmu.hpp frame_start)
+// and slot k of the staging buffer (plain): a thread a word.
+constexpr u32 kCopyThreads = kPageSize / kFrameWordBytes;
+__device__ u64* frame_word(u8* frames, u32 f, u32 shift) {
+  return reinterpret_cast<u64*>(frames + frame_start(f, shift) +
+                                frame_byte(threadIdx.x * kFrameWordBytes, shift));
 }
-__global__ void gather_frames(const u8* frames, u8* staging, const u32* list) {
-  const uint4* src = reinterpret_cast<const uint4*>(frames + u64{list[blockIdx.x]} * kPageSize);
-  uint4* dst = reinterpret_cast<uint4*>(staging + u64{blockIdx.x} * kPageSize);
-  dst[threadIdx.x] = src[threadIdx.x];
+__global__ void scatter_frames(u8* frames, const u8* staging, const u32* list, u32 shift) {
+  const u64* src = reinterpret_cast<const u64*>(staging + u64{blockIdx.x} * kPageSize);
+  *frame_word(frames, list[blockIdx.x], shift) = src[threadIdx.x];
+}
+__global__ void gather_frames(u8* frames, u8* staging, const u32* list, u32 shift) {
+  u64* dst = reinterpret_cast<u64*>(staging + u64{blockIdx.x} * kPageSize);
+  dst[threadIdx.x] = *frame_word(frames, list[blockIdx.x], shift);
+}
+__global__ void zero_frames(u8* frames, const u32* list, u32 shift) {
+  *frame_word(frames, list[blockIdx.x], shift) = 0;
 }
 // Node k of the staging buffer goes to word offset list[k] of the node array.
 constexpr u32 kNodeThreads = 256;
@@ -61,12 +68,6 @@ __global__ void scatter_nodes(u32* nodes, const u32* staging, const u64* list) {
   uint4* dst = reinterpret_cast<uint4*>(nodes + list[blockIdx.x]);
   for (u32 i = threadIdx.x; i < kVectors; i += kNodeThreads) dst[i] = src[i];
 }
-
-__global__ void zero_frames(u8* frames, const u32* list) {
-  uint4* dst = reinterpret_cast<uint4*>(frames + u64{list[blockIdx.x]} * kPageSize);
-  dst[threadIdx.x] = uint4{0, 0, 0, 0};
-}
-constexpr u32 kCopyThreads = kPageSize / sizeof(uint4);
 
 constexpr u32 kThreadsPerBlock = 128;
 
@@ -118,9 +119,10 @@ double since(Clock::time_point t) {
 
 class CudaLaneRunner final : public LaneRunner {
  public:
-  CudaLaneRunner(int device, u32 lanes_per_warp, const JitOptions& jit)
-      : device_(device), lanes_per_warp_(lanes_per_warp) {
+  CudaLaneRunner(int device, u32 lanes_per_warp, const JitOptions& jit, u32 frame_shift)
+      : device_(device), lanes_per_warp_(lanes_per_warp), shift_(frame_shift) {
     if (lanes_per_warp > 32) throw Error("lanes per warp must be 0 (automatic) or 1 to 32");
+    if (frame_shift > kMaxFrameShift) throw Error("frame layout shift out of range");
     int count = 0;
     check(cudaGetDeviceCount(&count), "cudaGetDeviceCount");
     if (device < 0 || device >= count) {
@@ -192,7 +194,7 @@ class CudaLaneRunner final : public LaneRunner {
     CoreRecord* lanes = h_lanes_.reserve(n, "cudaHostAlloc (lanes)");
     for (u64 i = 0; i < n; ++i) {
       lanes[i] = CoreRecord{};
-      views[i] = PageTableView{nodes_.p + offsets[lane_table[i]], frames_.p};
+      views[i] = PageTableView{nodes_.p + offsets[lane_table[i]], frames_.p, shift_};
       lanes[i].s = states[i];
       lanes[i].budget = budgets[i];
       lanes[i].interpret_only = mod && !runs_translated(tables[lane_table[i]], frames, *mod);
@@ -291,11 +293,18 @@ class CudaLaneRunner final : public LaneRunner {
     return staging_.reserve(frames * kPageSize, "cudaHostAlloc (staging)");
   }
 
+  // Frames rounded up to whole groups of the layout.
+  u64 whole_groups(u64 frames) const {
+    const u64 g = u64{1} << shift_;
+    return (frames + g - 1) / g * g;
+  }
+
   // Returns how many frames went up.
   u64 upload_frames(const u8* frames, u64 n_frames, std::span<const u32> host_dirty) {
     const u64 had = valid_frames_;
-    if (n_frames > frames_.cap / kPageSize) {
-      frames_.reserve(n_frames * kPageSize, "cudaMalloc (guest frames)", st_, had * kPageSize);
+    if (whole_groups(n_frames) * kPageSize > frames_.cap) {
+      frames_.reserve(whole_groups(n_frames) * kPageSize, "cudaMalloc (guest frames)", st_,
+                      whole_groups(had) * kPageSize);
       const u64 cap_frames = frames_.cap / kPageSize;
       u8* old = written_.p;
       written_.p = nullptr;
@@ -304,14 +313,16 @@ class CudaLaneRunner final : public LaneRunner {
       written_.reserve(cap_frames, "cudaMalloc (written map)", st_);
       check(cudaMemsetAsync(written_.p, 0, written_.cap, st_), "cudaMemset");
     }
-    // New frames in one piece; those the host wrote below the old mark through the staging
-    // buffer.
-    if (n_frames > had) {
+    // New frames in one piece where the layout is linear; those the host wrote below the old
+    // mark (and new ones where the layout is interleaved) through the staging buffer.
+    std::vector<u32> list;
+    if (n_frames > had && shift_ == 0) {
       check(cudaMemcpyAsync(frames_.p + had * kPageSize, frames + had * kPageSize,
                             (n_frames - had) * kPageSize, cudaMemcpyHostToDevice, st_),
             "cudaMemcpy (guest frames)");
+    } else {
+      for (u64 f = had; f < n_frames; ++f) list.push_back(static_cast<u32>(f));
     }
-    std::vector<u32> list;
     for (const u32 f : host_dirty) {
       if (f < had) list.push_back(f);
     }
@@ -335,7 +346,7 @@ class CudaLaneRunner final : public LaneRunner {
       });
       copied = static_cast<size_t>(zero - list.begin());
     }
-    u8* stage = staging(list.size());
+    u8* stage = staging(copied);
     list_.reserve(list.size(), "cudaMalloc (frame list)", st_);
     check(cudaMemcpyAsync(list_.p, list.data(), list.size() * sizeof(u32), cudaMemcpyHostToDevice,
                           st_),
@@ -350,17 +361,17 @@ class CudaLaneRunner final : public LaneRunner {
         check(cudaMemcpyAsync(d_staging_.p, stage, copied * kPageSize, cudaMemcpyHostToDevice, st_),
               "cudaMemcpy (frames up)");
         scatter_frames<<<static_cast<u32>(copied), kCopyThreads, 0, st_>>>(frames_.p, d_staging_.p,
-                                                                           list_.p);
+                                                                           list_.p, shift_);
         check(cudaGetLastError(), "kernel launch (scatter)");
       }
       if (copied < list.size()) {
         zero_frames<<<static_cast<u32>(list.size() - copied), kCopyThreads, 0, st_>>>(
-            frames_.p, list_.p + copied);
+            frames_.p, list_.p + copied, shift_);
         check(cudaGetLastError(), "kernel launch (zero)");
       }
       check(cudaStreamSynchronize(st_), "cudaStreamSynchronize");
     } else {
-      gather_frames<<<count, kCopyThreads, 0, st_>>>(frames_.p, d_staging_.p, list_.p);
+      gather_frames<<<count, kCopyThreads, 0, st_>>>(frames_.p, d_staging_.p, list_.p, shift_);
       check(cudaGetLastError(), "kernel launch (gather)");
       check(cudaMemcpyAsync(stage, d_staging_.p, bytes, cudaMemcpyDeviceToHost, st_),
             "cudaMemcpy (frames down)");
@@ -526,6 +537,7 @@ class CudaLaneRunner final : public LaneRunner {
   int device_;
   bool trace_ = false;  // KVRM_BATCH_TRACE: a line per launch on stderr
   u32 lanes_per_warp_;  // 0: per_warp() chooses
+  u32 shift_;           // the layout of the device's frames (frame_start)
   int sms_ = 0;
   u64 resident_warps_ = 1;  // of the interpreter's kernel
   std::unique_ptr<JitManager> jit_;
@@ -559,11 +571,11 @@ class CudaLaneRunner final : public LaneRunner {
 
 }  // namespace
 
-std::unique_ptr<LaneRunner> make_lane_runner(int device, u32 lanes_per_warp,
-                                             const JitOptions& jit) {
+std::unique_ptr<LaneRunner> make_lane_runner(int device, u32 lanes_per_warp, const JitOptions& jit,
+                                             u32 frame_shift) {
   std::string why;
   if (!cuda_available(&why)) throw Error("the CUDA batch backend is not available: " + why);
-  return std::make_unique<CudaLaneRunner>(device, lanes_per_warp, jit);
+  return std::make_unique<CudaLaneRunner>(device, lanes_per_warp, jit, frame_shift);
 }
 
 int cuda_device_count() {

@@ -98,10 +98,11 @@ class LaneRunner {
 // resident at once (lanes sharing a warp serialise where their paths differ, so a batch that
 // fits gets a warp per lane; a bigger one packs up to 32). `jit`: block translation, as for the
 // single-core engine (code hot in any lane is translated once for all; a lane whose code pages
-// are not those translated runs interpreted). Throws kvrm::Error when no GPU is usable, the
-// device does not exist, or kvrm was built without CUDA.
+// are not those translated runs interpreted). `frame_shift` (0..kMaxFrameShift): the layout of
+// the device's copy of the frames (isa/mmu.hpp, frame_start; 0 linear). Throws kvrm::Error when
+// no GPU is usable, the device does not exist, or kvrm was built without CUDA.
 std::unique_ptr<LaneRunner> make_lane_runner(int device = 0, u32 lanes_per_warp = 0,
-                                             const JitOptions& jit = {});
+                                             const JitOptions& jit = {}, u32 frame_shift = 0);
 
 // The number of CUDA devices usable (0 without a GPU or without CUDA).
 int cuda_device_count();
