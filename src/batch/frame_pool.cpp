@@ -40,13 +40,13 @@ u32 FramePool::fresh_any_locked() {
 
 u32 FramePool::take_locked(u32 cls) {
   u32 f = static_cast<u32>(capacity_);
-  if (cls != kAnyClass && !free_[cls].empty()) {
-    f = free_[cls].back();
-    free_[cls].pop_back();
-    --free_count_;
-    return f;
-  }
   if (cls != kAnyClass) {
+    if (!free_[cls].empty()) {  // a released frame of the class first
+      f = free_[cls].back();
+      free_[cls].pop_back();
+      --free_count_;
+      return f;
+    }
     constexpr u64 kFewGroups = 16;
     const u32 k = class_taken_[cls];
     const u64 groups = class_groups_.size();

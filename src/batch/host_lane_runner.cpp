@@ -39,9 +39,8 @@ class HostLaneRunner final : public cuda::LaneRunner {
     // Frames: the new ones and the changed ones below the old mark, in the copy's layout
     // (whole groups of frames).
     const u64 had = valid_;
-    const u64 group = u64{1} << shift_;
     if (n_frames > had) {
-      mirror_.resize((n_frames + group - 1) / group * group * kPageSize);
+      mirror_.resize(frame_memory_bytes(n_frames, shift_));
       for (u64 f = had; f < n_frames; ++f) put(frames, static_cast<u32>(f));
       valid_ = n_frames;
     }

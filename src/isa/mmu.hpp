@@ -41,26 +41,33 @@ KVRM_HD constexpr u64 frame_start(u32 f, u32 shift) {
 KVRM_HD constexpr u64 frame_byte(u64 off, u32 shift) {
   return ((off & ~(kFrameWordBytes - 1)) << shift) + (off & (kFrameWordBytes - 1));
 }
+// Bytes of frame memory that hold frames [0, frames): whole groups.
+KVRM_HD constexpr u64 frame_memory_bytes(u64 frames, u32 shift) {
+  const u64 group = u64{1} << shift;
+  return (frames + group - 1) / group * group * kPageSize;
+}
 // True when the n bytes from byte `off` of a frame on are contiguous in memory (and in the page).
 KVRM_HD constexpr bool frame_contiguous(u64 off, u64 n, u32 shift) {
   return shift ? (off & (kFrameWordBytes - 1)) + n <= kFrameWordBytes : off + n <= kPageSize;
 }
-// Copies n bytes (off + n <= kPageSize) between a frame, from its byte `off` on, and plain memory.
-KVRM_HD void frame_read(const u8* frame, u64 off, u8* dst, u64 n, u32 shift) {
-  while (n) {
-    const u64 run = shift ? kFrameWordBytes - (off & (kFrameWordBytes - 1)) : n;
-    const u64 k = run < n ? run : n;
-    memcpy(dst, frame + frame_byte(off, shift), k);
-    dst += k, off += k, n -= k;
+// Calls run(offset from the frame's first byte, bytes done so far, k) for each contiguous run of
+// the n bytes (off + n <= kPageSize) from byte `off` of a frame on.
+template <class Run>
+KVRM_HD void frame_runs(u64 off, u64 n, u32 shift, Run&& run) {
+  for (u64 done = 0; done < n;) {
+    const u64 left = n - done;
+    const u64 word_left = kFrameWordBytes - (off & (kFrameWordBytes - 1));
+    const u64 k = shift && word_left < left ? word_left : left;
+    run(frame_byte(off, shift), done, k);
+    done += k, off += k;
   }
 }
+// Copies n bytes (off + n <= kPageSize) between a frame, from its byte `off` on, and plain memory.
+KVRM_HD void frame_read(const u8* frame, u64 off, u8* dst, u64 n, u32 shift) {
+  frame_runs(off, n, shift, [&](u64 at, u64 done, u64 k) { memcpy(dst + done, frame + at, k); });
+}
 KVRM_HD void frame_write(u8* frame, u64 off, const u8* src, u64 n, u32 shift) {
-  while (n) {
-    const u64 run = shift ? kFrameWordBytes - (off & (kFrameWordBytes - 1)) : n;
-    const u64 k = run < n ? run : n;
-    memcpy(frame + frame_byte(off, shift), src, k);
-    src += k, off += k, n -= k;
-  }
+  frame_runs(off, n, shift, [&](u64 at, u64 done, u64 k) { memcpy(frame + at, src + done, k); });
 }
 
 // A plain view of a page table: valid on whichever side (host or device) the pointers belong to.
@@ -162,11 +169,12 @@ struct Mmu {
   // nullptr after recording a fault.
   KVRM_HD u8* page(u64 va, Access a) {
     const u64 vpn = va >> kPageBits;
+    const u64 page_va = va & ~kPageMask;
     const int k = static_cast<int>(a);
-    if (tag[k] == (va & ~kPageMask)) return base[k];
+    if (tag[k] == page_va) return base[k];
     const u32 set = static_cast<u32>(vpn) & (kTlbSets - 1);
     if (tlb && tlb->vpn[k][set] == vpn) {
-      tag[k] = va & ~kPageMask;
+      tag[k] = page_va;
       base[k] = tlb->base[k][set];
       return base[k];
     }
@@ -180,7 +188,7 @@ struct Mmu {
       return nullptr;
     }
     if (a == Access::Write && written) written[leaf_frame(e)] = 1;
-    tag[k] = va & ~kPageMask;
+    tag[k] = page_va;
     base[k] = pt.frame(leaf_frame(e));
     if (tlb) {
       tlb->vpn[k][set] = vpn;
@@ -264,8 +272,10 @@ struct Mmu {
     const int k = static_cast<int>(Access::Read);
     const u64 off = va & kPageMask;
 #if KVRM_MMU_OUTLINE
-    if ((va & (~kPageMask | (sizeof(T) - 1))) == tag[k] &&  // this page, and aligned
-        (sizeof(T) <= kFrameWordBytes || pt.shift == 0)) {  // (within a word)
+    // Translated code accesses at most 8 bytes at a time (jit_interp.cu instantiates no more),
+    // so an aligned access never leaves a word of an interleaved frame.
+    static_assert(sizeof(T) <= kFrameWordBytes);
+    if ((va & (~kPageMask | (sizeof(T) - 1))) == tag[k]) {  // this page, and aligned
       const u8* p = base[k] + frame_byte(off, pt.shift);
       __builtin_assume(__isGlobal(p));  // frames are device memory: no alias of the state
       out = *reinterpret_cast<const T*>(p);
@@ -304,8 +314,10 @@ struct Mmu {
     const int k = static_cast<int>(Access::Write);
     const u64 off = va & kPageMask;
 #if KVRM_MMU_OUTLINE
-    if ((va & (~kPageMask | (sizeof(T) - 1))) == tag[k] &&  // this page, and aligned
-        (sizeof(T) <= kFrameWordBytes || pt.shift == 0)) {  // (within a word)
+    // Translated code accesses at most 8 bytes at a time (jit_interp.cu instantiates no more),
+    // so an aligned access never leaves a word of an interleaved frame.
+    static_assert(sizeof(T) <= kFrameWordBytes);
+    if ((va & (~kPageMask | (sizeof(T) - 1))) == tag[k]) {  // this page, and aligned
       u8* p = base[k] + frame_byte(off, pt.shift);
       __builtin_assume(__isGlobal(p));  // frames are device memory: no alias of the state
       *reinterpret_cast<T*>(p) = v;

@@ -20,7 +20,8 @@ JitModule::~JitModule() {
   if (library) cudaLibraryUnload(library);
 }
 
-JitManager::JitManager(const JitOptions& options, int device) : o_(options), device_(device) {
+JitManager::JitManager(const JitOptions& options, int device, u32 frame_shift)
+    : o_(options), device_(device), frame_shift_(frame_shift) {
   if (o_.mode == JitMode::Off) {
     note_ = "translation is off";
     return;
@@ -115,7 +116,11 @@ void JitManager::start_compile(std::shared_ptr<const jit::Translation> t) {
     std::string error;
     double compile = 0, link = 0;
     try {
-      CompiledModule m = compile_module(t->sources);
+      const std::string layout =
+          "#define KVRM_JIT_FRAME_SHIFT " + std::to_string(frame_shift_) + "\n";
+      std::vector<std::string> sources;
+      for (const std::string& s : t->sources) sources.push_back(layout + s);
+      CompiledModule m = compile_module(sources);
       cubin = std::move(m.cubin);
       compile = m.compile_seconds;
       link = m.link_seconds;

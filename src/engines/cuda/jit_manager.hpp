@@ -40,7 +40,9 @@ struct JitModule {
 class JitManager {
  public:
   // Throws kvrm::Error when options.mode is On and the run-time compiler is missing.
-  JitManager(const JitOptions& options, int device);
+  // `frame_shift`: the layout of the frames the engine's lanes run on (isa/mmu.hpp,
+  // frame_start), compiled into the modules as a constant (KVRM_JIT_FRAME_SHIFT).
+  JitManager(const JitOptions& options, int device, u32 frame_shift = 0);
   ~JitManager();
   JitManager(const JitManager&) = delete;
   JitManager& operator=(const JitManager&) = delete;
@@ -85,6 +87,7 @@ class JitManager {
 
   JitOptions o_;
   int device_;
+  u32 frame_shift_;
   bool active_ = false;
   std::string note_;
   // Device side of the hooks, and the stream the host reads the ring on.

@@ -59,28 +59,33 @@ KVRM_HD u32 jit_lookup(const u64* keys, const u32* blocks, u32 mask, u64 pc) {
 #define KVRM_JIT_REGION_ATTR
 #endif
 
-// A region's prologue and epilogue: the MMU's read and write translation caches and the frames'
-// layout (all that its inlined fast paths use; on the host, where the slow paths are inline too,
-// the whole Mmu) are copied into a local, so that they stay in registers, and written back on the
-// way out, where every exit (KVRM_JIT_LEAVE) goes; the slow paths start from the engine's Mmu
-// (`home`). An instruction that stops records only its place (stop_k, stop_pc) and goes to the one
-// `stopped` exit. On the GPU the state, MMU, stop record and frame are locals of the kernel
-// (kernels.cuh) and of run_translated(): saying so lets the compiler reach them with local
-// loads and stores instead of generic ones.
+// A region's prologue and epilogue: the MMU's read and write translation caches (all that its
+// inlined fast paths use besides the frames' layout, a constant; on the host, where the slow
+// paths are inline too, the whole Mmu) are copied into a local, so that they stay in registers,
+// and written back on the way out, where every exit (KVRM_JIT_LEAVE) goes; the slow paths start
+// from the engine's Mmu (`home`). An instruction that stops records only its place (stop_k,
+// stop_pc) and goes to the one `stopped` exit. On the GPU the state, MMU, stop record and frame
+// are locals of the kernel (kernels.cuh) and of run_translated(): saying so lets the compiler
+// reach them with local loads and stores instead of generic ones.
 #if defined(__CUDACC__)
 #define KVRM_JIT_ASSUME_LOCAL(P) __builtin_assume(__isLocal(P))
 #else
 #define KVRM_JIT_ASSUME_LOCAL(P)
 #endif
 #if KVRM_MMU_OUTLINE
-#define KVRM_JIT_MMU_IN      \
-  Mmu mm;                    \
-  mm.tag[0] = m->tag[0];     \
-  mm.tag[1] = m->tag[1];     \
-  mm.base[0] = m->base[0];   \
-  mm.base[1] = m->base[1];   \
-  mm.pt.shift = m->pt.shift; \
-  mm.stop = i;               \
+// The frames' layout is a constant of the module (JitManager defines it), so that the inline fast
+// paths compute a byte's place without reading it.
+#ifndef KVRM_JIT_FRAME_SHIFT
+#define KVRM_JIT_FRAME_SHIFT 0
+#endif
+#define KVRM_JIT_MMU_IN               \
+  Mmu mm;                             \
+  mm.tag[0] = m->tag[0];              \
+  mm.tag[1] = m->tag[1];              \
+  mm.base[0] = m->base[0];            \
+  mm.base[1] = m->base[1];            \
+  mm.pt.shift = KVRM_JIT_FRAME_SHIFT; \
+  mm.stop = i;                        \
   mm.home = m;
 #define KVRM_JIT_MMU_OUT   \
   m->tag[0] = mm.tag[0];   \

@@ -143,7 +143,7 @@ class CudaLaneRunner final : public LaneRunner {
     check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, lanes_kernel, kThreadsPerBlock, 0),
           "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
     resident_warps_ = resident_warps(blocks);
-    jit_ = std::make_unique<JitManager>(jit, device);
+    jit_ = std::make_unique<JitManager>(jit, device, frame_shift);
     const char* trace = std::getenv("KVRM_BATCH_TRACE");
     trace_ = trace && *trace && std::strcmp(trace, "0") != 0;
   }
@@ -293,18 +293,12 @@ class CudaLaneRunner final : public LaneRunner {
     return staging_.reserve(frames * kPageSize, "cudaHostAlloc (staging)");
   }
 
-  // Frames rounded up to whole groups of the layout.
-  u64 whole_groups(u64 frames) const {
-    const u64 g = u64{1} << shift_;
-    return (frames + g - 1) / g * g;
-  }
-
   // Returns how many frames went up.
   u64 upload_frames(const u8* frames, u64 n_frames, std::span<const u32> host_dirty) {
     const u64 had = valid_frames_;
-    if (whole_groups(n_frames) * kPageSize > frames_.cap) {
-      frames_.reserve(whole_groups(n_frames) * kPageSize, "cudaMalloc (guest frames)", st_,
-                      whole_groups(had) * kPageSize);
+    if (frame_memory_bytes(n_frames, shift_) > frames_.cap) {
+      frames_.reserve(frame_memory_bytes(n_frames, shift_), "cudaMalloc (guest frames)", st_,
+                      frame_memory_bytes(had, shift_));
       const u64 cap_frames = frames_.cap / kPageSize;
       u8* old = written_.p;
       written_.p = nullptr;
