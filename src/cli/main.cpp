@@ -6,8 +6,10 @@
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "os/sandbox.hpp"
 
 int main(int argc, char** argv) {
+  kvrm::os::reserve_standard_fds();  // a guest's stdio closed at start stays closed (EBADF)
   CLI::App app{"kvrm: an AArch64 CPU emulator for NVIDIA GPUs and the host CPU"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "kvrm 0.1.0");

@@ -75,9 +75,40 @@ std::vector<u8> read_program_file(const std::string& path) {
     throw ExecError(kExitNotExecutable, path + ": file too large");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ExecError(kExitNotExecutable, path + ": cannot open: " + std::strerror(errno));
-  std::vector<u8> data(static_cast<size_t>(st.st_size));
-  in.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(data.size()));
-  if (static_cast<u64>(in.gcount()) != data.size()) throw ExecError(1, path + ": read error");
+  // Only what the loader reads: the header first (a file that is no ELF64 stops there), then
+  // the program headers and the segments they name, never the rest of a large file.
+  const u64 size = static_cast<u64>(st.st_size);
+  std::vector<u8> data;
+  auto read_prefix = [&](u64 n) {
+    const u64 have = data.size();
+    n = std::min(n, size);
+    if (n <= have) return;
+    data.resize(n);
+    in.seekg(static_cast<std::streamoff>(have));
+    in.read(reinterpret_cast<char*>(data.data() + have), static_cast<std::streamsize>(n - have));
+    if (static_cast<u64>(in.gcount()) != n - have) throw ExecError(1, path + ": read error");
+  };
+  read_prefix(64);
+  if (data.size() < 64 ||
+      std::memcmp(data.data(),
+                  "\x7f"
+                  "ELF",
+                  4) != 0 ||
+      data[4] != 2)
+    return data;  // parse_elf says what is wrong
+  const u64 phoff = get<u64>(data, 32);
+  const u64 phnum = get<u16>(data, 56);
+  if (phoff > size || phnum * kPhentSize > size - phoff) return data;
+  read_prefix(phoff + phnum * kPhentSize);
+  u64 extent = data.size();
+  for (u64 k = 0; k < phnum; ++k) {
+    const u64 ph = phoff + k * kPhentSize;
+    const u32 type = get<u32>(data, ph);
+    const u64 offset = get<u64>(data, ph + 8), filesz = get<u64>(data, ph + 32);
+    if ((type == PT_LOAD || type == PT_INTERP) && offset <= size)
+      extent = std::max(extent, offset + std::min(filesz, size - offset));
+  }
+  read_prefix(extent);
   return data;
 }
 

@@ -219,7 +219,7 @@ i64 resolve_target(Process& p, u64 dirfd, u64 path, u64 flags, Resolved& r, Gues
   std::string raw;
   if (!p.read_string(path, raw)) return err(raw.size() >= 4096 ? ENAMETOOLONG : EFAULT);
   if (raw.empty() && (flags & kAtEmptyPath)) {
-    if (static_cast<i32>(dirfd) == kAtFdcwd) return p.sandbox.resolve("/", p.sandbox.cwd, true, r);
+    if (static_cast<i32>(dirfd) == kAtFdcwd) return resolve_path(p, "/", p.sandbox.cwd, true, r);
     fd = fd_of(p, dirfd);
     return fd ? 0 : err(EBADF);
   }
@@ -296,8 +296,10 @@ i64 sys_fchownat(Process& p, const u64* a) {
   if (i64 e = resolve_target(p, a[0], a[1], a[4], r, f)) return e;
   if (f) return chown_fd(p, *f, a[2], a[3]);
   if (!write_ok(p, r)) return err(EROFS);
+  Object o;
+  if (i64 e = open_object(p, r, o)) return e;
   struct stat st;
-  if (::lstat(r.host.c_str(), &st) != 0) return err(errno);
+  if (::fstatat(o.fd.fd, "", &st, AT_EMPTY_PATH) != 0) return err(errno);
   if (i64 e = check_owner(st, a[2], a[3])) return e;
   const uid_t u = static_cast<uid_t>(a[2]);
   const gid_t g = static_cast<gid_t>(a[3]);
@@ -307,8 +309,6 @@ i64 sys_fchownat(Process& p, const u64* a) {
     if (i64 err_ = open_parent(p, e)) return err_;
     return host_result(::fchownat(e.dir.fd, e.name.c_str(), u, g, AT_SYMLINK_NOFOLLOW));
   }
-  Object o;
-  if (i64 e = open_object(p, r, o)) return e;
   return host_result(::chown(o.path.c_str(), u, g));
 }
 
@@ -365,11 +365,11 @@ i64 sys_truncate(Process& p, const u64* a) {
   if (!r.exists) return err(ENOENT);
   if (r.is_dir) return err(EISDIR);
   if (!write_ok(p, r)) return err(EROFS);
-  struct stat st;
-  if (::stat(r.host.c_str(), &st) != 0) return err(errno);
-  if (!S_ISREG(st.st_mode)) return err(EINVAL);
   Object o;
   if (i64 e = open_object(p, r, o)) return e;
+  struct stat st;
+  if (::fstatat(o.fd.fd, "", &st, AT_EMPTY_PATH) != 0) return err(errno);
+  if (!S_ISREG(st.st_mode)) return err(EINVAL);
   return host_result(::truncate(o.path.c_str(), static_cast<off_t>(a[1])));
 }
 

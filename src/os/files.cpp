@@ -3,6 +3,7 @@
 // O_DIRECTORY/O_NOFOLLOW/O_DIRECT/O_LARGEFILE bits) are translated; statx, linux_dirent64,
 // termios and winsize are the same on both.
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -30,10 +31,12 @@ i64 resolve_at(Process& p, u64 dirfd, u64 path_addr, bool follow, Resolved& r, s
     GuestFd* f = fd_of(p, dirfd);
     if (!f) return err(EBADF);
     struct stat st;
-    if (f->path.empty() || ::fstat(f->host, &st) != 0 || !S_ISDIR(st.st_mode)) return err(ENOTDIR);
+    const bool dir = f->proc ? f->proc->kind == ProcFile::kDirectory
+                             : !f->mem && ::fstat(f->host, &st) == 0 && S_ISDIR(st.st_mode);
+    if (f->path.empty() || !dir) return err(ENOTDIR);
     base = f->path;
   }
-  return p.sandbox.resolve(base, path, follow, r);
+  return resolve_path(p, base, path, follow, r);
 }
 
 bool write_ok(const Process& p, const Resolved& r) {
@@ -76,6 +79,23 @@ bool guest_range(Process& p, u64 addr, u64 n, u8 need) {
   return n == 0 || (addr + n >= addr && p.vmas().covered(addr, addr + n, need));
 }
 
+// Reads or writes on any guest descriptor: a host one, a memory stream, /proc/self/mem.
+i64 fd_read(Process& p, GuestFd& f, u8* buf, u64 n, i64 off) {
+  if (f.proc) {
+    if (f.proc->kind == ProcFile::kDirectory) return err(EISDIR);
+    return proc_memory_io(p, *f.proc, buf, n, off, false);
+  }
+  return f.read(buf, n, off);
+}
+
+i64 fd_write(Process& p, GuestFd& f, const u8* buf, u64 n, i64 off) {
+  if (f.proc) {
+    if (f.proc->kind == ProcFile::kDirectory) return err(EBADF);
+    return proc_memory_io(p, *f.proc, const_cast<u8*>(buf), n, off, true);
+  }
+  return f.write(buf, n, off);
+}
+
 i64 do_write(Process& p, const u64* a, bool positional) {
   if (positional && static_cast<i64>(a[3]) < 0) return err(EINVAL);
   GuestFd* f = fd_of(p, a[0]);
@@ -83,7 +103,7 @@ i64 do_write(Process& p, const u64* a, bool positional) {
   const u64 n = std::min(a[2], kIoMax);
   std::vector<u8> buf(n);
   if (!p.read(a[1], buf.data(), n)) return err(EFAULT);
-  return f->write(buf.data(), n, positional ? static_cast<i64>(a[3]) : -1);
+  return fd_write(p, *f, buf.data(), n, positional ? static_cast<i64>(a[3]) : -1);
 }
 
 i64 do_read(Process& p, const u64* a, bool positional) {
@@ -93,7 +113,7 @@ i64 do_read(Process& p, const u64* a, bool positional) {
   const u64 n = std::min(a[2], kIoMax);
   if (!guest_range(p, a[1], n, kPermWrite)) return err(EFAULT);
   std::vector<u8> buf(n);
-  const i64 r = f->read(buf.data(), n, positional ? static_cast<i64>(a[3]) : -1);
+  const i64 r = fd_read(p, *f, buf.data(), n, positional ? static_cast<i64>(a[3]) : -1);
   if (r > 0) p.write(a[1], buf.data(), static_cast<u64>(r));
   return r;
 }
@@ -133,7 +153,7 @@ i64 sys_writev(Process& p, const u64* a) {
     p.read(v.base, buf.data() + off, v.len);
     off += v.len;
   }
-  return f->write(buf.data(), total, -1);
+  return fd_write(p, *f, buf.data(), total, -1);
 }
 
 i64 sys_readv(Process& p, const u64* a) {
@@ -143,7 +163,7 @@ i64 sys_readv(Process& p, const u64* a) {
   u64 total = 0;
   if (i64 r = read_iov(p, a[1], a[2], iov, total, kPermWrite)) return r;
   std::vector<u8> buf(total);
-  const i64 r = f->read(buf.data(), total, -1);
+  const i64 r = fd_read(p, *f, buf.data(), total, -1);
   if (r < 0) return r;
   u64 off = 0;
   for (const auto& v : iov) {
@@ -158,6 +178,17 @@ i64 sys_lseek(Process& p, const u64* a) {
   GuestFd* f = fd_of(p, a[0]);
   if (!f) return err(EBADF);
   if (f->mem) return err(ESPIPE);
+  if (f->proc) {  // /proc/self/mem: any address; a directory: back to an entry
+    u64& pos = f->proc->pos;
+    if (a[2] == SEEK_SET)
+      pos = a[1];
+    else if (a[2] == SEEK_CUR)
+      pos += a[1];
+    else
+      return err(EINVAL);
+    if (f->proc->kind == ProcFile::kDirectory) pos = std::min<u64>(pos, f->proc->entries.size());
+    return static_cast<i64>(pos);
+  }
   return host_result(::lseek(f->host, static_cast<off_t>(a[1]), static_cast<int>(a[2])));
 }
 
@@ -191,22 +222,6 @@ FdName fd_name(const std::string& raw) {
   return n;
 }
 
-// What /proc/self/fd/N links to, as the guest sees it.
-std::string fd_link_target(Process& p, const GuestFd& f) {
-  if (!f.path.empty()) return f.path;
-  if (f.mem) return "pipe:[" + std::to_string(f.mem->ino) + "]";
-  char buf[4096];
-  const ssize_t n =
-      ::readlink(("/proc/self/fd/" + std::to_string(f.host)).c_str(), buf, sizeof buf);
-  if (n <= 0) return "anon_inode:[unknown]";
-  std::string t(buf, static_cast<size_t>(n));
-  if (t[0] == '/') {
-    const std::string g = p.sandbox.guest_path_of(t);
-    if (!g.empty()) return g;
-  }
-  return t;
-}
-
 // lstat of the link itself: /proc/self/fd/N (lrwx------ as the descriptor's access mode) or
 // /dev/stdout and the like (lrwxrwxrwx).
 void fd_link_stat(const GuestFd* f, const FdName& n, struct stat& st) {
@@ -222,7 +237,8 @@ void fd_link_stat(const GuestFd* f, const FdName& n, struct stat& st) {
   }
   int acc = O_RDWR;
   if (f && f->mem) acc = f->mem->input ? O_RDONLY : O_WRONLY;
-  if (f && !f->mem) acc = ::fcntl(f->host, F_GETFL) & O_ACCMODE;
+  if (f && f->proc) acc = static_cast<int>(f->proc->status_flags & O_ACCMODE);
+  if (f && !f->mem && !f->proc) acc = ::fcntl(f->host, F_GETFL) & O_ACCMODE;
   st.st_mode = S_IFLNK | (acc != O_WRONLY ? 0500 : 0) | (acc != O_RDONLY ? 0300 : 0);
   st.st_size = 64;
 }
@@ -280,6 +296,10 @@ i64 fd_stat(const GuestFd& f, struct stat& st) {
     memory_stat(*f.mem, st);
     return 0;
   }
+  if (f.proc) {
+    proc_file_stat(*f.proc, st);
+    return 0;
+  }
   return ::fstat(f.host, &st) == 0 ? 0 : err(errno);
 }
 
@@ -291,21 +311,32 @@ i64 sys_fstat(Process& p, const u64* a) {
   return stat_to_guest(p, st, a[1]);
 }
 
-// The host descriptor an AT_EMPTY_PATH call names (the cwd for AT_FDCWD): fd, or -errno; *mem
-// is set instead when it names a memory stream.
-int empty_path_fd(Process& p, u64 dirfd, int& owned, const MemoryStream** mem) {
-  owned = -1;
-  *mem = nullptr;
-  if (static_cast<i32>(dirfd) == kAtFdcwd) {
-    Resolved r;
-    if (i64 e = p.sandbox.resolve("/", p.sandbox.cwd, true, r)) return static_cast<int>(e);
-    owned = p.sandbox.open(r, O_PATH, 0);
-    return owned;
+// stat of a resolved path, through a descriptor opened with the sandbox's rules (no symlink
+// on the way), so that a path swapped after resolution cannot show what lies outside the root.
+i64 stat_resolved(Process& p, const Resolved& r, struct stat& st) {
+  if (r.node.kind == ProcNode::kFdLink && !r.is_symlink) {  // the open file behind the link
+    GuestFd* f = fd_of(p, static_cast<u64>(r.node.fd));
+    return f ? fd_stat(*f, st) : err(ENOENT);
   }
-  GuestFd* f = fd_of(p, dirfd);
-  if (!f) return -EBADF;
-  *mem = f->mem.get();
-  return f->host;
+  if (r.node.kind != ProcNode::kNone) {
+    proc_stat(p, r, st);
+    return 0;
+  }
+  if (!r.exists) return err(ENOENT);
+  const int fd = p.sandbox.open(r, O_PATH, 0);
+  if (fd < 0) return fd;
+  const int rc = ::fstatat(fd, "", &st, AT_EMPTY_PATH);
+  const int e = errno;
+  ::close(fd);
+  return rc == 0 ? 0 : err(e);
+}
+
+// The guest descriptor an AT_EMPTY_PATH call names; for AT_FDCWD (*cwd) the cwd resolved.
+i64 empty_path_target(Process& p, u64 dirfd, GuestFd** f, Resolved& cwd) {
+  *f = nullptr;
+  if (static_cast<i32>(dirfd) == kAtFdcwd) return resolve_path(p, "/", p.sandbox.cwd, true, cwd);
+  *f = fd_of(p, dirfd);
+  return *f ? 0 : err(EBADF);
 }
 
 i64 sys_newfstatat(Process& p, const u64* a) {
@@ -313,18 +344,11 @@ i64 sys_newfstatat(Process& p, const u64* a) {
   if (!p.read_string(a[1], raw)) return err(EFAULT);
   struct stat st;
   if (raw.empty() && (a[3] & kAtEmptyPath)) {
-    int owned;
-    const MemoryStream* mem;
-    const int fd = empty_path_fd(p, a[0], owned, &mem);
-    if (mem) {
-      memory_stat(*mem, st);
-      return stat_to_guest(p, st, a[2]);
-    }
-    if (fd < 0) return fd;
-    const int r = ::fstat(fd, &st);
-    const int e = errno;
-    if (owned >= 0) ::close(owned);
-    return r != 0 ? err(e) : stat_to_guest(p, st, a[2]);
+    GuestFd* f;
+    Resolved cwd;
+    if (i64 e = empty_path_target(p, a[0], &f, cwd)) return e;
+    if (i64 e = f ? fd_stat(*f, st) : stat_resolved(p, cwd, st)) return e;
+    return stat_to_guest(p, st, a[2]);
   }
   if (const FdName n = fd_name(raw); n.fd >= 0) {
     GuestFd* f = fd_of(p, static_cast<u64>(n.fd));
@@ -339,8 +363,7 @@ i64 sys_newfstatat(Process& p, const u64* a) {
   }
   Resolved r;
   if (i64 e = resolve_at(p, a[0], a[1], !(a[3] & kAtSymlinkNofollow), r)) return e;
-  if (!r.exists) return err(ENOENT);
-  if (::lstat(r.host.c_str(), &st) != 0) return err(errno);
+  if (i64 e = stat_resolved(p, r, st)) return e;
   return stat_to_guest(p, st, a[2]);
 }
 
@@ -364,27 +387,46 @@ void statx_of(const struct stat& st, struct statx& x) {
   x.stx_ctime = ts(st.st_ctim);
 }
 
+// statx of a guest descriptor, and of a resolved path through a descriptor opened with the
+// sandbox's rules (as stat_resolved).
+i64 statx_fd(const GuestFd& f, int flags, unsigned mask, struct statx& stx) {
+  if (f.mem || f.proc) {
+    struct stat st;
+    fd_stat(f, st);
+    statx_of(st, stx);
+    return 0;
+  }
+  return ::statx(f.host, "", flags | AT_EMPTY_PATH, mask, &stx) == 0 ? 0 : err(errno);
+}
+
+i64 statx_resolved(Process& p, const Resolved& r, int flags, unsigned mask, struct statx& stx) {
+  if (r.node.kind != ProcNode::kNone) {
+    struct stat st;
+    if (i64 e = stat_resolved(p, r, st)) return e;
+    statx_of(st, stx);
+    return 0;
+  }
+  if (!r.exists) return err(ENOENT);
+  const int fd = p.sandbox.open(r, O_PATH, 0);
+  if (fd < 0) return fd;
+  const long rc = ::statx(fd, "", flags | AT_EMPTY_PATH, mask, &stx);
+  const int e = errno;
+  ::close(fd);
+  return rc == 0 ? 0 : err(e);
+}
+
 i64 sys_statx(Process& p, const u64* a) {
   std::string raw;
   if (!p.read_string(a[1], raw)) return err(EFAULT);
   struct statx stx;
   const int flags = static_cast<int>(a[2]) & ~static_cast<int>(kAtSymlinkNofollow | kAtEmptyPath);
-  long r;
   if (raw.empty() && (a[2] & kAtEmptyPath)) {
-    int owned;
-    const MemoryStream* mem;
-    const int fd = empty_path_fd(p, a[0], owned, &mem);
-    if (mem) {
-      struct stat st;
-      memory_stat(*mem, st);
-      statx_of(st, stx);
-      return p.write(a[4], &stx, sizeof stx) ? 0 : err(EFAULT);
-    }
-    if (fd < 0) return fd;
-    r = ::statx(fd, "", flags | AT_EMPTY_PATH, static_cast<unsigned>(a[3]), &stx);
-    const int e = errno;
-    if (owned >= 0) ::close(owned);
-    if (r != 0) return err(e);
+    GuestFd* f;
+    Resolved cwd;
+    if (i64 e = empty_path_target(p, a[0], &f, cwd)) return e;
+    if (i64 e = f ? statx_fd(*f, flags, static_cast<unsigned>(a[3]), stx)
+                  : statx_resolved(p, cwd, flags, static_cast<unsigned>(a[3]), stx))
+      return e;
   } else if (const FdName n = fd_name(raw); n.fd >= 0) {
     GuestFd* f = fd_of(p, static_cast<u64>(n.fd));
     struct stat st;
@@ -394,22 +436,44 @@ i64 sys_statx(Process& p, const u64* a) {
       statx_of(st, stx);
     } else if (!f) {
       return err(ENOENT);
-    } else if (f->mem) {
-      memory_stat(*f->mem, st);
-      statx_of(st, stx);
-    } else if (::statx(f->host, "", flags | AT_EMPTY_PATH, static_cast<unsigned>(a[3]), &stx) !=
-               0) {
-      return err(errno);
+    } else if (i64 e = statx_fd(*f, flags, static_cast<unsigned>(a[3]), stx)) {
+      return e;
     }
   } else {
     Resolved res;
     if (i64 e = resolve_at(p, a[0], a[1], !(a[2] & kAtSymlinkNofollow), res)) return e;
-    if (!res.exists) return err(ENOENT);
-    r = ::statx(AT_FDCWD, res.host.c_str(), flags | AT_SYMLINK_NOFOLLOW,
-                static_cast<unsigned>(a[3]), &stx);
-    if (r != 0) return err(errno);
+    if (i64 e = statx_resolved(p, res, flags, static_cast<unsigned>(a[3]), stx)) return e;
   }
   return p.write(a[4], &stx, sizeof stx) ? 0 : err(EFAULT);
+}
+
+// access() of a resolved path, through a descriptor opened with the sandbox's rules.
+i64 access_resolved(Process& p, const Resolved& r, int mode, u64 flags) {
+  if (r.node.kind == ProcNode::kFdLink && !r.is_symlink) {  // a pipe or a terminal: rw
+    return fd_of(p, static_cast<u64>(r.node.fd)) ? ((mode & X_OK) ? err(EACCES) : 0) : err(ENOENT);
+  }
+  if (r.node.kind != ProcNode::kNone) {
+    struct stat st;
+    proc_stat(p, r, st);
+    if (S_ISLNK(st.st_mode)) return 0;
+    const int allowed = S_ISDIR(st.st_mode)   ? (R_OK | X_OK)
+                        : (st.st_mode & 0200) ? R_OK | W_OK
+                                              : R_OK;
+    return (mode & ~allowed) ? err(EACCES) : 0;
+  }
+  if (!r.exists) return err(ENOENT);
+  if ((mode & W_OK) && !write_ok(p, r)) return err(EROFS);
+  const int fd = p.sandbox.open(r, O_PATH, 0);
+  if (fd < 0) return fd;
+  const int at_flags = static_cast<int>(flags & kAtEaccess) | AT_EMPTY_PATH;
+  long rc = ::syscall(SYS_faccessat2, fd, "", mode, at_flags);
+  if (rc != 0 && errno == ENOSYS) {  // kernels before 5.8: the descriptor's magic link
+    rc = ::faccessat(AT_FDCWD, ("/proc/self/fd/" + std::to_string(fd)).c_str(), mode,
+                     static_cast<int>(flags & kAtEaccess));
+  }
+  const int e = errno;
+  ::close(fd);
+  return rc == 0 ? 0 : err(e);
 }
 
 i64 do_faccessat(Process& p, const u64* a, u64 flags) {
@@ -417,23 +481,18 @@ i64 do_faccessat(Process& p, const u64* a, u64 flags) {
   if (flags & ~(kAtSymlinkNofollow | kAtEaccess | kAtEmptyPath)) return err(EINVAL);
   std::string raw;
   if (!p.read_string(a[1], raw)) return err(EFAULT);
+  const int mode = static_cast<int>(a[2]);
   if (const FdName n = fd_name(raw); n.fd >= 0 && !(flags & kAtSymlinkNofollow)) {
     GuestFd* f = fd_of(p, static_cast<u64>(n.fd));
     if (!f) return err(ENOENT);
-    if (f->path.empty()) return (a[2] & X_OK) ? err(EACCES) : 0;  // a pipe or a terminal: rw
+    if (f->path.empty()) return (mode & X_OK) ? err(EACCES) : 0;  // a pipe or a terminal: rw
     Resolved fr;
-    if (i64 e = p.sandbox.resolve("/", f->path, true, fr)) return e;
-    if (!fr.exists) return err(ENOENT);
-    if ((a[2] & W_OK) && !write_ok(p, fr)) return err(EROFS);
-    return host_result(::faccessat(AT_FDCWD, fr.host.c_str(), static_cast<int>(a[2]),
-                                   static_cast<int>(flags & kAtEaccess) | AT_SYMLINK_NOFOLLOW));
+    if (i64 e = resolve_path(p, "/", f->path, true, fr)) return e;
+    return access_resolved(p, fr, mode, flags);
   }
   Resolved r;
   if (i64 e = resolve_at(p, a[0], a[1], !(flags & kAtSymlinkNofollow), r)) return e;
-  if (!r.exists) return err(ENOENT);
-  if ((a[2] & W_OK) && !write_ok(p, r)) return err(EROFS);
-  return host_result(::faccessat(AT_FDCWD, r.host.c_str(), static_cast<int>(a[2]),
-                                 static_cast<int>(flags & kAtEaccess) | AT_SYMLINK_NOFOLLOW));
+  return access_resolved(p, r, mode, flags);
 }
 i64 sys_faccessat(Process& p, const u64* a) { return do_faccessat(p, a, 0); }
 i64 sys_faccessat2(Process& p, const u64* a) { return do_faccessat(p, a, a[3]); }
@@ -441,7 +500,12 @@ i64 sys_faccessat2(Process& p, const u64* a) { return do_faccessat(p, a, a[3]); 
 // ---- open, close, directories
 // --------------------------------------------------------------------
 
+i64 reopen_fd(Process& p, int n, u64 g, u64 mode);
+
 i64 open_resolved(Process& p, const Resolved& r, u64 g, u64 mode_arg) {
+  if (r.node.kind == ProcNode::kFdLink && !r.is_symlink)
+    return reopen_fd(p, r.node.fd, g, mode_arg);
+  if (r.node.kind != ProcNode::kNone) return proc_open(p, r, g);
   const bool creat = g & O_CREAT, tmpfile = (g & 020000000) != 0;
   const bool writes = (g & O_ACCMODE) != O_RDONLY || (g & O_TRUNC) || tmpfile;
   if (!r.exists) {
@@ -464,7 +528,7 @@ i64 open_resolved(Process& p, const Resolved& r, u64 g, u64 mode_arg) {
     ::fchmod(fd, mode);
   }
   if (fd < 0) return fd;
-  return p.fds.install({fd, true, (g & O_CLOEXEC) != 0, r.guest, nullptr});
+  return p.fds.install({fd, true, (g & O_CLOEXEC) != 0, r.guest, nullptr, nullptr});
 }
 
 // Opening /dev/stdout, /proc/self/fd/N and the like: a new open of the guest's descriptor N.
@@ -477,22 +541,36 @@ i64 reopen_fd(Process& p, int n, u64 g, u64 mode) {
   const bool cloexec = g & O_CLOEXEC;
   if (!f->path.empty()) {
     Resolved r;
-    if (i64 e = p.sandbox.resolve("/", f->path, true, r)) return e;
+    if (i64 e = resolve_path(p, "/", f->path, true, r)) return e;
     return open_resolved(p, r, g, mode);
   }
   const u64 acc = g & O_ACCMODE;
   const bool want_read = acc != O_WRONLY, want_write = acc != O_RDONLY;
   if (f->mem) {
     if ((want_read && !f->mem->input) || (want_write && !f->mem->output)) return err(EACCES);
-    return p.fds.install({-1, false, cloexec, "", f->mem});
+    return p.fds.install({-1, false, cloexec, "", f->mem, nullptr});
   }
+  // A descriptor the guest did not open by name (its stdio, a pipe): a file behind it gets the
+  // sandbox's write rule by its host path, whatever name reached it, unless the descriptor can
+  // write it already (truncating always needs the rule). A pipe or a terminal has no contents
+  // to change.
+  struct stat st;
+  if (::fstat(f->host, &st) != 0) return err(errno);
   const int has = ::fcntl(f->host, F_GETFL) & O_ACCMODE;
+  const bool writes = (want_write && has == O_RDONLY) || (g & O_TRUNC);
+  if (writes && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+    char buf[PATH_MAX];
+    const ssize_t k =
+        ::readlink(("/proc/self/fd/" + std::to_string(f->host)).c_str(), buf, sizeof buf - 1);
+    if (k <= 0 || buf[0] != '/' || !p.sandbox.writable(std::string(buf, static_cast<size_t>(k))))
+      return err(S_ISDIR(st.st_mode) ? EISDIR : EROFS);
+  }
   if ((want_read && has == O_WRONLY) || (want_write && has == O_RDONLY)) return err(EACCES);
   const int hflags = (host_open_flags(g) & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC;
   int h = ::open(("/proc/self/fd/" + std::to_string(f->host)).c_str(), hflags);
   if (h < 0 && errno == ENOENT) h = ::fcntl(f->host, F_DUPFD_CLOEXEC, 3);  // no /proc here
   if (h < 0) return err(errno);
-  return p.fds.install({h, true, cloexec, "", nullptr});
+  return p.fds.install({h, true, cloexec, "", nullptr, nullptr});
 }
 
 i64 sys_openat(Process& p, const u64* a) {
@@ -512,10 +590,37 @@ i64 sys_getdents64(Process& p, const u64* a) {
   if (f->mem) return err(ENOTDIR);
   const u64 n = std::min<u64>(a[2], u64{1} << 20);
   if (!guest_range(p, a[1], n, kPermWrite)) return err(EFAULT);
+  if (f->proc) {
+    if (f->proc->kind != ProcFile::kDirectory) return err(ENOTDIR);
+    return proc_getdents(p, *f->proc, a[1], n);
+  }
   std::vector<u8> buf(n);
-  // struct linux_dirent64 is the same on every architecture: the records go through as they are.
-  const long r = ::syscall(SYS_getdents64, f->host, buf.data(), n);
-  if (r < 0) return err(errno);
+  // struct linux_dirent64 is the same on every architecture: the records go through as they are,
+  // less the names the guest does not see in /proc (other processes) and the host's /dev.
+  const bool proc = f->path == "/proc", dev = f->path == "/dev" && p.sandbox.root().empty();
+  long r;
+  for (;;) {
+    r = ::syscall(SYS_getdents64, f->host, buf.data(), n);
+    if (r < 0) return err(errno);
+    if (!proc && !dev) break;
+    long out = 0;
+    for (long at = 0; at < r;) {
+      u16 len;
+      std::memcpy(&len, &buf[static_cast<size_t>(at) + 16], 2);
+      const std::string name(reinterpret_cast<const char*>(&buf[static_cast<size_t>(at) + 19]));
+      const bool visible = name == "." || name == ".." ||
+                           (proc ? proc_entry_visible(name) : dev_entry_visible(name));
+      if (visible) {
+        std::memmove(&buf[static_cast<size_t>(out)], &buf[static_cast<size_t>(at)], len);
+        out += len;
+      }
+      at += len;
+    }
+    if (out > 0 || r == 0) {
+      r = out;
+      break;
+    }
+  }  // every entry of this batch hidden: the next one
   p.write(a[1], buf.data(), static_cast<u64>(r));
   return r;
 }
@@ -527,11 +632,8 @@ i64 sys_readlinkat(Process& p, const u64* a) {
   const i64 e = resolve_at(p, a[0], a[1], false, r, &raw);
   if (e == err(EFAULT) && raw.empty()) return e;
   std::string target;
-  const std::string self_exe = "/proc/" + std::to_string(::getpid()) + "/exe";
   const FdName fn = fd_name(raw);
-  if (raw == "/proc/self/exe" || raw == self_exe || (e == 0 && r.guest == self_exe)) {
-    target = p.exe;  // also under --root, where there is no /proc
-  } else if (fn.dev_link) {
+  if (fn.dev_link) {
     target = "/proc/self/fd/" + std::to_string(fn.fd);
   } else if (fn.fd >= 0) {
     GuestFd* f = fd_of(p, static_cast<u64>(fn.fd));
@@ -539,11 +641,21 @@ i64 sys_readlinkat(Process& p, const u64* a) {
     target = fd_link_target(p, *f);
   } else {
     if (e) return e;
-    if (!r.exists) return err(ENOENT);
-    char buf[4096];
-    const ssize_t n = ::readlink(r.host.c_str(), buf, sizeof buf);
-    if (n < 0) return err(errno);
-    target.assign(buf, static_cast<size_t>(n));
+    if (r.node.kind != ProcNode::kNone) {
+      if (!r.is_symlink) return err(EINVAL);
+      target = proc_link_target(p, r);
+    } else {
+      if (!r.exists) return err(ENOENT);
+      // Through a descriptor opened with the sandbox's rules, as stat.
+      const int fd = p.sandbox.open(r, O_PATH, 0);
+      if (fd < 0) return fd;
+      char buf[4096];
+      const ssize_t n = ::readlinkat(fd, "", buf, sizeof buf);
+      const int en = errno;
+      ::close(fd);
+      if (n < 0) return err(en == ENOENT ? EINVAL : en);  // not a link
+      target.assign(buf, static_cast<size_t>(n));
+    }
   }
   const u64 n = std::min<u64>(target.size(), a[3]);
   return p.write(a[2], target.data(), n) ? static_cast<i64>(n) : err(EFAULT);
@@ -558,7 +670,7 @@ i64 sys_getcwd(Process& p, const u64* a) {
 i64 change_dir(Process& p, const Resolved& r) {
   if (!r.exists) return err(ENOENT);
   if (!r.is_dir) return err(ENOTDIR);
-  if (::access(r.host.c_str(), X_OK) != 0) return err(errno);
+  if (i64 e = access_resolved(p, r, X_OK, 0)) return e;
   p.sandbox.cwd = r.guest;
   return 0;
 }
@@ -574,7 +686,7 @@ i64 sys_fchdir(Process& p, const u64* a) {
   if (!f) return err(EBADF);
   if (f->path.empty()) return err(ENOTDIR);
   Resolved r;
-  if (i64 e = p.sandbox.resolve("/", f->path, true, r)) return e;
+  if (i64 e = resolve_path(p, "/", f->path, true, r)) return e;
   return change_dir(p, r);
 }
 
@@ -582,8 +694,8 @@ i64 sys_fchdir(Process& p, const u64* a) {
 
 // A new guest descriptor for the same open file: a host dup, or the same memory stream.
 i64 duplicate(const GuestFd& f, bool cloexec, GuestFd& out) {
-  out = GuestFd{-1, false, cloexec, f.path, f.mem};
-  if (f.mem) return 0;
+  out = GuestFd{-1, false, cloexec, f.path, f.mem, f.proc};
+  if (f.mem || f.proc) return 0;
   out.host = ::fcntl(f.host, F_DUPFD_CLOEXEC, 3);
   if (out.host < 0) return err(errno);
   out.owned = true;
@@ -625,6 +737,7 @@ i64 sys_fcntl(Process& p, const u64* a) {
     case F_SETFD: f->cloexec = a[2] & FD_CLOEXEC; return 0;
     case F_GETFL: {
       if (f->mem) return f->mem->status_flags;
+      if (f->proc) return guest_open_flags(static_cast<int>(f->proc->status_flags));
       const int h = ::fcntl(f->host, F_GETFL);
       if (h < 0) return err(errno);
       // kvrm opens with O_NOFOLLOW on the host: the guest sees its own request.
@@ -637,6 +750,7 @@ i64 sys_fcntl(Process& p, const u64* a) {
             (f->mem->status_flags & ~kSettable) | (static_cast<u32>(a[2]) & kSettable);
         return 0;
       }
+      if (f->proc) return 0;  // nothing F_SETFL may change matters to these
       return host_result(::fcntl(f->host, F_SETFL, host_open_flags(a[2])));
     default: return err(EINVAL);
   }
@@ -647,12 +761,12 @@ i64 sys_pipe2(Process& p, const u64* a) {
   int h[2];
   if (::pipe2(h, host_open_flags(a[1]) | O_CLOEXEC) != 0) return err(errno);
   const bool cloexec = a[1] & O_CLOEXEC;
-  const int r = p.fds.install({h[0], true, cloexec, "", nullptr});
+  const int r = p.fds.install({h[0], true, cloexec, "", nullptr, nullptr});
   if (r < 0) {
     ::close(h[1]);
     return r;
   }
-  const int w = p.fds.install({h[1], true, cloexec, "", nullptr});
+  const int w = p.fds.install({h[1], true, cloexec, "", nullptr, nullptr});
   if (w < 0) {
     p.fds.close(static_cast<u64>(r));
     return w;
@@ -676,7 +790,7 @@ i64 sys_ioctl(Process& p, const u64* a) {
   constexpr u64 kTcgets = 0x5401, kTiocgwinsz = 0x5413;  // the same numbers on both
   GuestFd* f = fd_of(p, a[0]);
   if (!f) return err(EBADF);
-  if (f->mem) return err(ENOTTY);  // a pipe end: no terminal
+  if (f->mem || f->proc) return err(ENOTTY);  // a pipe end or a /proc file: no terminal
   if (a[1] == kTcgets) {
     // struct termios of the kernel: 4 u32 flags, c_line, 19 c_cc: 36 bytes, the same on
     // x86-64 and aarch64.

@@ -14,7 +14,9 @@ namespace {
 
 i64 sys_clock_getres(Process& p, const u64* a) {
   struct timespec ts;
-  if (::clock_getres(static_cast<clockid_t>(a[0]), &ts) != 0) return err(errno);
+  const i64 id = host_clock(a[0]);
+  if (id < 0) return id;
+  if (::clock_getres(static_cast<clockid_t>(id), &ts) != 0) return err(errno);
   const i64 g[2] = {ts.tv_sec, ts.tv_nsec};
   return !a[1] || p.write(a[1], g, sizeof g) ? 0 : err(EFAULT);
 }

@@ -90,6 +90,13 @@ bool MemoryMap::any(u64 start, u64 end) const {
   return it->second.end > start;
 }
 
+std::vector<MemoryMap::Range> MemoryMap::ranges() const {
+  std::vector<Range> out;
+  out.reserve(m_.size());
+  for (const auto& [start, v] : m_) out.push_back({start, v.end, v.perms, v.flags});
+  return out;
+}
+
 u64 MemoryMap::find_free(u64 len, u64 top, u64 bottom) const {
   u64 hi = top;
   auto it = m_.lower_bound(top);
@@ -142,7 +149,7 @@ Process::Process(Engine& e, ProcessOptions o) : sandbox(o.sandbox), e_(e), o_(st
   install_memory_streams();
   char real[PATH_MAX];
   exe = ::realpath(o_.path.c_str(), real) ? std::string(real) : o_.path;
-  if (const std::string g = sandbox.guest_path_of(exe); !g.empty()) exe = g;
+  exe = sandbox.guest_view(exe);
   const size_t slash = o_.path.rfind('/');
   std::snprintf(comm, sizeof comm, "%s",
                 o_.path.c_str() + (slash == std::string::npos ? 0 : slash + 1));
@@ -151,6 +158,7 @@ Process::Process(Engine& e, ProcessOptions o) : sandbox(o.sandbox), e_(e), o_(st
   const LoadedImage li = load_elf(e_, img, file);
   for (size_t k = 0; k < li.ranges.size(); ++k)
     vmas_.set(li.ranges[k].first, li.ranges[k].second, li.perms[k]);
+  image_ranges = li.ranges;
   brk_start = brk_cur = li.high;
   mmap_top = kStackTop - kStackSize - (u64{1} << 20);  // a 1 MiB gap below the stack
   mmap_bottom = li.high + (u64{1} << 30);              // leaves brk 1 GiB to grow
@@ -223,6 +231,8 @@ void Process::build_stack(const ElfImage& img, const LoadedImage& li) {
   for (const auto& [k, v] : auxv) {
     table.push_back(k);
     table.push_back(v);
+    this->auxv.push_back(k);
+    this->auxv.push_back(v);
   }
   const u64 sp = (p - table.size() * 8) & ~u64{15};
   e_.write_memory(sp, table.data(), table.size() * 8);
@@ -276,7 +286,7 @@ void Process::install_memory_streams() {
     m->ino = static_cast<u64>(fd) + 1;
     m->created_sec = now.tv_sec;
     m->created_nsec = now.tv_nsec;
-    fds.install_at(GuestFd{-1, false, false, "", std::move(m)}, fd);
+    fds.install_at(GuestFd{-1, false, false, "", std::move(m), nullptr}, fd);
   };
   if (o_.stdin_data) stream(0, o_.stdin_data, nullptr);
   if (o_.stdout_buffer) stream(1, nullptr, o_.stdout_buffer);

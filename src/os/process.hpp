@@ -60,6 +60,12 @@ class MemoryMap {
   // The highest page-aligned address a with [a, a+len) free and a+len <= top, a >= bottom; 0
   // when there is none.
   u64 find_free(u64 len, u64 top, u64 bottom) const;
+  // Every mapped range, in address order (for /proc/self/maps).
+  struct Range {
+    u64 start, end;
+    u8 perms, flags;
+  };
+  std::vector<Range> ranges() const;
 
  private:
   struct Vma {
@@ -120,10 +126,12 @@ class Process {
   u64 brk_start = 0, brk_cur = 0;
   u64 mmap_top = 0, mmap_bottom = 0;
   u64 clear_child_tid = 0;
-  SignalState signals;  // dispositions, mask, pending signals, alternate stack (os/signals)
-  char comm[16] = {};   // prctl PR_SET_NAME / PR_GET_NAME
-  u32 umask = 022;      // the guest's, applied by kvrm (the host's is read once, never changed)
-  std::string exe;      // readlink("/proc/self/exe")
+  SignalState signals;    // dispositions, mask, pending signals, alternate stack (os/signals)
+  char comm[16] = {};     // prctl PR_SET_NAME / PR_GET_NAME
+  u32 umask = 022;        // the guest's, applied by kvrm (the host's is read once, never changed)
+  std::string exe;        // readlink("/proc/self/exe")
+  std::vector<u64> auxv;  // the initial auxv (/proc/self/auxv)
+  std::vector<std::pair<u64, u64>> image_ranges;  // the program's segments (/proc/self/maps)
   Sandbox sandbox;
   FdTable fds;
 

@@ -3,13 +3,17 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -50,6 +54,18 @@ std::string canonical(const std::string& dir, const char* what) {
   return s;
 }
 
+bool all_digits(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// Character devices the guest may open: null, zero, full, random, urandom, terminals and
+// pseudo-terminals. Everything else (memory, disks, GPUs, ...) is refused.
+bool harmless_device(dev_t d) {
+  const unsigned maj = major(d), min = minor(d);
+  if (maj == 1) return min == 3 || min == 5 || min == 7 || min == 8 || min == 9;
+  return maj == 4 || maj == 5 || (maj >= 136 && maj <= 143);
+}
+
 bool below(const std::string& path, const std::string& dir) {
   return dir.empty() || path == dir ||
          (path.compare(0, dir.size(), dir) == 0 && path.size() > dir.size() &&
@@ -58,11 +74,37 @@ bool below(const std::string& path, const std::string& dir) {
 
 }  // namespace
 
-Sandbox::Sandbox(const SandboxOptions& o) {
+bool proc_entry_visible(const std::string& name) {
+  static const char* const kVisible[] = {
+      "buddyinfo", "cgroups",     "cmdline",    "cpuinfo",  "crypto",  "devices",
+      "diskstats", "filesystems", "interrupts", "loadavg",  "meminfo", "mounts",
+      "net",       "partitions",  "self",       "softirqs", "stat",    "swaps",
+      "sys",       "thread-self", "uptime",     "version",  "vmstat",  "zoneinfo"};
+  for (const char* v : kVisible)
+    if (name == v) return true;
+  return false;
+}
+
+bool dev_entry_visible(const std::string& name) {
+  static const char* const kVisible[] = {"fd",     "full",    "null",   "ptmx",  "pts",
+                                         "random", "shm",     "stderr", "stdin", "stdout",
+                                         "tty",    "urandom", "zero"};
+  for (const char* v : kVisible)
+    if (name == v) return true;
+  return false;
+}
+
+Sandbox::Sandbox(const SandboxOptions& o) : pid_(std::to_string(::getpid())) {
   root_ = canonical(o.root, "--root");
   for (const auto& d : o.rw_dirs) rw_.push_back(canonical(d, "--rw"));
   root_fd_ = ::open(root_.empty() ? "/" : root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd_ < 0) throw ExecError(1, "--root " + o.root + ": " + std::strerror(errno));
+  if (root_fd_ < 3) {  // never one of the standard descriptors (the guest's when closed at start)
+    const int high = ::fcntl(root_fd_, F_DUPFD_CLOEXEC, 3);
+    ::close(root_fd_);
+    root_fd_ = high;
+    if (root_fd_ < 0) throw ExecError(1, "--root " + o.root + ": " + std::strerror(errno));
+  }
   // The guest starts in the host's current directory when the root holds it, else in "/".
   char buf[PATH_MAX];
   cwd = "/";
@@ -76,6 +118,11 @@ std::string Sandbox::guest_path_of(const std::string& host_path) const {
   if (!below(host_path, root_)) return "";
   const std::string g = host_path.substr(root_.size());
   return g.empty() ? "/" : g;
+}
+
+std::string Sandbox::guest_view(const std::string& host_path) const {
+  const std::string g = guest_path_of(host_path);
+  return g.empty() ? "/(unreachable)/" + host_path.substr(host_path.rfind('/') + 1) : g;
 }
 
 i64 Sandbox::resolve(const std::string& base, const std::string& path, bool follow_final,
@@ -115,6 +162,27 @@ i64 Sandbox::resolve(const std::string& base, const std::string& path, bool foll
     }
     done.push_back(c);
     const bool last = pending.empty();
+    const auto self_name = [&](const std::string& n) {
+      return n == "self" || n == "thread-self" || n == pid_;
+    };
+    // /proc/self exists for the guest under any root, with or without a /proc there.
+    if (done.size() == 1 && c == "proc" && !last && self_name(pending.back())) continue;
+    if (done.size() == 2 && done[0] == "proc") {
+      if (self_name(c)) {  // the guest's own: kvrm answers
+        r.guest = "/proc/self";
+        r.host.clear();
+        r.proc = true;
+        r.is_dir = !last || follow_final || c == pid_;
+        r.is_symlink = !r.is_dir;
+        r.node.kind = r.is_dir ? ProcNode::kSelfDir : ProcNode::kSelfLink;
+        r.proc_rest.assign(pending.rbegin(), pending.rend());
+        if (trailing_slash && r.proc_rest.empty()) r.proc_rest.push_back(".");
+        return 0;
+      }
+      if (all_digits(c) || !proc_entry_visible(c)) return -ENOENT;
+    }
+    if (done.size() == 2 && done[0] == "dev" && root_.empty() && !dev_entry_visible(c))
+      return -ENOENT;
     const std::string h = host_of(done);
     struct stat st;
     if (::lstat(h.c_str(), &st) != 0) {
@@ -169,11 +237,31 @@ int Sandbox::open(const Resolved& r, int host_flags, unsigned mode) const {
   how.flags = static_cast<u64>(host_flags | O_NOFOLLOW | O_CLOEXEC);
   how.mode = (host_flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  if (r.proc) return -EACCES;
   long fd = ::syscall(SYS_openat2, root_fd_, rel.c_str(), &how, sizeof how);
   if (fd < 0 && (errno == ENOSYS || errno == E2BIG)) {
     fd = ::open(r.host.c_str(), host_flags | O_NOFOLLOW | O_CLOEXEC, mode);  // older kernels
   }
-  return fd < 0 ? -errno : static_cast<int>(fd);
+  if (fd < 0) return -errno;
+  // What was opened, whatever the path: a device node that is not harmless, or a procfs entry
+  // other than the host-wide ones below /proc (another process's, or a procfs mounted
+  // elsewhere), is refused.
+  struct stat st;
+  struct statfs fs;
+  bool refuse =
+      ::fstat(static_cast<int>(fd), &st) != 0 || ::fstatfs(static_cast<int>(fd), &fs) != 0;
+  if (!refuse && !(host_flags & O_PATH))
+    refuse = S_ISBLK(st.st_mode) || (S_ISCHR(st.st_mode) && !harmless_device(st.st_rdev));
+  if (!refuse && fs.f_type == PROC_SUPER_MAGIC) {
+    std::vector<std::string> c;
+    split(r.guest, c);
+    refuse = c.empty() || c[0] != "proc" || (c.size() > 1 && !proc_entry_visible(c[1]));
+  }
+  if (refuse) {
+    ::close(static_cast<int>(fd));
+    return -EACCES;
+  }
+  return static_cast<int>(fd);
 }
 
 // ---- Guest descriptors ----------------------------------------------------------------------
@@ -203,8 +291,30 @@ i64 GuestFd::write(const void* buf, u64 n, i64 off) const {
   return r < 0 ? -errno : r;
 }
 
+namespace {
+std::atomic<unsigned> closed_at_start{0};  // bit k: host descriptor k was closed (reserve_...)
+}  // namespace
+
+void reserve_standard_fds() {
+  for (int k = 0; k < 3; ++k) {
+    if (::fcntl(k, F_GETFD) >= 0) continue;
+    const int fd = ::open("/dev/null", O_RDWR);
+    if (fd >= 0 && fd != k) {
+      ::dup2(fd, k);
+      ::close(fd);
+    }
+    closed_at_start |= 1u << k;
+  }
+}
+
 FdTable::FdTable() {
-  for (int k = 0; k < 3; ++k) fds_.push_back({k, false, false, "", nullptr});
+  // A standard descriptor closed on the host is closed for the guest too (EBADF), not whatever
+  // kvrm may open in its place later.
+  const unsigned closed = closed_at_start.load();
+  for (int k = 0; k < 3; ++k) {
+    const bool open = !(closed & (1u << k)) && ::fcntl(k, F_GETFD) >= 0;
+    fds_.push_back({open ? k : -1, false, false, "", nullptr, nullptr});
+  }
 }
 
 FdTable::~FdTable() {

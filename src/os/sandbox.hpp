@@ -9,6 +9,11 @@
 // the check cannot lead outside either. Writing (open for writing, O_CREAT, O_TRUNC, unlink,
 // mkdir, ...) is allowed only below a --rw directory; elsewhere EROFS.
 //
+// The guest's /proc/self (also /proc/thread-self and /proc/<its pid>) is kvrm's own, answered
+// from the guest process (os/procfs.cpp); other process directories and the /proc and /dev
+// entries that would show the host process or its memory do not exist for the guest, and device
+// nodes other than the harmless ones (null, zero, random, terminals) cannot be opened.
+//
 // FdTable: guest descriptors map to host descriptors the table owns (guest 0-2 start as the
 // host's stdio, which are never closed) or to memory streams (an embedding caller's stdin,
 // stdout and stderr). Each entry remembers the guest path it was opened with, for *at() calls
@@ -28,12 +33,33 @@ struct SandboxOptions {
   std::vector<std::string> rw_dirs;  // host directories below which the guest may write
 };
 
+// An object of the guest's own /proc/self (os/procfs.cpp).
+struct ProcNode {
+  enum Kind : u8 {
+    kNone,
+    kSelfLink,  // /proc/self itself, not followed: a link to the pid
+    kSelfDir,   // /proc/self
+    kFdDir,     // /proc/self/fd
+    kFdLink,    // /proc/self/fd/N that names no path (a pipe, a terminal, a memory stream)
+    kFile,      // /proc/self/maps, status, mem, ...
+    kLink,      // /proc/self/exe, cwd or root, not followed
+  };
+  Kind kind = kNone;
+  std::string name;  // kFile, kLink: the entry's name
+  int fd = -1;       // kFdLink: the guest descriptor
+};
+
 struct Resolved {
   std::string guest;  // the resolved guest path, absolute, no "." / ".." / symlinks
-  std::string host;   // the host path (root + guest)
+  std::string host;   // the host path (root + guest); empty for a /proc/self object
   bool exists = false;
   bool is_dir = false;
   bool is_symlink = false;  // only when the final component was not followed
+  // Sandbox::resolve stops at /proc/self (guest "/proc/self", proc_rest the components after
+  // it); the OS layer's resolve_path walks the rest into `node`.
+  bool proc = false;
+  std::vector<std::string> proc_rest;
+  ProcNode node;
 };
 
 class Sandbox {
@@ -48,9 +74,16 @@ class Sandbox {
               Resolved& r) const;
   bool writable(const std::string& host_path) const;
   // Opens a resolved path (never following a symlink) with host open flags: fd or -errno.
+  // Refuses /proc/self objects (the caller answers those), other processes' /proc entries and
+  // device nodes that are not harmless (EACCES), whatever path reached them.
   int open(const Resolved& r, int host_flags, unsigned mode) const;
+  // The guest's own pid, as getpid() answers it, in decimal.
+  const std::string& pid() const { return pid_; }
   // The host path as the guest sees it (empty when outside the root).
   std::string guest_path_of(const std::string& host_path) const;
+  // The same, but never empty and never a host path: "/(unreachable)/NAME" outside the root
+  // (an absolute path, as glibc expects of /proc/self/exe, that names nothing).
+  std::string guest_view(const std::string& host_path) const;
 
   const std::string& root() const { return root_; }
   const std::vector<std::string>& rw_dirs() const { return rw_; }
@@ -60,7 +93,18 @@ class Sandbox {
   std::string root_;  // canonical, no trailing slash ("" for "/")
   std::vector<std::string> rw_;
   int root_fd_ = -1;
+  std::string pid_;
 };
+
+// For a program's start (kvrm's main): a standard descriptor 0-2 closed on the host is opened on
+// /dev/null, so that nothing kvrm opens later lands there, and stays closed for the guest.
+void reserve_standard_fds();
+
+// Whether a name in /proc (other than the process directories) or /dev (under the host's root)
+// is one the guest may see: host-wide information and harmless devices, nothing that shows the
+// host process, other processes or memory.
+bool proc_entry_visible(const std::string& name);
+bool dev_entry_visible(const std::string& name);
 
 // An in-memory stream standing in for a host descriptor (ProcessOptions' stdin_data,
 // stdout_buffer, stderr_buffer): one end of a pipe whose other end is the embedding caller.
@@ -75,14 +119,31 @@ struct MemoryStream {
   i64 created_sec = 0, created_nsec = 0;
 };
 
+// A descriptor of the guest's /proc/self that has no host file behind it: the guest's memory
+// (/proc/self/mem) or a directory listing (/proc/self, /proc/self/fd). Shared by dup'ed
+// descriptors, like an open file description.
+struct ProcFile {
+  enum Kind : u8 { kMemory, kDirectory };
+  Kind kind = kMemory;
+  u32 status_flags = 0;  // the open flags (access mode)
+  u64 pos = 0;           // kMemory: the address; kDirectory: the next entry
+  struct Entry {
+    std::string name;
+    u8 type;  // DT_DIR, DT_REG, DT_LNK
+  };
+  std::vector<Entry> entries;  // kDirectory
+  u64 ino = 0;
+};
+
 struct GuestFd {
-  int host = -1;                      // the host descriptor (-1 for a memory stream)
+  int host = -1;                      // the host descriptor (-1 for memory streams, ProcFiles)
   bool owned = false;                 // false for the host's stdio
   bool cloexec = false;               // recorded: kvrm never execs
   std::string path;                   // guest path it was opened with ("" for pipes and stdio)
   std::shared_ptr<MemoryStream> mem;  // set for a memory stream
+  std::shared_ptr<ProcFile> proc;     // set for /proc/self/mem and the /proc/self directories
 
-  bool in_use() const { return host >= 0 || mem != nullptr; }
+  bool in_use() const { return host >= 0 || mem != nullptr || proc != nullptr; }
   // read/write at the descriptor's position (off < 0) or at off (pread/pwrite): the byte count
   // or -errno. A memory stream behaves as a pipe end: EBADF the wrong way, ESPIPE with an
   // offset, EOF after the input.
@@ -93,7 +154,7 @@ struct GuestFd {
 class FdTable {
  public:
   static constexpr int kMax = 1024;
-  FdTable();  // guest 0-2: the host's stdio
+  FdTable();  // guest 0-2: the host's stdio (those of them that are open)
   ~FdTable();
   FdTable(const FdTable&) = delete;
   FdTable& operator=(const FdTable&) = delete;

@@ -67,9 +67,25 @@ i64 sys_uname(Process& p, const u64* a) {
   return p.write(a[0], g, sizeof g) ? 0 : err(EFAULT);
 }
 
+}  // namespace
+
+i64 detail::host_clock(u64 guest_clock) {
+  const i32 id = static_cast<i32>(guest_clock);
+  if (static_cast<u64>(static_cast<i64>(id)) != guest_clock) return err(EINVAL);
+  if (id >= 0) return id;
+  // Linux's encoding: ~pid << 3 | per-thread (4) | which (0 PROF, 1 VIRT, 2 SCHED, 3 FD).
+  const i32 pid = ~(id >> 3);
+  if ((id & 7) == 3 || (pid != 0 && pid != ::getpid())) return err(EINVAL);
+  return (id & 4) ? CLOCK_THREAD_CPUTIME_ID : CLOCK_PROCESS_CPUTIME_ID;  // kvrm's own
+}
+
+namespace {
+
 i64 sys_clock_gettime(Process& p, const u64* a) {
   struct timespec ts;
-  if (::clock_gettime(static_cast<clockid_t>(a[0]), &ts) != 0) return err(errno);
+  const i64 id = detail::host_clock(a[0]);
+  if (id < 0) return id;
+  if (::clock_gettime(static_cast<clockid_t>(id), &ts) != 0) return err(errno);
   const i64 g[2] = {ts.tv_sec, ts.tv_nsec};
   return p.write(a[1], g, sizeof g) ? 0 : err(EFAULT);
 }
@@ -164,7 +180,7 @@ i64 check_file_mapping(Process& p, u64 fd, u64 prot, bool shared) {
   constexpr u64 PROT_WRITE = 2;
   GuestFd* f = p.fds.get(fd);
   if (!f) return err(EBADF);
-  if (f->mem) return err(ENODEV);  // a memory stream: a pipe end
+  if (f->mem || f->proc) return err(ENODEV);  // a memory stream (a pipe end), /proc/self/mem
   const int fl = ::fcntl(f->host, F_GETFL);
   if (fl < 0 || (fl & O_PATH)) return err(EBADF);
   const int acc = fl & O_ACCMODE;

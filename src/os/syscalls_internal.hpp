@@ -13,6 +13,11 @@ constexpr i64 err(int e) { return -static_cast<i64>(e); }
 inline i64 host_result(long r) { return r < 0 ? err(errno) : r; }
 constexpr u64 kIoMax = u64{16} << 20;  // the most bytes one read/write moves
 
+// The host clock for a guest clock id: the fixed clocks as they are; a CPU-time clock of the
+// process or its thread (pid 0 or the guest's own) as the host's own; -EINVAL for any other
+// process's CPU clock or a descriptor-based clock, which would reach beyond the guest.
+i64 host_clock(u64 guest_clock);
+
 using DefFn = void (*)(SyscallDef* defs);
 void add_file_syscalls(SyscallDef* defs);        // os/files.cpp
 void add_file_write_syscalls(SyscallDef* defs);  // os/file_writes.cpp
