@@ -11,7 +11,7 @@ from typing import Iterator, List, Mapping, Optional, Sequence, Union
 
 from . import _kvrm
 from ._cpu import BACKENDS, _int
-from ._run import StrPath, _str_list
+from ._run import StrPath, _env_entries, _str_arg, _str_list
 
 Bytes = Union[bytes, bytearray, memoryview]
 
@@ -122,19 +122,6 @@ class BatchResult:
 LaneInput = Union[LaneSpec, Mapping[str, object], Bytes]
 
 
-def _env_entries(name: str, env: Mapping[str, str]) -> list:
-    if not isinstance(env, Mapping):
-        raise TypeError(f"{name} must be a mapping of names to values, not {type(env).__name__}")
-    out = []
-    for k, v in env.items():
-        if not isinstance(k, str) or not isinstance(v, str):
-            raise TypeError(f"{name} must map str to str, not {k!r}: {v!r}")
-        if not k or "=" in k or "\0" in k or "\0" in v:
-            raise ValueError(f"{name}: {k!r} is not a valid environment variable name")
-        out.append(f"{k}={v}")
-    return out
-
-
 def _stdin_bytes(name: str, data: object) -> bytes:
     if isinstance(data, str):
         raise TypeError(f"{name} must be bytes-like, not str (encode it first)")
@@ -165,7 +152,7 @@ def _lane_tuple(i: int, lane: object) -> tuple:
             f"{name} must be a LaneSpec, a dict with its keys or stdin bytes, "
             f"not {type(lane).__name__}"
         )
-    path = "" if lane.stdin_path is None else os.fspath(lane.stdin_path)
+    path = "" if lane.stdin_path is None else _str_arg(f"{name}.stdin_path", lane.stdin_path)
     if lane.stdin_path is not None and not path:
         raise ValueError(f"{name}.stdin_path is empty")
     stdin = _stdin_bytes(f"{name}.stdin", lane.stdin)
@@ -217,7 +204,7 @@ def run_batch(
     executable, CudaUnavailableError for backend="cuda" without a usable GPU, KvrmError when
     the engine cannot run the batch, ValueError/TypeError for bad arguments.
     """
-    program = os.fspath(path)
+    program = _str_arg("path", path)
     if lanes is None:
         specs = [([], b"", "", [])]
     elif isinstance(lanes, int) and not isinstance(lanes, bool):
@@ -266,7 +253,7 @@ def run_batch(
         lanes=specs,
         backend=backend,
         threads=nthreads,
-        root="/" if root is None else os.fspath(root),
+        root="/" if root is None else _str_arg("root", root),
         rw_dirs=_str_list("rw", rw),
         max_instructions=limit,
         timeout_seconds=timeout,

@@ -36,10 +36,36 @@ class ProcessResult:
     """The engine that ran it: "cuda" or "cpu"."""
 
 
+def _str_arg(name: str, value: StrPath) -> str:
+    """A string (or path) handed to the guest or the OS: NUL bytes cannot pass through."""
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a string, not {type(value).__name__}")
+    s = os.fspath(value)
+    if not isinstance(s, str):
+        raise TypeError(f"{name} must be a string, not {type(s).__name__}")
+    if "\0" in s:
+        raise ValueError(f"{name} contains a NUL byte: {s!r}")
+    return s
+
+
 def _str_list(name: str, values: Sequence[StrPath]) -> list:
     if isinstance(values, (str, bytes)):
         raise TypeError(f"{name} must be a list of strings, not a single string")
-    return [os.fspath(v) for v in values]
+    return [_str_arg(f"{name}[{i}]", v) for i, v in enumerate(values)]
+
+
+def _env_entries(name: str, env: Mapping[str, str]) -> list:
+    """VAR=VALUE entries of a mapping of str to str (ValueError for a name with "=" or NUL)."""
+    if not isinstance(env, Mapping):
+        raise TypeError(f"{name} must be a mapping of names to values, not {type(env).__name__}")
+    out = []
+    for k, v in env.items():
+        if not isinstance(k, str) or not isinstance(v, str):
+            raise TypeError(f"{name} must map str to str, not {k!r}: {v!r}")
+        if not k or "=" in k or "\0" in k or "\0" in v:
+            raise ValueError(f"{name}: {k!r} is not a valid environment variable name")
+        out.append(f"{k}={v}")
+    return out
 
 
 def run(
@@ -70,14 +96,14 @@ def run(
     (a KvrmError; its status is 127 or 126) when the program is missing or not a static
     AArch64 executable, CudaUnavailableError for backend="cuda" without a usable GPU.
     """
-    program = os.fspath(path)
+    program = _str_arg("path", path)
     argv = [program] + _str_list("args", args)
     if isinstance(stdin, str):
         raise TypeError("stdin must be bytes-like, not str (encode it first)")
     with memoryview(stdin) as view:
         stdin_bytes = view.tobytes()
     environment = os.environ if env is None else env
-    envp = [f"{k}={v}" for k, v in environment.items()]
+    envp = _env_entries("env", environment)
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, not {backend!r}")
     if isinstance(max_instructions, bool) or not isinstance(max_instructions, int):
@@ -93,7 +119,7 @@ def run(
         envp=envp,
         stdin=stdin_bytes,
         backend=backend,
-        root="/" if root is None else os.fspath(root),
+        root="/" if root is None else _str_arg("root", root),
         rw_dirs=_str_list("rw", rw),
         max_instructions=max_instructions,
         timeout_seconds=timeout,

@@ -115,6 +115,27 @@ def test_run_argument_errors(guest):
         kvrm.run(guest, max_instructions=-1)
     with pytest.raises(ValueError):
         kvrm.run(guest, timeout_seconds=-1)
+    # Strings that reach the guest or the host's file system cannot hold NUL bytes.
+    with pytest.raises(ValueError, match="NUL"):
+        kvrm.run(guest, ["a\0b"], backend="cpu")
+    with pytest.raises(ValueError, match="NUL"):
+        kvrm.run(str(guest) + "\0x", backend="cpu")
+    with pytest.raises(ValueError, match="NUL"):
+        kvrm.run(guest, backend="cpu", root="/\0tmp")
+    with pytest.raises(ValueError):
+        kvrm.run(guest, env={"A": "x\0y"}, backend="cpu")
+    with pytest.raises(ValueError):
+        kvrm.run(guest, env={"A=B": "x"}, backend="cpu")
+    with pytest.raises(TypeError):
+        kvrm.run(guest, env={1: "x"}, backend="cpu")
+    with pytest.raises(TypeError):
+        kvrm.run(guest, env={"A": 1}, backend="cpu")
+    with pytest.raises(TypeError):
+        kvrm.run(guest, [1], backend="cpu")
+    with pytest.raises(ValueError, match="NUL"):
+        kvrm.run_batch(guest, [{"args": ["a\0"]}], backend="cpu")
+    with pytest.raises(TypeError):
+        kvrm.run_batch(guest, [{"env": {2: "x"}}], backend="cpu")
     if not kvrm.cuda_available():
         with pytest.raises(kvrm.CudaUnavailableError):
             kvrm.run(guest, backend="cuda")
