@@ -151,6 +151,17 @@ i64 Sandbox::resolve(const std::string& base, const std::string& path, bool foll
   r = Resolved{};
   r.exists = true;
   r.is_dir = true;
+  // Each component is looked at through a descriptor of its directory, opened beneath the root
+  // with no symlink on the way, so that a directory swapped for a symlink meanwhile can never
+  // show what lies outside the root (the host kernel would follow it in a path string).
+  struct DirFd {
+    int fd = -1;
+    ~DirFd() { reset(); }
+    void reset(int to = -1) {
+      if (fd >= 0) ::close(fd);
+      fd = to;
+    }
+  } dir;  // the directory `done` names; -1: to be opened
   while (!pending.empty()) {
     std::string c = std::move(pending.back());
     pending.pop_back();
@@ -158,6 +169,7 @@ i64 Sandbox::resolve(const std::string& base, const std::string& path, bool foll
     if (c == ".") continue;
     if (c == "..") {
       if (!done.empty()) done.pop_back();
+      dir.reset();
       continue;
     }
     done.push_back(c);
@@ -166,7 +178,10 @@ i64 Sandbox::resolve(const std::string& base, const std::string& path, bool foll
       return n == "self" || n == "thread-self" || n == pid_;
     };
     // /proc/self exists for the guest under any root, with or without a /proc there.
-    if (done.size() == 1 && c == "proc" && !last && self_name(pending.back())) continue;
+    if (done.size() == 1 && c == "proc" && !last && self_name(pending.back())) {
+      dir.reset();
+      continue;
+    }
     if (done.size() == 2 && done[0] == "proc") {
       if (self_name(c)) {  // the guest's own: kvrm answers
         r.guest = "/proc/self";
@@ -183,9 +198,14 @@ i64 Sandbox::resolve(const std::string& base, const std::string& path, bool foll
     }
     if (done.size() == 2 && done[0] == "dev" && root_.empty() && !dev_entry_visible(c))
       return -ENOENT;
-    const std::string h = host_of(done);
+    if (dir.fd < 0) {  // the directory the component is in
+      done.pop_back();
+      dir.reset(open_dir(done));
+      done.push_back(c);
+      if (dir.fd < 0) return dir.fd;
+    }
     struct stat st;
-    if (::lstat(h.c_str(), &st) != 0) {
+    if (::fstatat(dir.fd, c.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       if (errno == ENOENT && last) {
         r.exists = false;
         r.is_dir = false;
@@ -196,12 +216,15 @@ i64 Sandbox::resolve(const std::string& base, const std::string& path, bool foll
     if (S_ISLNK(st.st_mode) && (!last || follow_final)) {
       if (++links > kMaxSymlinks) return -ELOOP;
       char t[kPathMax];
-      const ssize_t n = ::readlink(h.c_str(), t, sizeof t - 1);
+      const ssize_t n = ::readlinkat(dir.fd, c.c_str(), t, sizeof t - 1);
       if (n < 0) return -errno;
       done.pop_back();
       const std::string target(t, static_cast<size_t>(n));
       if (target.empty()) return -ENOENT;
-      if (target[0] == '/') done.clear();  // re-rooted under the root
+      if (target[0] == '/') {  // re-rooted under the root
+        done.clear();
+        dir.reset();
+      }
       std::vector<std::string> comps;
       split(target, comps);
       for (auto it = comps.rbegin(); it != comps.rend(); ++it) pending.push_back(*it);
@@ -210,6 +233,11 @@ i64 Sandbox::resolve(const std::string& base, const std::string& path, bool foll
     r.is_symlink = S_ISLNK(st.st_mode);
     r.is_dir = S_ISDIR(st.st_mode);
     if (!last && !r.is_dir) return -ENOTDIR;
+    if (!last) {  // step into it; a symlink swapped in since fstatat fails here
+      const int sub = ::openat(dir.fd, c.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (sub < 0) return -errno;
+      dir.reset(sub);
+    }
   }
   if (trailing_slash && r.exists && !r.is_dir) return -ENOTDIR;
   r.guest.clear();
@@ -227,6 +255,19 @@ bool Sandbox::writable(const std::string& host_path) const {
   for (const auto& d : rw_)
     if (below(host_path, d)) return true;
   return false;
+}
+
+int Sandbox::open_dir(const std::vector<std::string>& comps) const {
+  std::string rel;
+  for (const auto& c : comps) rel += (rel.empty() ? "" : "/") + c;
+  if (rel.empty()) rel = ".";
+  struct open_how how {};
+  how.flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  long fd = ::syscall(SYS_openat2, root_fd_, rel.c_str(), &how, sizeof how);
+  if (fd < 0 && (errno == ENOSYS || errno == E2BIG))  // older kernels
+    fd = ::openat(root_fd_, rel.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  return fd < 0 ? -errno : static_cast<int>(fd);
 }
 
 int Sandbox::open(const Resolved& r, int host_flags, unsigned mode) const {

@@ -90,6 +90,10 @@ class Sandbox {
   std::string cwd;  // the guest's current directory (absolute guest path)
 
  private:
+  // An O_PATH descriptor of the guest directory the components name (beneath the root, no
+  // symlink on the way), or -errno.
+  int open_dir(const std::vector<std::string>& comps) const;
+
   std::string root_;  // canonical, no trailing slash ("" for "/")
   std::vector<std::string> rw_;
   int root_fd_ = -1;
