@@ -41,6 +41,16 @@ DCPOP (DC CVAP). Not implemented, and never to be advertised: FP16 arithmetic (F
 DotProd, SHA3, SHA512, SM3/SM4, FCMA, JSCVT, FRINTTS, BF16, I8MM, SVE, MTE, PAuth, BTI
 (guarded pages; the BTI hint itself executes as NOP).
 
+Encodings are written bit 31 first: `0` and `1` are fixed bits, letters are operand fields, and
+`+` and `-` are the Arm ARM's should-be-one and should-be-zero bits ((1) and (0) in its encoding
+diagrams), for example Ra of SMULH/UMULH, Rs and Rt2 of LDXR/LDAXR and LDAR/STLR/LDLAR/STLLR, Rt2
+of STXR/STLXR, Rs of LDXP/LDAXP. The architecture makes other values there CONSTRAINED
+UNPREDICTABLE, allowing UNDEFINED or execution as if the field held the should-be value; kvrm
+ignores these fields and executes, as QEMU (qemu-aarch64 7.2, and Unicorn) and Arm's cores do.
+Where QEMU instead treats such a field as unallocated (Rt2 of CAS/CASP, Rs of LDAPR, CRm of
+SB/CFINV/XAFLAG/AXFLAG, bits 20:15 of SETF8/SETF16), the pattern fixes it, and other values are
+UNDEFINED in kvrm as well.
+
 Floating point is computed in software (`src/isa/fp/`, integer arithmetic after the Arm
 pseudocode), so results, FPSR flags, NaN propagation, default NaN, flush-to-zero and all four
 rounding modes are bit-identical on the host and on the GPU.
@@ -80,7 +90,7 @@ def main() -> int:
             continue
         if line.startswith("// ") and "INST(" not in line and section:
             notes.append(line[3:].strip())
-        m = re.match(r'^\s*(//\s*)?INST\((\w+),\s*"([^"]*)",\s*"([01a-zA-Z]{32})"\)(.*)$', line)
+        m = re.match(r'^\s*(//\s*)?INST\((\w+),\s*"([^"]*)",\s*"([01a-zA-Z+-]{32})"\)(.*)$', line)
         if not m:
             continue
         commented, name, arm, pattern, rest = m.groups()

@@ -25,8 +25,11 @@ struct Encoding {
 
 namespace detail {
 
-// Parses a 32-character pattern; anything malformed stops compilation (a throw in a constant
-// expression).
+constexpr bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+// Parses a 32-character pattern: '0'/'1' fixed bits, letters operand bits, '+'/'-' should-be
+// bits (not matched: decoded whatever their value). Anything malformed stops compilation (a
+// throw in a constant expression).
 constexpr Encoding parse_pattern(const char* p) {
   Encoding e;
   int n = 0;
@@ -38,8 +41,8 @@ constexpr Encoding parse_pattern(const char* p) {
     } else if (p[n] == '1') {
       e.mask |= b;
       e.value |= b;
-    } else if (p[n] == ' ') {
-      throw "encoding pattern contains a space";
+    } else if (!is_letter(p[n]) && p[n] != '+' && p[n] != '-') {
+      throw "encoding pattern character is not 0, 1, a letter, + or -";
     }
   }
   if (n != 32) throw "encoding pattern shorter than 32 characters";

@@ -414,8 +414,7 @@ void adjust_state(const Entry& e, Rng& rng, TrialInput& in) {
       if (rng.chance(50)) {
         const u32 n = get(w, *r.n);
         in.state.x[n] = aligned_rw(rng, 16, 16);
-        in.preamble =
-            kEncodings[static_cast<u32>(Op::LDXR)].value | (get(w, *r.sz) << 30) | (n << 5) | 31;
+        in.preamble = entry(Op::LDXR).canonical | (get(w, *r.sz) << 30) | (n << 5) | 31;
       }
       break;
     case Op::STXP:
@@ -425,8 +424,8 @@ void adjust_state(const Entry& e, Rng& rng, TrialInput& in) {
       if (get(w, *r.s) != 31 && rng.chance(50)) {
         const u32 n = get(w, *r.n);
         in.state.x[n] = aligned_rw(rng, 16, 16);
-        in.preamble = kEncodings[static_cast<u32>(Op::LDXP)].value | (w & (1u << 30)) |
-                      (get(w, *r.s) << 10) | (n << 5) | 31;
+        in.preamble =
+            entry(Op::LDXP).canonical | (w & (1u << 30)) | (get(w, *r.s) << 10) | (n << 5) | 31;
       }
       break;
     case Op::CAS:
@@ -509,6 +508,10 @@ bool generate_word(const Entry& e, Rng& rng, u32& word, RedrawStats& stats) {
         const u32 v = biased_register(rng, regs);
         regs.push_back(v);
         w = put(w, f, v);
+      } else if (f.is_should_be()) {
+        // Should-be bits: the Arm ARM's value half the time, any other value otherwise (both
+        // engines must ignore them).
+        w = put(w, f, rng.chance(50) ? (f.letter == '+' ? ~0u : 0u) : rng.next32());
       } else if (is_immediate(f) && rng.chance(50)) {
         w = put(w, f, biased_immediate(rng, f.width()));
       }

@@ -81,6 +81,10 @@ std::vector<Entry> build() {
     e.fp = e.group == Group::SimdFp ||
            (e.group == Group::LoadStore && (e.mask & e.value & (1u << 26)));
     e.fields = split_fields(r.pattern);
+    e.canonical = e.value;
+    for (const Field& f : e.fields) {
+      if (f.letter == '+') e.canonical |= ((2u << (f.hi - f.lo)) - 1) << f.lo;
+    }
     e.section = section_of(e.name);
     t.push_back(std::move(e));
   }

@@ -9,13 +9,15 @@
 
 namespace kvrm::diff {
 
-// A run of one letter in a pattern: bits [hi:lo] of the word.
+// A run of one letter in a pattern: bits [hi:lo] of the word. Runs of '+' and '-' are the
+// should-be-one and should-be-zero bits (decoded whatever their value, ignored by the handler).
 struct Field {
   char letter;
   int hi;
   int lo;
   int width() const { return hi - lo + 1; }
   bool is_register() const;  // a 5-bit run of d, n, m, t, u, s or a
+  bool is_should_be() const { return letter == '+' || letter == '-'; }
 };
 
 // The top-level A64 groups (Arm ARM C4.1, decoded on op0 = bits 28..25).
@@ -30,6 +32,7 @@ struct Entry {
   const char* pattern;   // 32 characters, bit 31 first
   u32 mask;
   u32 value;
+  u32 canonical;  // value with the should-be-one bits set: the word as the Arm ARM writes it
   Group group;
   bool fp;  // touches the SIMD&FP registers (the FP/SIMD group, or a SIMD&FP load/store)
   const char* section;  // the a64.inc section header it is listed under ("C4.1.88 Loads ...")

@@ -351,6 +351,57 @@ TEST(JitHost, AStopRequestEndsAtAnExactInstructionCount) {
   }
 }
 
+// Words whose should-be fields (isa/a64.inc '+') hold other values are translated like any
+// other word, not left to the interpreter as UNDEFINED, and compute what the reference does.
+TEST(JitHost, ShouldBeFieldsAreTranslated) {
+  const u64 at = 0x50000, data = 0x52000;
+  const std::vector<u32> words = {
+      0x9bc20029,  // umulh x9, x1, x2 with Ra = 0
+      0x9b42142a,  // smulh x10, x1, x2 with Ra = 5
+      0xc8457c0b,  // ldxr x11, [x0] with Rs = 5
+      0xc80c1409,  // stxr w12, x9, [x0] with Rt2 = 5
+      0xc8c5940d,  // ldar x13, [x0] with Rs = Rt2 = 5
+      0xc880806a,  // stlr x10, [x3] with Rs = Rt2 = 0
+      0xc8603c6e,  // ldxp x14, x15, [x3] with Rs = 0
+      kHlt,
+  };
+  auto setup = [&](World& w) {
+    w.mem.map(at, 0x1000, kPermRead | kPermExec);
+    w.mem.write(at, words.data(), words.size() * 4);
+    w.mem.map(data, 0x1000, kPermRead | kPermWrite);
+    const u64 init[2] = {0x1122334455667788ull, 0x99aabbccddeeff00ull};
+    w.mem.write(data, init, sizeof init);
+    w.s.x[0] = data;
+    w.s.x[1] = 0xfedcba9876543210ull;
+    w.s.x[2] = 0x0f0f0f0f0f0f0f0full;
+    w.s.x[3] = data + 16;
+    w.s.x[5] = 0x5555;
+    w.s.pc = at;
+  };
+  World jw, rw;
+  setup(jw);
+  setup(rw);
+  const u64 entry = at;
+  const jit::Translation t = jit::translate(std::span(&entry, 1), jw.reader());
+  ASSERT_EQ(t.blocks.size(), 1u);
+  EXPECT_EQ(t.blocks[0].words.size(), words.size());
+  const HostModule m(t.sources);
+  InterpCounts counts;
+  StopInfo ji{}, ri{};
+  const RunOutcome j = m.run(jw, ji, 100, 64, counts);
+  const RunOutcome r = run_reference(rw, ri, 100);
+  EXPECT_EQ(r.signal, Signal::Halt);
+  EXPECT_EQ(j.signal, r.signal);
+  EXPECT_EQ(j.cycles, r.cycles);
+  EXPECT_EQ(counts.instructions, 0u);  // nothing fell back to the interpreter
+  expect_same_state(jw.s, rw.s, "should-be fields");
+  EXPECT_EQ(rw.s.x[11], 0x1122334455667788ull);  // ldxr
+  EXPECT_EQ(rw.s.x[12], 0u);                     // stxr succeeded
+  EXPECT_EQ(rw.s.x[13], rw.s.x[9]);              // ldar read back what stxr stored
+  EXPECT_EQ(rw.s.x[14], rw.s.x[10]);             // ldxp read back what stlr stored
+  EXPECT_EQ(rw.s.x[5], 0x5555u);
+}
+
 #if defined(KVRM_HAVE_CUDA)
 TEST(JitDevice, ModulesCompileAndLinkForTheGpu) {
   std::string why;

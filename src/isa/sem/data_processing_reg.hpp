@@ -443,6 +443,7 @@ template <class C>
 KVRM_HD Signal UMSUBL(C& c, u32 i) {
   return dp::multiply_add(c, i, true, dp::MulOperands::UnsignedWords);
 }
+// SMULH/UMULH: Ra (bits 14:10) is a should-be field, ignored.
 template <class C>
 KVRM_HD Signal SMULH(C& c, u32 i) {
   const i64 r = smulh64(static_cast<i64>(c.x(dp::rn(i))), static_cast<i64>(c.x(dp::rm(i))));

@@ -114,7 +114,8 @@ KVRM_HD Signal store_exclusive(C& c, u32 i, bool pair) {
   const ExclusiveShape sh = exclusive_shape(i, pair);
   const int total = sh.esize * sh.count;
   const u64 va = c.xsp(field_rn(i));
-  const u64 d[2] = {c.x(field_rt(i)), c.x(field_rt2(i))};
+  // Rt2 is an operand of the pairs only (a should-be field of STXR/STLXR, ignored).
+  const u64 d[2] = {c.x(field_rt(i)), pair ? c.x(field_rt2(i)) : 0};
   KVRM_MEM(c.mem.aligned(va, static_cast<u64>(total), Access::Write));
   const bool marked =
       c.s.excl_valid && c.s.excl_addr == va && c.s.excl_size == static_cast<u32>(total);
@@ -164,6 +165,7 @@ KVRM_HD Signal LDAXP(C& c, u32 i) {
 namespace ldst {
 
 // On a single core the acquire/release orderings change nothing; the accesses must be aligned.
+// Rs and Rt2 of LDAR/STLR/LDLAR/STLLR are should-be fields, never read.
 template <class C>
 KVRM_HD Signal load_acquire(C& c, u32 i) {
   const int bytes = 1 << bits(i, 31, 30);
