@@ -83,7 +83,7 @@ i64 do_write(Process& p, const u64* a, bool positional) {
   const u64 n = std::min(a[2], kIoMax);
   std::vector<u8> buf(n);
   if (!p.read(a[1], buf.data(), n)) return err(EFAULT);
-  return f->write(buf.data(), n, positional ? static_cast<i64>(a[3]) : -1);
+  return guest_write(p, *f, buf.data(), n, positional ? static_cast<i64>(a[3]) : -1);
 }
 
 i64 do_read(Process& p, const u64* a, bool positional) {
@@ -93,7 +93,7 @@ i64 do_read(Process& p, const u64* a, bool positional) {
   const u64 n = std::min(a[2], kIoMax);
   if (!guest_range(p, a[1], n, kPermWrite)) return err(EFAULT);
   std::vector<u8> buf(n);
-  const i64 r = f->read(buf.data(), n, positional ? static_cast<i64>(a[3]) : -1);
+  const i64 r = guest_read(p, *f, buf.data(), n, positional ? static_cast<i64>(a[3]) : -1);
   if (r > 0) p.write(a[1], buf.data(), static_cast<u64>(r));
   return r;
 }
@@ -133,7 +133,7 @@ i64 sys_writev(Process& p, const u64* a) {
     p.read(v.base, buf.data() + off, v.len);
     off += v.len;
   }
-  return f->write(buf.data(), total, -1);
+  return guest_write(p, *f, buf.data(), total, -1);
 }
 
 i64 sys_readv(Process& p, const u64* a) {
@@ -143,7 +143,7 @@ i64 sys_readv(Process& p, const u64* a) {
   u64 total = 0;
   if (i64 r = read_iov(p, a[1], a[2], iov, total, kPermWrite)) return r;
   std::vector<u8> buf(total);
-  const i64 r = f->read(buf.data(), total, -1);
+  const i64 r = guest_read(p, *f, buf.data(), total, -1);
   if (r < 0) return r;
   u64 off = 0;
   for (const auto& v : iov) {
