@@ -30,11 +30,22 @@ HostSignalForwarder::HostSignalForwarder(Process& p) {
   Process* none = nullptr;
   if (!g_target.compare_exchange_strong(none, &p))
     throw Error("only one HostSignalForwarder may exist at a time");
+  // What kvrm was started ignoring (nohup's SIGHUP, a background job's SIGINT), the guest starts
+  // ignoring, as exec keeps it.
+  for (int s = 1; s < 32; ++s) {
+    struct sigaction old;
+    if (s != SIGKILL && s != SIGSTOP && sigaction(s, nullptr, &old) == 0 &&
+        old.sa_handler == SIG_IGN)
+      p.signals.actions[s].handler = sig::kIgn;
+  }
   struct sigaction sa = {};
   sa.sa_handler = forward;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;  // kvrm's own calls go on; the guest's waits see the posted signal
-  for (int k = 0; k < kCount; ++k) sigaction(kForwarded[k], &sa, &g_saved[k]);
+  for (int k = 0; k < kCount; ++k) {
+    sigaction(kForwarded[k], nullptr, &g_saved[k]);
+    if (g_saved[k].sa_handler != SIG_IGN) sigaction(kForwarded[k], &sa, nullptr);
+  }
   struct sigaction ign = {};
   ign.sa_handler = SIG_IGN;
   sigemptyset(&ign.sa_mask);

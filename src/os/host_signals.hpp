@@ -16,7 +16,8 @@ class HostSignalForwarder {
   // The signals forwarded: SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM, SIGXFSZ. Also
   // ignores SIGPIPE in the host process while alive (a write to a closed pipe gives EPIPE; the
   // guest's own writes get their SIGPIPE from the OS layer). One forwarder at a time; the
-  // dispositions it replaced come back when it is destroyed.
+  // dispositions it replaced come back when it is destroyed. Signals kvrm was started ignoring
+  // stay ignored, and the guest starts ignoring them too (as exec keeps SIG_IGN).
   explicit HostSignalForwarder(Process& p);
   ~HostSignalForwarder();
   HostSignalForwarder(const HostSignalForwarder&) = delete;

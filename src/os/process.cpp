@@ -368,7 +368,8 @@ Process::Wait Process::wait(int host_fd, short events, clockid_t clock,
       struct pollfd pfd = {host_fd, events, 0};
       const struct timespec t = timespec_of(step);
       // An error or hang-up counts as ready: the read or write reports it.
-      if (::ppoll(&pfd, 1, &t, nullptr) != 0 && errno != EINTR) return Wait::Ready;
+      const int n = ::ppoll(&pfd, 1, &t, nullptr);
+      if (n > 0 || (n < 0 && errno != EINTR)) return Wait::Ready;
     } else if (until_first) {
       ::clock_nanosleep(clock, TIMER_ABSTIME, until, nullptr);  // EINTR: checked above
     } else {
