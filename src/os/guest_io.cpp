@@ -2,6 +2,7 @@
 // through Process::wait_fd, so that the timeout, cancel() and signals for the guest end the
 // wait, and the host process never takes the SIGPIPE or SIGXFSZ a write raises: the guest gets
 // it, as Linux sends it (EPIPE or EFBIG returned, the signal sent to the writer).
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -40,13 +41,22 @@ i64 write_without_host_signals(const GuestFd& f, const void* buf, u64 n, i64 off
   return r;
 }
 
+bool nonblocking(int host_fd) {
+  const int fl = ::fcntl(host_fd, F_GETFL);
+  return fl >= 0 && (fl & O_NONBLOCK);
+}
+
 }  // namespace
 
 i64 guest_read(Process& p, const GuestFd& f, void* buf, u64 n, i64 off) {
-  // Positional reads and memory streams never block; a regular file is ready at once.
+  // Positional reads and memory streams never block; a regular file is ready at once; a
+  // descriptor with O_NONBLOCK answers EAGAIN itself.
   if (!f.mem && off < 0 && n > 0) {
-    const Process::Wait w = p.wait_fd(f.host, POLLIN);
-    if (w != Process::Wait::Ready) return interrupted(w);
+    struct pollfd pfd = {f.host, POLLIN, 0};
+    if (::poll(&pfd, 1, 0) == 0 && !nonblocking(f.host)) {
+      const Process::Wait w = p.wait_fd(f.host, POLLIN);
+      if (w != Process::Wait::Ready) return interrupted(w);
+    }
   }
   return f.read(buf, n, off);
 }
@@ -54,8 +64,8 @@ i64 guest_read(Process& p, const GuestFd& f, void* buf, u64 n, i64 off) {
 i64 guest_write(Process& p, const GuestFd& f, const void* buf, u64 n, i64 off) {
   if (f.mem || n == 0) return f.write(buf, n, off);
   struct stat st;
-  const bool may_block =
-      off < 0 && ::fstat(f.host, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
+  const bool may_block = off < 0 && ::fstat(f.host, &st) == 0 && !S_ISREG(st.st_mode) &&
+                         !S_ISBLK(st.st_mode) && !nonblocking(f.host);
   const u8* bytes = static_cast<const u8*>(buf);
   u64 done = 0;
   while (done < n) {

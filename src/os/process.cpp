@@ -400,9 +400,11 @@ int Process::run() {
       deadline_ = t0_ + std::chrono::duration_cast<Clock::duration>(
                             std::chrono::duration<double>(o_.timeout_seconds));
   }
-  // Instructions per slice, adapted so that a slice takes 5-40 ms: cancel(), the timeout and
-  // posted signals are checked between slices (and at every syscall).
+  // Instructions per slice, adapted so that a slice takes about 20 ms: cancel(), the timeout
+  // and posted signals are checked between slices (and at every syscall). Engines that can stop
+  // a run in flight (the CUDA engine) are also given 50 ms as the slice's time limit.
   constexpr u64 kMinSlice = u64{1} << 12, kMaxSlice = u64{1} << 34;
+  constexpr double kSliceSeconds = 0.02, kSliceLimitSeconds = 0.05;
   while (!exited_) {
     if (must_end()) {
       end_by_limit();
@@ -434,14 +436,16 @@ int Process::run() {
     };
     const auto ts = Clock::now();
     // The base version of execute_persistent stops at each SVC and runs again after it.
-    const RunResult r = o_.relaunch_per_syscall ? e_.Engine::execute_persistent(budget, 0, service)
-                                                : e_.execute_persistent(budget, 0, service);
-    const auto took = Clock::now() - ts;
+    const RunResult r = o_.relaunch_per_syscall
+                            ? e_.Engine::execute_persistent(budget, kSliceLimitSeconds, service)
+                            : e_.execute_persistent(budget, kSliceLimitSeconds, service);
+    const double took = std::chrono::duration<double>(Clock::now() - ts).count();
     stats_.instructions += r.cycles;
     stats_.syscalls += r.syscalls;
-    if (r.signal == Signal::Checkpoint && r.cycles == budget && r.syscalls == 0) {
-      if (took < std::chrono::milliseconds(5)) slice_ = std::min(slice_ * 2, kMaxSlice);
-      if (took > std::chrono::milliseconds(40)) slice_ = std::max(slice_ / 2, kMinSlice);
+    if (r.signal == Signal::Checkpoint && r.syscalls == 0 && r.cycles > 0 && took > 0) {
+      const double ips = static_cast<double>(r.cycles) / took;
+      slice_ = static_cast<u64>(std::clamp(ips * kSliceSeconds, static_cast<double>(kMinSlice),
+                                           static_cast<double>(kMaxSlice)));
     }
     switch (r.signal) {
       case Signal::Syscall:  // only when the process ended in a syscall

@@ -195,7 +195,7 @@ class Process {
   Clock::time_point deadline_ = Clock::time_point::max();
   std::atomic<bool> cancelled_{false};
   std::atomic<u64> posted_signals_{0};  // bit s-1: signal s posted
-  u64 slice_ = u64{1} << 20;            // instructions per run slice (adapted in run())
+  u64 slice_ = u64{1} << 18;            // instructions per run slice (adapted in run())
 };
 
 // The AT_HWCAP / AT_HWCAP2 bits kvrm advertises: the features docs/ISA.md lists as implemented

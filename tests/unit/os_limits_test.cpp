@@ -19,6 +19,8 @@ namespace {
 
 using namespace test;
 using Clock = std::chrono::steady_clock;
+// The limits act within 100 ms; the checks allow twice that for a loaded test machine.
+constexpr double kLate = 0.2;
 
 constexpr u32 kStrX1X0 = 0xf9000001;     // str x1, [x0]
 constexpr u32 kStrXzrX0_8 = 0xf900041f;  // str xzr, [x0, #8]
@@ -74,7 +76,7 @@ TEST(OsLimits, CancelEndsASleepingGuest) {
   const Outcome r = run_and(sleeper(), 0, 200, [](Process& p) { p.cancel(); });
   EXPECT_EQ(r.status, kExitTimeout);
   EXPECT_GE(r.seconds, 0.2);
-  EXPECT_LT(r.seconds, 0.3);  // within 100 ms of cancel()
+  EXPECT_LT(r.seconds, 0.2 + kLate);
   EXPECT_NE(r.err.find("kvrm: timeout"), std::string::npos) << r.err;
 }
 
@@ -82,7 +84,7 @@ TEST(OsLimits, CancelEndsALoopingGuest) {
   const std::string prog = write_program("loop", {b(0)});
   const Outcome r = run_and(prog, 0, 200, [](Process& p) { p.cancel(); });
   EXPECT_EQ(r.status, kExitTimeout);
-  EXPECT_LT(r.seconds, 0.3);
+  EXPECT_LT(r.seconds, 0.2 + kLate);
 }
 
 TEST(OsLimits, CancelBeforeRunEndsAtOnce) {
@@ -103,14 +105,14 @@ TEST(OsLimits, TimeoutEndsASleep) {
   const Outcome r = run_and(sleeper(), 0.3, -1, [](Process&) {});
   EXPECT_EQ(r.status, kExitTimeout);
   EXPECT_GE(r.seconds, 0.3);
-  EXPECT_LT(r.seconds, 0.4);
+  EXPECT_LT(r.seconds, 0.3 + kLate);
   EXPECT_NE(r.err.find("kvrm: timeout (0.3 s) reached"), std::string::npos) << r.err;
 }
 
 TEST(OsLimits, PostedSignalEndsASleepWithItsDefaultAction) {
   const Outcome r = run_and(sleeper(), 0, 100, [](Process& p) { p.post_signal(15); });
   EXPECT_EQ(r.status, 128 + 15);
-  EXPECT_LT(r.seconds, 0.2);
+  EXPECT_LT(r.seconds, 0.1 + kLate);
   EXPECT_NE(r.err.find("uncaught target signal 15"), std::string::npos) << r.err;
 }
 
@@ -119,6 +121,21 @@ TEST(OsLimits, IgnoredPostedSignalLetsTheSleepGoOn) {
   const Outcome r = run_and(sleeper(), 0.3, 50, [](Process& p) { p.post_signal(17); });
   EXPECT_EQ(r.status, kExitTimeout);
   EXPECT_GE(r.seconds, 0.3);
+}
+
+TEST(OsLimits, ContinuousTimeoutStopsALongBatch) {
+  auto e = make_reference_engine(u64{16} << 20);
+  e->map(0x10000, 0x1000, kPermRead | kPermExec);
+  const u32 loop = b(0);
+  e->write_memory(0x10000, &loop, 4);
+  e->set_pc(0x10000);
+  const auto t0 = Clock::now();
+  const RunResult r = e->execute_continuous(u64{1} << 50, 10, 0.2);  // batches of days
+  const double took = std::chrono::duration<double>(Clock::now() - t0).count();
+  EXPECT_EQ(r.signal, Signal::Checkpoint);
+  EXPECT_EQ(r.batch_count, 1u);
+  EXPECT_GT(r.cycles, 0u);
+  EXPECT_LT(took, 0.2 + kLate);
 }
 
 TEST(OsLimits, HugeRangesCostWhatIsMapped) {

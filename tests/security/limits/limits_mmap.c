@@ -8,8 +8,8 @@
 int main(void) {
   const size_t huge = (size_t)1 << 46;  // 64 TiB
   errno = 0;
-  void* p = mmap(0, huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                 -1, 0);
+  void* p =
+      mmap(0, huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   printf("mmap 64 TiB: %s errno %d\n", p == MAP_FAILED ? "failed" : "mapped", errno);
   if (p != MAP_FAILED) munmap(p, huge);
   char* small = mmap(0, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

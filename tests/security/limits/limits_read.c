@@ -1,7 +1,10 @@
 // Blocks in read() on stdin (a pipe whose writer stays silent): a --timeout must end it. With
 // "usr1" a SIGUSR1 handler is installed (flags from argv[2]: "restart" adds SA_RESTART) and the
 // read's result is printed: restarted reads get the data written after the signal, others EINTR.
+// With "nonblock", reads of an empty O_NONBLOCK pipe must fail at once with EAGAIN instead.
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +17,22 @@ static void handler(int sig) {
 }
 
 int main(int argc, char** argv) {
+  if (argc > 1 && strcmp(argv[1], "nonblock") == 0) {
+    int fds[2];
+    if (pipe2(fds, O_NONBLOCK) != 0) return 2;
+    char c;
+    errno = 0;
+    ssize_t r = read(fds[0], &c, 1);
+    printf("nonblocking read %zd errno %d (EAGAIN %d)\n", r, errno, EAGAIN);
+    // A full pipe: a nonblocking write takes what fits, then EAGAIN.
+    static char big[1 << 20];
+    ssize_t w = write(fds[1], big, sizeof big);
+    errno = 0;
+    ssize_t w2 = write(fds[1], big, 1);
+    printf("nonblocking writes: first %s, then %zd errno %d\n",
+           w > 0 && w < (ssize_t)sizeof big ? "partial" : "?", w2, errno);
+    return 0;
+  }
   if (argc > 1) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
