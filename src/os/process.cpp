@@ -410,10 +410,6 @@ int Process::run() {
       end_by_limit();
       break;
     }
-    if (take_posted_signals() || !signals.pending.empty()) {
-      deliver_signals();
-      if (exited_) break;
-    }
     u64 budget = slice_;
     if (o_.max_instructions) {
       if (stats_.instructions >= o_.max_instructions) {
@@ -457,6 +453,9 @@ int Process::run() {
       case Signal::Breakpoint: signal_for_stop(r); break;
       case Signal::Running: throw Error("engine returned RUNNING");
     }
+    // Between instructions now (a driven engine may still hold an unserviced stop when run()
+    // is entered, so signals from outside are taken here and after syscalls only).
+    if (!exited_ && take_posted_signals()) deliver_signals();
     stats_.seconds = std::chrono::duration<double>(Clock::now() - t0_).count();
   }
   stats_.seconds = std::chrono::duration<double>(Clock::now() - t0_).count();

@@ -116,6 +116,14 @@ TEST(OsLimits, PostedSignalEndsASleepWithItsDefaultAction) {
   EXPECT_NE(r.err.find("uncaught target signal 15"), std::string::npos) << r.err;
 }
 
+TEST(OsLimits, PostedSignalReachesALoopingGuest) {
+  const std::string prog = write_program("loop2", {b(0)});
+  const Outcome r = run_and(prog, 0, 100, [](Process& p) { p.post_signal(2); });
+  EXPECT_EQ(r.status, 128 + 2);
+  EXPECT_LT(r.seconds, 0.1 + kLate);
+  EXPECT_NE(r.err.find("uncaught target signal 2"), std::string::npos) << r.err;
+}
+
 TEST(OsLimits, IgnoredPostedSignalLetsTheSleepGoOn) {
   // SIGCHLD is ignored by default: the sleep goes on until the timeout.
   const Outcome r = run_and(sleeper(), 0.3, 50, [](Process& p) { p.post_signal(17); });
