@@ -381,7 +381,8 @@ class ContinuousCudaCPU(CudaCPU):
     ) -> ContinuousResult:
         """Continuous dispatch: batch after batch of cycles_per_batch instructions until a
         stop signal (HALT, SYSCALL, FAULT, UNDEFINED, BREAKPOINT), max_batches batches, or
-        timeout_seconds (checked between batches; at least one batch runs). Returns a
+        timeout_seconds (a batch still running then stops within 100 ms; at least one batch
+        starts). Returns a
         ContinuousResult; its signal is CHECKPOINT when the batches or the time ran out."""
         batches = _positive("max_batches", max_batches)
         timeout = float(timeout_seconds)

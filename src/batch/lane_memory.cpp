@@ -141,15 +141,14 @@ void LaneMemory::privatize(u32* leaf) {
 void LaneMemory::map(u64 addr, u64 size, u8 perms) {
   check_range(addr, size);
   const u64 pages = size >> kPageBits;
-  for (u64 p = 0; p < pages; ++p) {
-    const u32* s = slot(addr + (p << kPageBits));
-    if (s && (*s & kLeafPresent))
-      throw Error("cannot map " + hex(addr) + "+" + hex(size) + ": page " +
-                  hex(addr + (p << kPageBits)) + " is already mapped");
-  }
+  // The limit first: a range far beyond it fails at once, whatever its size.
   if ((mapped_bytes() >> kPageBits) + pages > limits_.mapped_limit >> kPageBits)
     throw Error("out of guest memory: mapping " + hex(size) + " bytes exceeds the limit of " +
                 hex(limits_.mapped_limit) + " bytes");
+  table_for_each_present(table(), addr, size, [&](u64 va, u32) {
+    throw Error("cannot map " + hex(addr) + "+" + hex(size) + ": page " + hex(va) +
+                " is already mapped");
+  });
   materialize();
   perms &= 7;
   for (u64 p = 0; p < pages; ++p) {
@@ -169,16 +168,15 @@ void LaneMemory::unmap(u64 addr, u64 size) {
   check_range(addr, size);
   materialize();
   std::vector<u32> own;
-  for (u64 va = addr; va < addr + size; va += kPageSize) {
+  table_for_each_present(nodes_.data(), addr, size, [&](u64 va, u32) {
     u32* s = slot(va, false);
-    if (!s || !(*s & kLeafPresent)) continue;
     if (!(*s & kLeafShared)) {
       own.push_back(leaf_frame(*s));
       --private_frames_;
     }
     *s = 0;
     --mapped_pages_;
-  }
+  });
   pool_.release(own);
   version_ = next_table_version();
 }
@@ -189,11 +187,11 @@ void LaneMemory::protect(u64 addr, u64 size, u8 perms) {
     throw Error("cannot protect " + hex(addr) + "+" + hex(size) + ": not all of it is mapped");
   materialize();
   perms &= 7;
-  for (u64 va = addr; va < addr + size; va += kPageSize) {
+  table_for_each_present(nodes_.data(), addr, size, [&](u64 va, u32) {
     u32* s = slot(va, false);
     *s = (*s & kLeafShared) ? make_shared_leaf(leaf_frame(*s), perms)
                             : make_leaf(leaf_frame(*s), perms);
-  }
+  });
   version_ = next_table_version();
 }
 

@@ -9,6 +9,7 @@
 #include "engines/cuda/cuda_engine.hpp"
 #include "engines/engine.hpp"
 #include "isa/mmu.hpp"
+#include "os/host_signals.hpp"
 #include "os/process.hpp"
 
 extern char** environ;
@@ -139,7 +140,12 @@ int run_run(RunOptions& o) {
   po.sandbox.rw_dirs = o.rw_dirs;
   try {
     os::Process p(*e, std::move(po));
-    const int status = p.run();
+    int status;
+    {
+      // SIGINT, SIGTERM, SIGHUP, ... sent to kvrm go to the guest while it runs.
+      os::HostSignalForwarder forward(p);
+      status = p.run();
+    }
     if (o.stats) {
       const auto& s = p.stats();
       std::fprintf(stderr,

@@ -90,17 +90,15 @@ void AddressSpace::mark_dirty(u32 frame) {
 void AddressSpace::map(u64 addr, u64 size, u8 perms) {
   check_range(addr, size);
   const u64 pages = size >> kPageBits;
-  for (u64 p = 0; p < pages; ++p) {
-    const u32* slot = leaf_slot(addr + (p << kPageBits));
-    if (slot && (*slot & kLeafPresent)) {
-      throw Error("cannot map " + hex(addr) + "+" + hex(size) + ": page " +
-                  hex(addr + (p << kPageBits)) + " is already mapped");
-    }
-  }
-  if (mapped_pages_ + pages > frame_capacity_) {
+  // The limit first: a range far beyond it fails at once, whatever its size.
+  if (pages > frame_capacity_ - mapped_pages_) {
     throw Error("out of guest memory: mapping " + hex(size) + " bytes exceeds the limit of " +
                 hex(memory_limit()) + " bytes");
   }
+  table_for_each_present(nodes_.data(), addr, size, [&](u64 va, u32) {
+    throw Error("cannot map " + hex(addr) + "+" + hex(size) + ": page " + hex(va) +
+                " is already mapped");
+  });
   for (u64 p = 0; p < pages; ++p) {
     const u32 f = alloc_frame();
     *leaf_slot(addr + (p << kPageBits), true) = make_leaf(f, perms & 7);
@@ -112,13 +110,11 @@ void AddressSpace::map(u64 addr, u64 size, u8 perms) {
 
 void AddressSpace::unmap(u64 addr, u64 size) {
   check_range(addr, size);
-  for (u64 va = addr; va < addr + size; va += kPageSize) {
-    u32* slot = leaf_slot(va, false);
-    if (!slot || !(*slot & kLeafPresent)) continue;
-    release_frame(leaf_frame(*slot));
-    *slot = 0;
+  table_for_each_present(nodes_.data(), addr, size, [&](u64 va, u32 leaf) {
+    release_frame(leaf_frame(leaf));
+    *leaf_slot(va, false) = 0;
     --mapped_pages_;
-  }
+  });
   nodes_dirty_ = true;
 }
 
@@ -127,10 +123,9 @@ void AddressSpace::protect(u64 addr, u64 size, u8 perms) {
   if (!is_mapped(addr, size)) {
     throw Error("cannot protect " + hex(addr) + "+" + hex(size) + ": not all of it is mapped");
   }
-  for (u64 va = addr; va < addr + size; va += kPageSize) {
-    u32* slot = leaf_slot(va, false);
-    *slot = make_leaf(leaf_frame(*slot), perms & 7);
-  }
+  table_for_each_present(nodes_.data(), addr, size, [&](u64 va, u32 leaf) {
+    *leaf_slot(va, false) = make_leaf(leaf_frame(leaf), perms & 7);
+  });
   nodes_dirty_ = true;
 }
 

@@ -46,14 +46,31 @@ RunResult Engine::execute_continuous(u64 cycles_per_batch, u64 max_batches,
   RunResult total;
   total.batch_count = 0;
   total.pc = pc();
+  // A batch runs in pieces of about 10 ms, so that the timeout ends it within 100 ms however
+  // many instructions a batch has.
+  u64 piece = u64{1} << 20;
   while (total.batch_count < max_batches && elapsed() < timeout_seconds) {
-    const RunResult r = execute(cycles_per_batch);
+    RunResult r;
+    bool timed_out = false;
+    for (u64 done = 0; done < cycles_per_batch;) {
+      const double before = elapsed();
+      r = execute(std::min(piece, cycles_per_batch - done));
+      const double took = elapsed() - before;
+      done += r.cycles;
+      total.cycles += r.cycles;
+      if (r.signal != Signal::Checkpoint) break;
+      if (took < 0.005) piece = std::min(piece * 2, u64{1} << 34);
+      if (took > 0.02) piece = std::max(piece / 2, u64{1} << 10);
+      if (done < cycles_per_batch && elapsed() >= timeout_seconds) {
+        timed_out = true;
+        break;
+      }
+    }
     ++total.batch_count;
-    total.cycles += r.cycles;
     total.signal = r.signal;
     total.pc = r.pc;
     total.info = r.info;
-    if (r.signal != Signal::Checkpoint) break;
+    if (r.signal != Signal::Checkpoint || timed_out) break;
   }
   total.elapsed_seconds = elapsed();
   return total;
@@ -66,8 +83,8 @@ RunResult Engine::execute_persistent(u64 total_cycles, double timeout_seconds,
   const auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
-  // With a timeout, run in slices so that it is checked often enough.
-  const u64 slice = timeout_seconds > 0 ? u64{1} << 22 : ~u64{0};
+  // With a timeout, run in pieces of about 10 ms so that it is checked often enough.
+  u64 piece = timeout_seconds > 0 ? u64{1} << 20 : ~u64{0};
   RunResult total;
   total.pc = pc();
   while (true) {
@@ -76,7 +93,13 @@ RunResult Engine::execute_persistent(u64 total_cycles, double timeout_seconds,
       total.signal = Signal::Checkpoint;
       break;
     }
-    const RunResult r = execute(std::min(left, slice));
+    const double before = elapsed();
+    const RunResult r = execute(std::min(left, piece));
+    if (timeout_seconds > 0 && r.signal == Signal::Checkpoint) {
+      const double took = elapsed() - before;
+      if (took < 0.005) piece = std::min(piece * 2, u64{1} << 34);
+      if (took > 0.02) piece = std::max(piece / 2, u64{1} << 10);
+    }
     total.cycles += r.cycles;
     total.signal = r.signal;
     total.pc = r.pc;

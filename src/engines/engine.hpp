@@ -52,8 +52,9 @@ class Engine {
   // (CHECKPOINT).
   virtual RunResult execute(u64 max_cycles) = 0;
   // Continuous dispatch: batch after batch of cycles_per_batch instructions, until a stop
-  // signal, max_batches batches, or timeout_seconds (checked between batches). The result's
-  // batch_count says how many batches ran; its cycles are the total.
+  // signal, max_batches batches, or timeout_seconds (a batch still running then is stopped
+  // within 100 ms, CHECKPOINT, and counted). The result's batch_count says how many batches
+  // ran; its cycles are the total.
   virtual RunResult execute_continuous(u64 cycles_per_batch, u64 max_batches,
                                        double timeout_seconds);
   // Mega dispatch: the whole budget in one go.

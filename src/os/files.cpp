@@ -4,6 +4,7 @@
 // termios and winsize are the same on both.
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -13,6 +14,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "isa/mmu.hpp"
@@ -79,23 +81,6 @@ bool guest_range(Process& p, u64 addr, u64 n, u8 need) {
   return n == 0 || (addr + n >= addr && p.vmas().covered(addr, addr + n, need));
 }
 
-// Reads or writes on any guest descriptor: a host one, a memory stream, /proc/self/mem.
-i64 fd_read(Process& p, GuestFd& f, u8* buf, u64 n, i64 off) {
-  if (f.proc) {
-    if (f.proc->kind == ProcFile::kDirectory) return err(EISDIR);
-    return proc_memory_io(p, *f.proc, buf, n, off, false);
-  }
-  return f.read(buf, n, off);
-}
-
-i64 fd_write(Process& p, GuestFd& f, const u8* buf, u64 n, i64 off) {
-  if (f.proc) {
-    if (f.proc->kind == ProcFile::kDirectory) return err(EBADF);
-    return proc_memory_io(p, *f.proc, const_cast<u8*>(buf), n, off, true);
-  }
-  return f.write(buf, n, off);
-}
-
 i64 do_write(Process& p, const u64* a, bool positional) {
   if (positional && static_cast<i64>(a[3]) < 0) return err(EINVAL);
   GuestFd* f = fd_of(p, a[0]);
@@ -103,7 +88,7 @@ i64 do_write(Process& p, const u64* a, bool positional) {
   const u64 n = std::min(a[2], kIoMax);
   std::vector<u8> buf(n);
   if (!p.read(a[1], buf.data(), n)) return err(EFAULT);
-  return fd_write(p, *f, buf.data(), n, positional ? static_cast<i64>(a[3]) : -1);
+  return guest_write(p, *f, buf.data(), n, positional ? static_cast<i64>(a[3]) : -1);
 }
 
 i64 do_read(Process& p, const u64* a, bool positional) {
@@ -113,7 +98,7 @@ i64 do_read(Process& p, const u64* a, bool positional) {
   const u64 n = std::min(a[2], kIoMax);
   if (!guest_range(p, a[1], n, kPermWrite)) return err(EFAULT);
   std::vector<u8> buf(n);
-  const i64 r = fd_read(p, *f, buf.data(), n, positional ? static_cast<i64>(a[3]) : -1);
+  const i64 r = guest_read(p, *f, buf.data(), n, positional ? static_cast<i64>(a[3]) : -1);
   if (r > 0) p.write(a[1], buf.data(), static_cast<u64>(r));
   return r;
 }
@@ -153,7 +138,7 @@ i64 sys_writev(Process& p, const u64* a) {
     p.read(v.base, buf.data() + off, v.len);
     off += v.len;
   }
-  return fd_write(p, *f, buf.data(), total, -1);
+  return guest_write(p, *f, buf.data(), total, -1);
 }
 
 i64 sys_readv(Process& p, const u64* a) {
@@ -163,7 +148,7 @@ i64 sys_readv(Process& p, const u64* a) {
   u64 total = 0;
   if (i64 r = read_iov(p, a[1], a[2], iov, total, kPermWrite)) return r;
   std::vector<u8> buf(total);
-  const i64 r = fd_read(p, *f, buf.data(), total, -1);
+  const i64 r = guest_read(p, *f, buf.data(), total, -1);
   if (r < 0) return r;
   u64 off = 0;
   for (const auto& v : iov) {
@@ -502,6 +487,42 @@ i64 sys_faccessat2(Process& p, const u64* a) { return do_faccessat(p, a, a[3]); 
 
 i64 reopen_fd(Process& p, int n, u64 g, u64 mode);
 
+// A FIFO opened for reading or writing alone waits for its other end, as on Linux. The wait is
+// a host thread's blocking open; when the guest must stop waiting (its timeout, cancel(), a
+// signal) kvrm opens the other end itself to release it, and drops both.
+i64 open_fifo(Process& p, const Resolved& r, int hflags) {
+  const int path_fd = p.sandbox.open(r, O_PATH, 0);
+  if (path_fd < 0) return path_fd;
+  const std::string via = "/proc/self/fd/" + std::to_string(path_fd);
+  int done[2];
+  if (::pipe2(done, O_CLOEXEC) != 0) {
+    const int e = errno;
+    ::close(path_fd);
+    return err(e);
+  }
+  int opened = -1, open_errno = 0;
+  std::thread waiter([&] {
+    opened = ::open(via.c_str(), hflags | O_CLOEXEC);
+    open_errno = errno;
+    const char c = 0;
+    [[maybe_unused]] const ssize_t n = ::write(done[1], &c, 1);
+  });
+  const Process::Wait w = p.wait_fd(done[0], POLLIN);
+  if (w != Process::Wait::Ready) {
+    const int other = ::open(via.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    waiter.join();
+    if (other >= 0) ::close(other);
+    if (opened >= 0) ::close(opened);
+  } else {
+    waiter.join();
+  }
+  ::close(done[0]);
+  ::close(done[1]);
+  ::close(path_fd);
+  if (w != Process::Wait::Ready) return w == Process::Wait::Interrupted ? kRestartSys : err(EINTR);
+  return opened < 0 ? err(open_errno) : opened;
+}
+
 i64 open_resolved(Process& p, const Resolved& r, u64 g, u64 mode_arg) {
   if (r.node.kind == ProcNode::kFdLink && !r.is_symlink)
     return reopen_fd(p, r.node.fd, g, mode_arg);
@@ -521,6 +542,12 @@ i64 open_resolved(Process& p, const Resolved& r, u64 g, u64 mode_arg) {
   const unsigned mode = static_cast<unsigned>(mode_arg) & 07777 & ~p.umask;
   const int hflags = host_open_flags(g) & ~O_CLOEXEC;
   const bool creating = creat && !r.exists;
+  if (r.exists && r.is_fifo && !(hflags & O_NONBLOCK) && (hflags & O_ACCMODE) != O_RDWR) {
+    const i64 fd = open_fifo(p, r, hflags);
+    if (fd < 0) return fd;
+    return p.fds.install(
+        {static_cast<int>(fd), true, (g & O_CLOEXEC) != 0, r.guest, nullptr, nullptr});
+  }
   int fd = p.sandbox.open(r, creating ? hflags | O_EXCL : hflags, mode);
   if (creating && fd == -EEXIST && !(g & O_EXCL)) {
     fd = p.sandbox.open(r, hflags, mode);  // someone else created it meanwhile

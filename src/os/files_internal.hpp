@@ -23,6 +23,11 @@ inline GuestFd* fd_of(Process& p, u64 fd) { return p.fds.get(fd); }
 i64 resolve_at(Process& p, u64 dirfd, u64 path_addr, bool follow, Resolved& r,
                std::string* raw = nullptr);
 
+// read/write of a guest descriptor at its position (off < 0) or at off, waiting where it would
+// block through Process::wait_fd (os/guest_io.cpp): the byte count, -errno or kRestartSys.
+i64 guest_read(Process& p, const GuestFd& f, void* buf, u64 n, i64 off);
+i64 guest_write(Process& p, const GuestFd& f, const void* buf, u64 n, i64 off);
+
 // Whether the object at a resolved path may be written (below a --rw directory).
 bool write_ok(const Process& p, const Resolved& r);
 

@@ -41,19 +41,53 @@ i64 read_timespec(Process& p, u64 addr, struct timespec& ts) {
   return 0;
 }
 
+// Sleeps through Process::sleep_until, so that the timeout, cancel() and signals for the guest
+// end the sleep. A signal the guest takes ends it with EINTR (and the time left in *rem for a
+// relative sleep); Linux never restarts a sleep after a handler.
 i64 sys_clock_nanosleep(Process& p, const u64* a) {
-  struct timespec req, rem{};
+  const clockid_t clock = static_cast<clockid_t>(a[0]);
+  switch (a[0]) {
+    case CLOCK_REALTIME:
+    case CLOCK_MONOTONIC:
+    case CLOCK_BOOTTIME:
+    case CLOCK_TAI: break;
+    // The guest's CPU time is no host clock kvrm could wait on; the raw and coarse clocks have
+    // no sleep on Linux either; the alarm clocks need CAP_WAKE_ALARM.
+    case CLOCK_PROCESS_CPUTIME_ID:
+    case CLOCK_MONOTONIC_RAW:
+    case CLOCK_REALTIME_COARSE:
+    case CLOCK_MONOTONIC_COARSE:
+    case CLOCK_REALTIME_ALARM:
+    case CLOCK_BOOTTIME_ALARM: return err(EOPNOTSUPP);
+    default: return err(EINVAL);  // CLOCK_THREAD_CPUTIME_ID and unknown clocks
+  }
+  struct timespec req, now;
+  ::clock_gettime(clock, &now);
+  if (a[1] & ~u64{TIMER_ABSTIME}) return err(EINVAL);
   if (i64 e = read_timespec(p, a[2], req)) return e;
-  const int r = ::clock_nanosleep(static_cast<clockid_t>(a[0]), static_cast<int>(a[1]), &req, &rem);
-  if (r == EINTR && a[3] && !(a[1] & TIMER_ABSTIME)) {
-    const i64 g[2] = {rem.tv_sec, rem.tv_nsec};
+  const bool absolute = a[1] & TIMER_ABSTIME;
+  struct timespec until = req;
+  if (!absolute) {
+    until.tv_sec = now.tv_sec + req.tv_sec;
+    until.tv_nsec = now.tv_nsec + req.tv_nsec;
+    if (until.tv_nsec >= 1000000000) {
+      until.tv_nsec -= 1000000000;
+      ++until.tv_sec;
+    }
+  }
+  if (p.sleep_until(clock, until) == Process::Wait::Ready) return 0;
+  if (a[3] && !absolute) {
+    ::clock_gettime(clock, &now);
+    i64 left = (i64{until.tv_sec} - now.tv_sec) * 1000000000 + (until.tv_nsec - now.tv_nsec);
+    if (left < 0) left = 0;
+    const i64 g[2] = {left / 1000000000, left % 1000000000};
     p.write(a[3], g, sizeof g);
   }
-  return r ? err(r) : 0;
+  return err(EINTR);
 }
 
 i64 sys_nanosleep(Process& p, const u64* a) {
-  const u64 b[4] = {CLOCK_REALTIME, 0, a[0], a[1]};
+  const u64 b[4] = {CLOCK_MONOTONIC, 0, a[0], a[1]};
   return sys_clock_nanosleep(p, b);
 }
 

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/random.h>
 #include <time.h>
@@ -317,17 +318,109 @@ void Process::message(const char* fmt, ...) {
 
 void Process::die_by_signal(int sig, const std::string& detail) {
   const char* d = sigdescr_np(sig);
-  message("kvrm: uncaught target signal %d (%s)%s\n", sig, d ? d : "Unknown signal",
-          detail.c_str());
+  // SIGPIPE ends a writer quietly, as shells and qemu-aarch64 let it.
+  if (sig != sig::kPipe)
+    message("kvrm: uncaught target signal %d (%s)%s\n", sig, d ? d : "Unknown signal",
+            detail.c_str());
   exit(128 + sig);
 }
 
+// ---- Limits and waits -------------------------------------------------------------------------
+
+bool Process::must_end() const { return cancelled() || Clock::now() >= deadline_; }
+
+void Process::end_by_limit() {
+  const unsigned long long pc = e_.pc();
+  if (o_.timeout_seconds > 0 && Clock::now() >= deadline_)
+    message("kvrm: timeout (%g s) reached at pc 0x%llx\n", o_.timeout_seconds, pc);
+  else
+    message("kvrm: timeout: the run was cancelled at pc 0x%llx\n", pc);
+  exit(kExitTimeout);
+}
+
+bool Process::take_posted_signals() {
+  u64 bits = posted_signals_.exchange(0, std::memory_order_relaxed);
+  for (int s = 1; bits; ++s, bits >>= 1)
+    if (bits & 1) send_signal(*this, s, SigInfo::kill(s, sig::kSiUser));
+  return signal_interrupts(signals, signals.blocked);
+}
+
+namespace {
+
+i64 ns_of(const struct timespec& t) { return i64{t.tv_sec} * 1000000000 + t.tv_nsec; }
+struct timespec timespec_of(i64 ns) {
+  return {static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+}
+
+}  // namespace
+
+Process::Wait Process::wait(int host_fd, short events, clockid_t clock,
+                            const struct timespec* until) {
+  constexpr i64 kStepNs = 50'000'000;  // the longest a wait goes without checking
+  for (bool first = true;; first = false) {
+    if (must_end()) return Wait::End;
+    if (take_posted_signals()) return Wait::Interrupted;
+    i64 step = first && host_fd >= 0 ? 0 : kStepNs;  // a ready descriptor costs one poll
+    const auto to_deadline = deadline_ - Clock::now();
+    if (to_deadline < std::chrono::nanoseconds(step))
+      step = std::max<i64>(
+          1, std::chrono::duration_cast<std::chrono::nanoseconds>(to_deadline).count());
+    bool until_first = false;  // `until` comes before the next check: sleep to it exactly
+    if (until) {
+      struct timespec now;
+      ::clock_gettime(clock, &now);
+      const i64 left = ns_of(*until) - ns_of(now);
+      if (left <= 0) return Wait::Ready;
+      until_first = left <= step;
+      step = std::min(step, left);
+    }
+    if (host_fd >= 0) {
+      struct pollfd pfd = {host_fd, events, 0};
+      const struct timespec t = timespec_of(step);
+      // An error or hang-up counts as ready: the read or write reports it.
+      const int n = ::ppoll(&pfd, 1, &t, nullptr);
+      if (n > 0 || (n < 0 && errno != EINTR)) return Wait::Ready;
+    } else if (until_first) {
+      ::clock_nanosleep(clock, TIMER_ABSTIME, until, nullptr);  // EINTR: checked above
+    } else {
+      const struct timespec t = timespec_of(step);
+      ::clock_nanosleep(CLOCK_MONOTONIC, 0, &t, nullptr);
+    }
+  }
+}
+
+Process::Wait Process::wait_fd(int host_fd, short events) {
+  return wait(host_fd, events, CLOCK_MONOTONIC, nullptr);
+}
+
+Process::Wait Process::sleep_until(clockid_t clock, const struct timespec& until) {
+  return wait(-1, 0, clock, &until);
+}
+
+Process::Wait Process::wait_signal() { return wait(-1, 0, CLOCK_MONOTONIC, nullptr); }
+
+// ---- The run loop -------------------------------------------------------------------------------
+
 int Process::run() {
-  using Clock = std::chrono::steady_clock;
-  const auto t0 = Clock::now();
-  constexpr u64 kSlice = u64{1} << 24;  // instructions between timeout checks
+  if (!started_) {
+    started_ = true;
+    t0_ = Clock::now();
+    // Far-off timeouts (beyond a century) are none.
+    if (o_.timeout_seconds > 0 && o_.timeout_seconds < 3e9)
+      deadline_ = t0_ + std::chrono::duration_cast<Clock::duration>(
+                            std::chrono::duration<double>(o_.timeout_seconds));
+  }
+  // Instructions per slice, adapted so that a slice takes about 20 ms: cancel(), the timeout
+  // and posted signals are checked between slices (and at every syscall). Engines that can stop
+  // a run in flight (the CUDA engine) are also given 50 ms as the slice's time limit.
+  constexpr u64 kMinSlice = u64{1} << 12, kMaxSlice = u64{1} << 34;
+  constexpr double kSliceSeconds = 0.02, kSliceLimitSeconds = 0.05;
   while (!exited_) {
-    u64 budget = o_.timeout_seconds > 0 ? kSlice : ~u64{0} >> 1;
+    if (must_end()) {
+      end_by_limit();
+      break;
+    }
+    u64 budget = slice_;
     if (o_.max_instructions) {
       if (stats_.instructions >= o_.max_instructions) {
         message("kvrm: instruction limit (%llu) reached at pc 0x%llx\n",
@@ -342,14 +435,24 @@ int Process::run() {
     // Signals raised by a syscall are delivered before the guest continues.
     const auto service = [this](Engine&) {
       do_syscall(*this);
+      if (!exited_ && must_end()) end_by_limit();
+      take_posted_signals();
       deliver_signals();
       return !exited_;
     };
+    const auto ts = Clock::now();
     // The base version of execute_persistent stops at each SVC and runs again after it.
-    const RunResult r = o_.relaunch_per_syscall ? e_.Engine::execute_persistent(budget, 0, service)
-                                                : e_.execute_persistent(budget, 0, service);
+    const RunResult r = o_.relaunch_per_syscall
+                            ? e_.Engine::execute_persistent(budget, kSliceLimitSeconds, service)
+                            : e_.execute_persistent(budget, kSliceLimitSeconds, service);
+    const double took = std::chrono::duration<double>(Clock::now() - ts).count();
     stats_.instructions += r.cycles;
     stats_.syscalls += r.syscalls;
+    if (r.signal == Signal::Checkpoint && r.syscalls == 0 && r.cycles > 0 && took > 0) {
+      const double ips = static_cast<double>(r.cycles) / took;
+      slice_ = static_cast<u64>(std::clamp(ips * kSliceSeconds, static_cast<double>(kMinSlice),
+                                           static_cast<double>(kMaxSlice)));
+    }
     switch (r.signal) {
       case Signal::Syscall:  // only when the process ended in a syscall
         break;
@@ -360,14 +463,12 @@ int Process::run() {
       case Signal::Breakpoint: signal_for_stop(r); break;
       case Signal::Running: throw Error("engine returned RUNNING");
     }
-    stats_.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (!exited_ && o_.timeout_seconds > 0 && stats_.seconds > o_.timeout_seconds) {
-      message("kvrm: timeout (%g s) reached at pc 0x%llx\n", o_.timeout_seconds,
-              static_cast<unsigned long long>(e_.pc()));
-      exit(kExitTimeout);
-    }
+    // Between instructions now (a driven engine may still hold an unserviced stop when run()
+    // is entered, so signals from outside are taken here and after syscalls only).
+    if (!exited_ && take_posted_signals()) deliver_signals();
+    stats_.seconds = std::chrono::duration<double>(Clock::now() - t0_).count();
   }
-  stats_.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  stats_.seconds = std::chrono::duration<double>(Clock::now() - t0_).count();
   return exit_status_;
 }
 

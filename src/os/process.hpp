@@ -7,6 +7,10 @@
 // each on its own engine, may run at once on different host threads.
 #pragma once
 
+#include <time.h>
+
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -23,7 +27,8 @@ struct ProcessOptions {
   std::vector<std::string> argv;  // argv[0] included
   std::vector<std::string> envp;  // "VAR=VALUE"
   u64 max_instructions = 0;       // 0: unlimited
-  double timeout_seconds = 0;     // 0: none
+  double timeout_seconds = 0;     // 0: none; measured from the first call of run(), and it ends
+                                  // blocking syscalls too (see Process::wait_fd)
   bool strace = false;            // one line per syscall on stderr
   SandboxOptions sandbox;         // --root, --rw
   // How SVCs reach the host: through the engine's persistent mode (the CUDA engine's kernel
@@ -89,9 +94,44 @@ class Process {
   Process(Engine& e, ProcessOptions o);
 
   // Runs to the end; returns the exit status (the guest's, 128+signal after a fatal signal,
-  // kExitTimeout when the instruction budget or the timeout ran out).
+  // kExitTimeout when the instruction budget or the timeout ran out, or after cancel()).
   int run();
   const RunStats& stats() const { return stats_; }
+
+  // Limits from outside. Both may be called from any thread while run() runs (and before):
+  // they only set an atomic that the run loop and every blocking wait check at least every
+  // 50 ms.
+  //
+  // cancel(): the process ends as by a timeout (status kExitTimeout, a "kvrm: timeout" line)
+  // within 100 ms, whatever it is doing: running guest code, or blocked in a syscall.
+  void cancel() { cancelled_.store(true, std::memory_order_relaxed); }
+  bool cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
+  // post_signal(): a signal for the guest from outside (a host signal kvrm received, another
+  // thread): sent to the guest as Linux would (its handler runs, its default action applies, or
+  // it is ignored) at the next check, interrupting a blocking syscall. Async-signal-safe.
+  void post_signal(int sig) {
+    if (sig >= 1 && sig <= 64)
+      posted_signals_.fetch_or(u64{1} << (sig - 1), std::memory_order_relaxed);
+  }
+
+  // The one way the OS layer blocks: every syscall that waits (for a descriptor, a time, a
+  // signal) waits through these, which wake at least every 50 ms to take posted signals and
+  // check cancel() and the timeout.
+  enum class Wait {
+    Ready,        // the descriptor is ready / the time was reached
+    Interrupted,  // a signal the guest takes (a handler or a fatal default) is pending: the
+                  // syscall returns EINTR (or kRestartSys, os/syscalls.hpp)
+    End,          // the process must end (cancel(), timeout): the syscall returns at once and
+                  // the run loop ends the process
+  };
+  // Waits until host_fd is ready for `events` (poll(2) events: POLLIN, POLLOUT).
+  Wait wait_fd(int host_fd, short events);
+  // Waits until `clock` reaches `until` (an absolute time of that clock).
+  Wait sleep_until(clockid_t clock, const struct timespec& until);
+  // Waits for a posted signal only (rt_sigsuspend, pause, rt_sigtimedwait without a timeout).
+  Wait wait_signal();
+  // True when the process must end now (cancelled, or past its timeout).
+  bool must_end() const;
 
   // Guest memory as a syscall sees it: false (EFAULT) unless every byte is mapped with the
   // permission the access needs.
@@ -142,6 +182,15 @@ class Process {
  private:
   void build_stack(const ElfImage& img, const LoadedImage& li);
   void install_memory_streams();
+  // Sends posted signals to the guest (send_signal); true when a pending signal that the mask
+  // lets through would act (run a handler or end the process).
+  bool take_posted_signals();
+  // The waits above: for host_fd (-1: none) and/or until `until` of `clock` (nullptr: none).
+  Wait wait(int host_fd, short events, clockid_t clock, const struct timespec* until);
+  // Ends the process for cancel() or the timeout, with kvrm's message.
+  void end_by_limit();
+
+  using Clock = std::chrono::steady_clock;
 
   Engine& e_;
   ProcessOptions o_;
@@ -149,6 +198,12 @@ class Process {
   RunStats stats_;
   bool exited_ = false;
   int exit_status_ = 0;
+  bool started_ = false;    // run() was called: t0_ and deadline_ are set
+  Clock::time_point t0_{};  // the first call of run()
+  Clock::time_point deadline_ = Clock::time_point::max();
+  std::atomic<bool> cancelled_{false};
+  std::atomic<u64> posted_signals_{0};  // bit s-1: signal s posted
+  u64 slice_ = u64{1} << 18;            // instructions per run slice (adapted in run())
 };
 
 // The AT_HWCAP / AT_HWCAP2 bits kvrm advertises: the features docs/ISA.md lists as implemented

@@ -232,6 +232,7 @@ i64 Sandbox::resolve(const std::string& base, const std::string& path, bool foll
     }
     r.is_symlink = S_ISLNK(st.st_mode);
     r.is_dir = S_ISDIR(st.st_mode);
+    r.is_fifo = S_ISFIFO(st.st_mode);
     if (!last && !r.is_dir) return -ENOTDIR;
     if (!last) {  // step into it; a symlink swapped in since fstatat fails here
       const int sub = ::openat(dir.fd, c.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

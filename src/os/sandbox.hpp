@@ -55,6 +55,7 @@ struct Resolved {
   bool exists = false;
   bool is_dir = false;
   bool is_symlink = false;  // only when the final component was not followed
+  bool is_fifo = false;
   // Sandbox::resolve stops at /proc/self (guest "/proc/self", proc_rest the components after
   // it); the OS layer's resolve_path walks the rest into `node`.
   bool proc = false;

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstdio>
@@ -214,6 +215,19 @@ void send_signal(Process& p, int s, const SigInfo& info, std::string detail) {
   st.pending.push_back({s, info, std::move(detail)});
 }
 
+bool signal_interrupts(const SignalState& st, u64 blocked) {
+  for (const auto& e : st.pending)
+    if (!(blocked & bit(e.sig)) && !is_ignored(st, e.sig)) return true;
+  return false;
+}
+
+bool next_signal_restarts(const SignalState& st) {
+  const int k = pick(st, st.blocked);
+  if (k < 0) return false;
+  const SignalState::Action& a = st.actions[st.pending[static_cast<size_t>(k)].sig];
+  return a.handler != kDfl && a.handler != kIgn && (a.flags & kSaRestart);
+}
+
 void force_signal(Process& p, int s, const SigInfo& info, std::string detail) {
   SignalState& st = p.signals;
   const bool blocked = st.blocked & bit(s);
@@ -380,27 +394,18 @@ i64 sys_rt_sigpending(Process& p, const u64* a) {
   return p.write(a[0], &set, a[1]) ? 0 : err(EFAULT);
 }
 
-// Nothing outside a single-threaded guest can send it a signal (no other threads, no timers):
-// a wait for one would never end.
-i64 wait_forever(Process& p, const char* call) {
-  p.message("kvrm: %s waits for a signal that nothing can send (single-threaded guest)\n", call);
-  p.exit(1);
-  return 0;
-}
-
+// Waits for a signal: what a host signal kvrm forwards (Process::post_signal) can end, else
+// the timeout or cancel(). Only a signal the guest takes ends rt_sigsuspend, with EINTR after
+// its handler.
 i64 sys_rt_sigsuspend(Process& p, const u64* a) {
   SignalState& st = p.signals;
   if (a[1] != 8) return err(EINVAL);
   u64 mask;
   if (!p.read(a[0], &mask, 8)) return err(EFAULT);
-  mask &= ~kUnblockable;
-  bool acts = false;
-  for (const auto& e : st.pending)
-    if (!(mask & bit(e.sig)) && !is_ignored(st, e.sig)) acts = true;
-  if (!acts) return wait_forever(p, "rt_sigsuspend");
   st.saved_mask = st.blocked;
   st.have_saved_mask = true;
-  st.blocked = mask;
+  st.blocked = mask & ~kUnblockable;
+  if (!signal_interrupts(st, st.blocked)) p.wait_signal();
   return err(EINTR);  // after the handler (deliver_signals), the old mask comes back
 }
 
@@ -415,18 +420,32 @@ i64 sys_rt_sigtimedwait(Process& p, const u64* a) {
     if (!p.read(a[2], ts, sizeof ts)) return err(EFAULT);
     if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000) return err(EINVAL);
   }
-  const int k = pick(st, ~set);
-  if (k >= 0) {
+  auto take = [&](int k) {
     const SignalState::Pending e = st.pending[static_cast<size_t>(k)];
     if (a[1] && !p.write(a[1], &e.info, sizeof e.info)) return err(EFAULT);
     st.pending.erase(st.pending.begin() + k);
-    return e.sig;
+    return static_cast<i64>(e.sig);
+  };
+  if (const int k = pick(st, ~set); k >= 0) return take(k);
+  if (a[2] && ts[0] == 0 && ts[1] == 0) return err(EAGAIN);
+  // As Linux does, the signals waited for are unblocked during the wait, so that one that
+  // arrives counts as one that would act.
+  const u64 old = st.blocked;
+  st.blocked &= ~set;
+  Process::Wait w;
+  if (a[2]) {
+    struct timespec until;
+    ::clock_gettime(CLOCK_MONOTONIC, &until);
+    const i64 ns = until.tv_nsec + ts[1];
+    until.tv_sec += static_cast<time_t>(std::min<i64>(ts[0], i64{1} << 40) + ns / 1000000000);
+    until.tv_nsec = static_cast<long>(ns % 1000000000);
+    w = p.sleep_until(CLOCK_MONOTONIC, until);
+  } else {
+    w = p.wait_signal();
   }
-  if (!a[2]) return wait_forever(p, "rt_sigtimedwait");
-  struct timespec d = {static_cast<time_t>(ts[0]), static_cast<long>(ts[1])};
-  while (::clock_nanosleep(CLOCK_MONOTONIC, 0, &d, &d) == EINTR) {
-  }
-  return err(EAGAIN);
+  st.blocked = old;
+  if (const int k = pick(st, ~set); k >= 0) return take(k);
+  return err(w == Process::Wait::Ready ? EAGAIN : EINTR);
 }
 
 i64 self_pid() { return ::getpid(); }

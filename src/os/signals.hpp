@@ -76,6 +76,12 @@ void send_signal(Process& p, int sig, const SigInfo& info, std::string detail = 
 // Queues a signal Linux forces on the thread (a fault): unblocked, and reset to SIG_DFL when
 // it was blocked or ignored, so that it kills unless a handler takes it.
 void force_signal(Process& p, int sig, const SigInfo& info, std::string detail = "");
+// True when a pending signal that `blocked` lets through would act (run a handler or end the
+// process): such a signal interrupts a blocking syscall.
+bool signal_interrupts(const SignalState& st, u64 blocked);
+// True when the signal deliver_signals() takes next runs a handler with SA_RESTART (a
+// syscall it interrupted is restarted after the handler).
+bool next_signal_restarts(const SignalState& st);
 // Delivers every pending signal the mask lets through: ignored, the default action, or a handler
 // frame on the guest stack (the engine state is changed to enter the handler).
 void deliver_signals(Process& p);

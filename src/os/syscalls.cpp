@@ -480,7 +480,17 @@ void do_syscall(Process& p) {
     }
     if (nr == 93 || nr == 94) p.message("%s\n", line.c_str());
   }
-  const i64 r = service_syscall(p, nr, args);
+  i64 r = service_syscall(p, nr, args);
+  if (r == kRestartSys) {
+    if (!p.exited() && next_signal_restarts(p.signals)) {
+      // As Linux does: the SVC runs again when the handler returns (X0 as it was).
+      if (strace) p.message("%s = ? (interrupted, restarted after the handler)\n", line.c_str());
+      e.set_pc(e.pc() - 4);
+      e.set_reg(0, args[0]);
+      return;
+    }
+    r = detail::err(EINTR);
+  }
   if (strace && nr != 93 && nr != 94) {
     if (r < 0 && r >= -4095)
       p.message("%s = -1 errno=%lld (%s)\n", line.c_str(), static_cast<long long>(-r),

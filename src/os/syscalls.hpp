@@ -22,6 +22,11 @@ struct SyscallDef {
 constexpr u64 kMaxSyscall = 512;
 const SyscallDef& syscall_def(u64 nr);
 
+// What a syscall interrupted by a signal returns when Linux would restart it after a handler
+// with SA_RESTART (Linux's -ERESTARTSYS): do_syscall turns it into -EINTR, or runs the SVC again
+// after the handler.
+constexpr i64 kRestartSys = -512;
+
 // Services one syscall: args[0..5], number nr; returns the result for X0.
 i64 service_syscall(Process& p, u64 nr, const u64* args);
 

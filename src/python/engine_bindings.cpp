@@ -212,7 +212,8 @@ void bind_engine(py::module_& m) {
           },
           py::arg("cycles_per_batch"), py::arg("max_batches"), py::arg("timeout_seconds"),
           "Continuous dispatch: batches of cycles_per_batch instructions until a stop signal, "
-          "max_batches batches, or timeout_seconds (checked between batches).")
+          "max_batches batches, or timeout_seconds (a batch still running then stops within "
+          "100 ms).")
       .def(
           "execute_mega",
           [](PyEngine& e, u64 total_cycles) {

@@ -4,6 +4,7 @@ reference engine and, marked gpu, on the CUDA engine."""
 
 import gc
 import threading
+import time
 
 import pytest
 
@@ -169,6 +170,29 @@ def test_continuous_timeout():
     assert 1 <= r.batch_count < 10**12
     assert r.total_cycles == 1000 * r.batch_count
     assert r.elapsed_seconds >= 0.05
+
+
+def test_continuous_timeout_stops_a_long_batch():
+    # One batch would take days: the timeout stops it within 100 ms.
+    cpu = cpu_with("cpu", words(*a64.ADD_B), cycles_per_batch=10**15)
+    t0 = time.monotonic()
+    r = cpu.execute_continuous(max_batches=3, timeout_seconds=0.2)
+    assert time.monotonic() - t0 < 0.45
+    assert r.signal == kvrm.Signal.CHECKPOINT and r.batch_count == 1
+    assert 0 < r.total_cycles < 10**15
+
+
+def test_huge_ranges_are_quick():
+    # Far beyond the memory limit: refused at once; unmapping the whole address space costs
+    # what is mapped.
+    e = kvrm.reference_engine(memory_limit=16 * MB)
+    t0 = time.monotonic()
+    with pytest.raises(kvrm.KvrmError, match="out of guest memory"):
+        e.map(0, 2**48, kvrm.PERM_RWX)
+    e.map(0x10000, 0x2000, kvrm.PERM_RWX)
+    e.unmap(0, 2**48)
+    e.map(0x10000, 0x2000, kvrm.PERM_RWX)  # free again
+    assert time.monotonic() - t0 < 0.5
 
 
 def test_cycles_per_batch_property():

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,25 @@ def test_run_limits(guest):
     assert b"kvrm: instruction limit (200000) reached" in r.stderr
     r = kvrm.run(guest, ["loop"], backend="cpu", env={}, timeout_seconds=0.2)
     assert r.exit_status == 124 and b"kvrm: timeout" in r.stderr
+
+
+def test_run_timeout_ends_blocking_syscalls(guest, tmp_path):
+    # A 20 s nanosleep and a read of a FIFO whose writer (this test) stays silent: the timeout
+    # ends both within 100 ms.
+    t0 = time.monotonic()
+    r = kvrm.run(guest, ["sleep"], backend="cpu", env={}, timeout_seconds=0.3)
+    assert r.exit_status == 124 and b"kvrm: timeout (0.3 s) reached" in r.stderr
+    assert time.monotonic() - t0 < 0.6
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    writer = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)  # holds the FIFO open, writes nothing
+    try:
+        t0 = time.monotonic()
+        r = kvrm.run(guest, ["read", str(fifo)], backend="cpu", env={}, timeout_seconds=0.3)
+        assert r.exit_status == 124 and b"kvrm: timeout" in r.stderr
+        assert time.monotonic() - t0 < 0.6
+    finally:
+        os.close(writer)
 
 
 def test_run_sandbox(guest, tmp_path):

@@ -187,7 +187,8 @@ class CudaEngine final : public Engine {
     total.batch_count = 0;
     total.pc = state_.pc;
     while (total.batch_count < max_batches && elapsed() < timeout_seconds) {
-      const RunResult r = launch(cycles_per_batch, 0, nullptr);
+      // The timeout's remainder stops a long batch in flight.
+      const RunResult r = launch(cycles_per_batch, timeout_seconds - elapsed(), nullptr);
       ++total.batch_count;
       total.cycles += r.cycles;
       total.signal = static_cast<Signal>(host_load(mail_->signal));  // what the kernel signalled

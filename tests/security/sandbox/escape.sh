@@ -134,7 +134,21 @@ EOF
   esac
 fi
 
-# 6. A huge file that is no program is refused from its header, not read whole.
+# 6. Opening a FIFO that has no other end waits as on Linux, but not past --timeout; a writer
+#    arriving releases it.
+mkfifo "$t/root/fifo"
+start=$(date +%s%N)
+"$kvrm" run --backend cpu --timeout 1 --root "$t/root" "$t/root/probe" open:/fifo >/dev/null 2>&1
+st=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+if [ $st = 124 ] && [ $ms -lt 3000 ]; then echo "ok   FIFO open ends with the timeout ($ms ms)"
+else echo "FAIL FIFO open: status $st after $ms ms"; fail=1; fi
+(sleep 0.3; echo hi >"$t/root/fifo") &
+check "a FIFO open returns when the writer comes" "open /fifo -> ok" \
+  -- --timeout 10 --root "$t/root" "$t/root/probe" open:/fifo
+wait
+
+# 7. A huge file that is no program is refused from its header, not read whole.
 truncate -s 4G "$t/big"
 start=$(date +%s%N)
 out=$(timeout 20 "$kvrm" run --backend cpu "$t/big" 2>&1)
