@@ -86,14 +86,16 @@ static void put_u(u64 v) {
   char b[24];
   int k = 23;
   b[k] = 0;
-  do b[--k] = (char)('0' + v % 10); while (v /= 10);
+  do b[--k] = (char)('0' + v % 10);
+  while (v /= 10);
   put(b + k);
 }
 static void put_x(u64 v) {
   char b[20];
   int k = 19;
   b[k] = 0;
-  do b[--k] = "0123456789abcdef"[v & 15]; while (v >>= 4);
+  do b[--k] = "0123456789abcdef"[v & 15];
+  while (v >>= 4);
   b[--k] = 'x';
   b[--k] = '0';
   put(b + k);
@@ -160,11 +162,33 @@ static void add_long(char c, u64 n, int slashes) {
 static void write_strings(void) {
   nstr = 0;
   str_next = (char*)STR_AREA;
-  static const char* const plain[] = {
-      "/", ".", "..", "", "../../..", "/..", "/etc/passwd", "/etc", "/proc/self/mem",
-      "/proc/self/exe", "/proc/self/fd/0", "/proc/self/fd/3", "/proc/self/fd/1", "/dev/stdin",
-      "/dev/fd/4", "/dev/null", "/up", "/up/etc/passwd", "/out", "/out/sentinel", "/abs",
-      "/ro/file", "/ro/dir", "/ro/dir/link", "a", "sub/x", "/rw"};
+  static const char* const plain[] = {"/",
+                                      ".",
+                                      "..",
+                                      "",
+                                      "../../..",
+                                      "/..",
+                                      "/etc/passwd",
+                                      "/etc",
+                                      "/proc/self/mem",
+                                      "/proc/self/exe",
+                                      "/proc/self/fd/0",
+                                      "/proc/self/fd/3",
+                                      "/proc/self/fd/1",
+                                      "/dev/stdin",
+                                      "/dev/fd/4",
+                                      "/dev/null",
+                                      "/up",
+                                      "/up/etc/passwd",
+                                      "/out",
+                                      "/out/sentinel",
+                                      "/abs",
+                                      "/ro/file",
+                                      "/ro/dir",
+                                      "/ro/dir/link",
+                                      "a",
+                                      "sub/x",
+                                      "/rw"};
   for (u64 k = 0; k < sizeof plain / sizeof plain[0]; ++k) add_str(plain[k], 0);
   add_str(rw, "/a");
   add_str(rw, "/b");
@@ -195,8 +219,8 @@ static u64 fd_arg(void) {
 }
 static u64 dirfd_arg(void) { return below(2) ? (u64)-100 : fd_arg(); }
 static u64 size_arg(void) {
-  static const u64 s[] = {0,   1,     2,     7,     8,     16,        64,          255,
-                          256, 4095,  4096,  4097,  65536, 1UL << 31, 0xffffffffUL, (u64)-1,
+  static const u64 s[] = {0,         1,      2,     7,    8,     16,        64,           255,
+                          256,       4095,   4096,  4097, 65536, 1UL << 31, 0xffffffffUL, (u64)-1,
                           1UL << 63, 0x8000, 0x7fff};
   return below(8) ? PICK(s) : rnd() & (below(2) ? 0xffff : ~0UL);
 }
@@ -204,9 +228,9 @@ static u64 buf_arg(void) {
   switch (below(14)) {
     case 0: return 0;
     case 1: return RO_PAGE + below(0x1000);
-    case 2: return RO_PAGE - 1 - below(16);          // RW then RO
-    case 3: return GAP_PAGE - 1 - below(16);         // RO then unmapped
-    case 4: return GAP_PAGE + below(0x1000);         // unmapped
+    case 2: return RO_PAGE - 1 - below(16);               // RW then RO
+    case 3: return GAP_PAGE - 1 - below(16);              // RO then unmapped
+    case 4: return GAP_PAGE + below(0x1000);              // unmapped
     case 5: return 0xffff000000000000UL + below(0x1000);  // kernel half
     case 6: return (u64)-1 - below(64);
     case 7: return 0x800000000000UL - below(2) * 8;  // the end of user space
@@ -216,7 +240,8 @@ static u64 buf_arg(void) {
   }
 }
 static u64 flags_arg(void) {
-  static const u64 f[] = {0, 1, 2, 0x100, 0x200, 0x400, 0x800, 0x1000, 0x80000, (u64)-1, 0x7fffffff};
+  static const u64 f[] = {0,     1,      2,       0x100,   0x200,     0x400,
+                          0x800, 0x1000, 0x80000, (u64)-1, 0x7fffffff};
   u64 r = below(4);
   if (r == 0) return PICK(f);
   if (r == 1) return 1UL << below(64);
@@ -224,8 +249,8 @@ static u64 flags_arg(void) {
   return rnd();
 }
 static u64 open_flags_arg(void) {
-  static const u64 f[] = {0, 1, 2, 0x40, 0x80, 0x200, 0x400, 0x800, 0x4000, 0x8000,
-                          0x10000, 0x80000, 0x200000, 0x404000, 0x1000};
+  static const u64 f[] = {0,      1,      2,       0x40,    0x80,     0x200,    0x400, 0x800,
+                          0x4000, 0x8000, 0x10000, 0x80000, 0x200000, 0x404000, 0x1000};
   u64 v = 0;
   for (u64 n = below(4); n--;) v |= PICK(f);
   if (below(16) == 0) v |= rnd() & 0xffffffff;
@@ -244,8 +269,8 @@ static u64 int_arg(void) {
   return rnd();
 }
 static u64 off_arg(void) {
-  static const u64 o[] = {0, 1, (u64)-1, 4096, 1UL << 62, (u64)-4096, 0x7fffffffffffffffUL,
-                          1UL << 31, 1UL << 32};
+  static const u64 o[] = {
+      0, 1, (u64)-1, 4096, 1UL << 62, (u64)-4096, 0x7fffffffffffffffUL, 1UL << 31, 1UL << 32};
   return below(4) ? PICK(o) : rnd() & 0xfffff;
 }
 static u64 sig_arg(void) {
@@ -308,26 +333,23 @@ struct sig {
   char args[7];
 };
 static const struct sig sigs[] = {
-    {17, "bn"},      {23, "f"},       {24, "ffl"},     {25, "fix"},     {29, "fxb"},
-    {32, "fi"},      {33, "Fpmx"},    {34, "Fpm"},     {35, "Fpl"},     {36, "pFp"},
-    {37, "FpFpl"},   {38, "FpFp"},    {43, "pb"},      {44, "fb"},      {45, "pw"},
-    {46, "fw"},      {47, "fiww"},    {48, "Fpi"},     {49, "p"},       {50, "f"},
-    {51, "p"},       {52, "fm"},      {53, "Fpml"},    {54, "Fpiil"},   {55, "fii"},
-    {56, "Fpom"},    {57, "f"},       {59, "bo"},      {61, "fbn"},     {62, "fwi"},
-    {63, "fbn"},     {64, "fbn"},     {65, "fvi"},     {66, "fvi"},     {67, "fbnw"},
-    {68, "fbnw"},    {69, "fviw"},    {70, "fviw"},    {71, "ffbn"},    {72, "ibbbtb"},
-    {73, "bitbn"},   {76, "fbfbnl"},  {78, "Fpbn"},    {79, "Fpbl"},    {80, "fb"},
-    {81, ""},        {82, "f"},       {83, "f"},       {88, "Fpbl"},    {96, "b"},
-    {98, "bixtbx"},  {99, "bn"},      {101, "tb"},     {113, "ib"},     {114, "ib"},
-    {115, "iltb"},   {123, "Pnb"},    {124, ""},       {129, "Ps"},     {130, "Ps"},
-    {131, "PPs"},    {132, "xb"},     {134, "sxbn"},   {135, "ibbn"},   {136, "bn"},
-    {137, "bbtn"},   {138, "Psb"},    {153, "b"},      {160, "b"},      {163, "ib"},
-    {164, "ib"},     {166, "m"},      {167, "ixxxx"},  {169, "bb"},     {172, ""},
-    {173, ""},       {174, ""},       {175, ""},       {176, ""},       {177, ""},
-    {178, ""},       {179, "b"},      {214, "x"},      {215, "x"},      {216, "x"},
-    {222, "x"},      {226, "x"},      {233, "x"},      {240, "PPsb"},   {261, "Pibb"},
-    {267, "f"},      {276, "FpFpl"},  {278, "bnl"},    {285, "fbfbnl"}, {291, "Fplxb"},
-    {293, "bnlx"},   {436, "ffl"},    {437, "Fpbn"},   {439, "Fpil"},   {452, "Fpml"},
+    {17, "bn"},     {23, "f"},      {24, "ffl"},    {25, "fix"},     {29, "fxb"},    {32, "fi"},
+    {33, "Fpmx"},   {34, "Fpm"},    {35, "Fpl"},    {36, "pFp"},     {37, "FpFpl"},  {38, "FpFp"},
+    {43, "pb"},     {44, "fb"},     {45, "pw"},     {46, "fw"},      {47, "fiww"},   {48, "Fpi"},
+    {49, "p"},      {50, "f"},      {51, "p"},      {52, "fm"},      {53, "Fpml"},   {54, "Fpiil"},
+    {55, "fii"},    {56, "Fpom"},   {57, "f"},      {59, "bo"},      {61, "fbn"},    {62, "fwi"},
+    {63, "fbn"},    {64, "fbn"},    {65, "fvi"},    {66, "fvi"},     {67, "fbnw"},   {68, "fbnw"},
+    {69, "fviw"},   {70, "fviw"},   {71, "ffbn"},   {72, "ibbbtb"},  {73, "bitbn"},  {76, "fbfbnl"},
+    {78, "Fpbn"},   {79, "Fpbl"},   {80, "fb"},     {81, ""},        {82, "f"},      {83, "f"},
+    {88, "Fpbl"},   {96, "b"},      {98, "bixtbx"}, {99, "bn"},      {101, "tb"},    {113, "ib"},
+    {114, "ib"},    {115, "iltb"},  {123, "Pnb"},   {124, ""},       {129, "Ps"},    {130, "Ps"},
+    {131, "PPs"},   {132, "xb"},    {134, "sxbn"},  {135, "ibbn"},   {136, "bn"},    {137, "bbtn"},
+    {138, "Psb"},   {153, "b"},     {160, "b"},     {163, "ib"},     {164, "ib"},    {166, "m"},
+    {167, "ixxxx"}, {169, "bb"},    {172, ""},      {173, ""},       {174, ""},      {175, ""},
+    {176, ""},      {177, ""},      {178, ""},      {179, "b"},      {214, "x"},     {215, "x"},
+    {216, "x"},     {222, "x"},     {226, "x"},     {233, "x"},      {240, "PPsb"},  {261, "Pibb"},
+    {267, "f"},     {276, "FpFpl"}, {278, "bnl"},   {285, "fbfbnl"}, {291, "Fplxb"}, {293, "bnlx"},
+    {436, "ffl"},   {437, "Fpbn"},  {439, "Fpil"},  {452, "Fpml"},
 };
 
 static u64 any_arg(void);
@@ -354,7 +376,8 @@ static u64 any_arg(void) {
   switch (below(12)) {
     case 0: return fd_arg();
     case 1: return str_arg();
-    case 2: case 3: return buf_arg();
+    case 2:
+    case 3: return buf_arg();
     case 4: return size_arg();
     case 5: return flags_arg();
     case 6: return int_arg();
@@ -367,8 +390,8 @@ static u64 any_arg(void) {
 
 // True for the numbers the fuzzer never issues (see the top of the file).
 static int skipped(u64 nr) {
-  return nr == 93 || nr == 94 || nr == 139 || nr == 133 || nr == 220 || nr == 435 ||
-         nr == 221 || nr == 281 || nr == 1079;
+  return nr == 93 || nr == 94 || nr == 139 || nr == 133 || nr == 220 || nr == 435 || nr == 221 ||
+         nr == 281 || nr == 1079;
 }
 
 // The fix-ups that keep the run going (see the top of the file).
@@ -393,7 +416,11 @@ static void fix_up(u64 nr, u64* a) {
       a[3] = time_arg();
       if (!a[3]) a[3] = STRUCT_AREA;
       break;
-    case 101: case 115: case 137: case 72: case 73:  // waits: bounded unless blocking
+    case 101:
+    case 115:
+    case 137:
+    case 72:
+    case 73:  // waits: bounded unless blocking
       if (!blocking) {
         i64* t = (i64*)(STRUCT_AREA + 0x40);
         t[0] = 0, t[1] = (i64)below(1000000);
@@ -405,10 +432,12 @@ static void fix_up(u64 nr, u64* a) {
         if (nr == 72) a[4] = (u64)t;
       }
       break;
-    case 129: case 130:  // kill, tkill: never SIGKILL
+    case 129:
+    case 130:  // kill, tkill: never SIGKILL
       if ((u32)a[1] == 9) a[1] = 0;
       break;
-    case 131: case 138:
+    case 131:
+    case 138:
       if (nr == 131 ? (u32)a[2] == 9 : (u32)a[1] == 9) nr == 131 ? (a[2] = 0) : (a[1] = 0);
       break;
     case 240:
@@ -432,7 +461,9 @@ static void fix_up(u64 nr, u64* a) {
       break;
     }
     case 214: break;  // brk: anything (the fuzzer has no heap)
-    case 215: case 226: case 233: victim_range(&a[0], &a[1]); break;
+    case 215:
+    case 226:
+    case 233: victim_range(&a[0], &a[1]); break;
     case 216: {  // mremap: old range in the window; a new fixed address too
       victim_range(&a[0], &a[1]);
       u64 na, nl;
@@ -451,8 +482,8 @@ static void fix_up(u64 nr, u64* a) {
       a[2] = below(8);
       static const u64 fl[] = {0x22, 0x32, 0x02, 0x01, 0x03, 0x100022, 0x4022, 0x20};
       a[3] = below(8) ? PICK(fl) : rnd() & 0xfffff;
-      if ((a[3] & 0x10) && (a[0] < VICTIM || a[0] + a[1] > VICTIM + VICTIM_SIZE ||
-                            a[0] + a[1] < a[0]))
+      if ((a[3] & 0x10) &&
+          (a[0] < VICTIM || a[0] + a[1] > VICTIM + VICTIM_SIZE || a[0] + a[1] < a[0]))
         a[3] &= ~0x10UL;
       if (a[3] & 0x10 && !(a[0] >= VICTIM && a[0] < VICTIM + VICTIM_SIZE)) a[3] &= ~0x10UL;
       a[4] = below(2) ? (u64)-1 : fd_arg();
@@ -503,8 +534,8 @@ static void run(u64 seed, u64 n) {
       for (; s->args[k] && k < 6; ++k) a[k] = below(8) ? typed(s->args[k]) : any_arg();
       for (; k < 6; ++k) a[k] = any_arg();
     } else {
-      static const u64 odd[] = {460, 461, 500, 511, 512, 1024, 0xffffffffUL, (u64)-1,
-                                0x100000000UL + 172, 1UL << 63};
+      static const u64 odd[] = {
+          460, 461, 500, 511, 512, 1024, 0xffffffffUL, (u64)-1, 0x100000000UL + 172, 1UL << 63};
       nr = below(8) ? below(460) : PICK(odd);
       for (int k = 0; k < 6; ++k) a[k] = any_arg();
     }
@@ -525,8 +556,9 @@ static void run(u64 seed, u64 n) {
       ++errors;
     else
       ++ok;
-    if (ret >= 0 && ret < 1024 && (nr == 56 || nr == 23 || nr == 24 || nr == 437 ||
-                                   (nr == 25 && (a[1] == 0 || a[1] == 1030))))
+    if (ret >= 0 && ret < 1024 &&
+        (nr == 56 || nr == 23 || nr == 24 || nr == 437 ||
+         (nr == 25 && (a[1] == 0 || a[1] == 1030))))
       recent_fds[below(8)] = (int)ret;
   }
   put("\nsyscall_fuzz: seed ");
@@ -558,9 +590,10 @@ __attribute__((used)) static void start_c(u64* sp) {
 }
 
 // The entry: sp points at argc; no libc to initialise.
-__asm__(".globl _start\n"
-        "_start:\n"
-        "  mov x0, sp\n"
-        "  and sp, x0, #~15\n"
-        "  bl start_c\n"
-        "  brk #0\n");
+__asm__(
+    ".globl _start\n"
+    "_start:\n"
+    "  mov x0, sp\n"
+    "  and sp, x0, #~15\n"
+    "  bl start_c\n"
+    "  brk #0\n");
