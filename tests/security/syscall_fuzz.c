@@ -5,11 +5,12 @@
 // Usage: syscall_fuzz SEED N [RW_DIR [MODE]]
 //   RW_DIR: the guest path of the writable scratch directory (default /rw); created paths go
 //   there. MODE, letters: b (blocking) also issues calls that may wait without end (long
-//   sleeps, blocking pipes, the fifo /fifo), so the run may end by kvrm's --timeout; t (trace)
+//   sleeps, blocking pipes, the fifo /fifo) and memory calls over terabytes of unmapped address
+//   space, so the run may end by kvrm's --timeout; t (trace)
 //   prints each call on fd 1 before it is made ("call I nr NR ARGS").
-// Half the calls follow a signature for the number (paths where a path goes, descriptors where
-// a descriptor goes), the rest take arguments from any pool; a tenth of the numbers are drawn
-// from 0..459 and beyond the table without a signature.
+// Nine calls in ten follow a signature for their number (paths where a path goes, descriptors
+// where a descriptor goes; each argument one time in eight from any pool); one in ten is a
+// number from 0..459 or beyond the table with arguments from any pool.
 //
 // The fuzzer avoids only what would end it or make further progress impossible on Linux too:
 // exit/exit_group, execve/execveat (replace the program), clone/clone3/vfork (another process
@@ -33,6 +34,7 @@ typedef unsigned int u32;
 #define VICTIM_SIZE 0x100000UL
 #define ALTSTACK 0x30000000UL
 #define ALTSTACK_SIZE 0x10000UL
+#define EMPTY_SPAN 0x100000000000UL
 // Scratch layout: random bytes, then strings, then prepared structures (timespecs, iovecs, the
 // sigaction, the stack_t, open_how).
 #define STR_AREA (SCRATCH + 0x8000UL)
@@ -317,6 +319,11 @@ static void victim_range(u64* addr, u64* len) {
     u64 room = VICTIM + VICTIM_SIZE - a;
     *addr = a;
     *len = below(4) ? (below(room / 0x1000 + 1) << 12) : below(room + 1);
+  } else if (r == 6 && blocking && below(2)) {
+    // Terabytes of address space with nothing mapped (far below the mmap area, far above
+    // brk): as cheap on Linux as any other range.
+    *addr = EMPTY_SPAN;
+    *len = (below(EMPTY_SPAN >> 12) + 1) << 12;
   } else if (r == 6) {
     *addr = 0xffff000000000000UL + (below(16) << 12);
     *len = size_arg();
