@@ -41,9 +41,13 @@ i64 write_without_host_signals(const GuestFd& f, const void* buf, u64 n, i64 off
   return r;
 }
 
-bool nonblocking(int host_fd) {
+// Whether a read (or write) of the descriptor may wait: not with O_NONBLOCK (EAGAIN is the
+// answer) nor on a descriptor open the other way or O_PATH (EBADF is, and poll would never say
+// ready).
+bool may_wait(int host_fd, bool write) {
   const int fl = ::fcntl(host_fd, F_GETFL);
-  return fl >= 0 && (fl & O_NONBLOCK);
+  if (fl < 0 || (fl & (O_NONBLOCK | O_PATH))) return false;
+  return (fl & O_ACCMODE) != (write ? O_RDONLY : O_WRONLY);
 }
 
 }  // namespace
@@ -57,7 +61,7 @@ i64 guest_read(Process& p, const GuestFd& f, void* buf, u64 n, i64 off) {
   // descriptor with O_NONBLOCK answers EAGAIN itself.
   if (!f.mem && off < 0 && n > 0) {
     struct pollfd pfd = {f.host, POLLIN, 0};
-    if (::poll(&pfd, 1, 0) == 0 && !nonblocking(f.host)) {
+    if (::poll(&pfd, 1, 0) == 0 && may_wait(f.host, false)) {
       const Process::Wait w = p.wait_fd(f.host, POLLIN);
       if (w != Process::Wait::Ready) return interrupted(w);
     }
@@ -73,7 +77,7 @@ i64 guest_write(Process& p, const GuestFd& f, const void* buf, u64 n, i64 off) {
   if (f.mem || n == 0) return f.write(buf, n, off);
   struct stat st;
   const bool may_block = off < 0 && ::fstat(f.host, &st) == 0 && !S_ISREG(st.st_mode) &&
-                         !S_ISBLK(st.st_mode) && !nonblocking(f.host);
+                         !S_ISBLK(st.st_mode) && may_wait(f.host, true);
   const u8* bytes = static_cast<const u8*>(buf);
   u64 done = 0;
   while (done < n) {

@@ -114,6 +114,10 @@ Sandbox::Sandbox(const SandboxOptions& o) : pid_(std::to_string(::getpid())) {
   }
 }
 
+Sandbox::~Sandbox() {
+  if (root_fd_ >= 0) ::close(root_fd_);
+}
+
 std::string Sandbox::guest_path_of(const std::string& host_path) const {
   if (!below(host_path, root_)) return "";
   const std::string g = host_path.substr(root_.size());
@@ -314,6 +318,7 @@ i64 GuestFd::read(void* buf, u64 n, i64 off) const {
     if (!mem->input) return -EBADF;
     const u64 size = mem->input->size();
     const u64 k = std::min(n, size - std::min(mem->pos, size));
+    if (k == 0) return 0;
     std::memcpy(buf, mem->input->data() + mem->pos, k);
     mem->pos += k;
     return static_cast<i64>(k);
@@ -326,7 +331,7 @@ i64 GuestFd::write(const void* buf, u64 n, i64 off) const {
   if (mem) {
     if (off >= 0) return -ESPIPE;
     if (!mem->output) return -EBADF;
-    mem->output->append(static_cast<const char*>(buf), n);
+    if (n) mem->output->append(static_cast<const char*>(buf), n);
     return static_cast<i64>(n);
   }
   const long r = off >= 0 ? ::pwrite(host, buf, n, off) : ::write(host, buf, n);

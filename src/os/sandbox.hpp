@@ -67,6 +67,9 @@ class Sandbox {
  public:
   // Throws Error when the root or a --rw directory does not exist.
   explicit Sandbox(const SandboxOptions& o);
+  ~Sandbox();
+  Sandbox(const Sandbox&) = delete;
+  Sandbox& operator=(const Sandbox&) = delete;
 
   // Resolves `path` relative to the guest directory `base` (absolute guest path). Returns 0 or
   // a negative errno (ENOENT for a missing intermediate component, ENOTDIR, ELOOP,
