@@ -9,6 +9,7 @@
 
 #include <sys/stat.h>
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -328,6 +329,113 @@ TEST(BatchEquivalence, TimeoutEndsTheBatch) {
     EXPECT_EQ(r.lanes[i].end, LaneEnd::NotRun);
     EXPECT_EQ(r.lanes[i].exit_status, os::kExitTimeout);
     EXPECT_EQ(r.lanes[i].instructions, 0u);
+  }
+}
+
+// The schedules a lane can run under: fused on host threads, phased on host threads, and phased
+// on the runners that mirror a GPU's (the CUDA backend's host side).
+struct Schedule {
+  const char* backend;
+  bool phased;
+};
+constexpr Schedule kSchedules[] = {{"cpu", false}, {"cpu", true}, {"host-mirror", false}};
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// A lane blocked in the host holds no other. Two lanes sleep in nanosleep (30 s and 1.5 s) among
+// quick ones, with room for four lanes at once: on every schedule the quick lanes end, with the
+// reference engine's results, before the short sleeper wakes (the sleepers, parked, leave
+// their room to the others; the quick lanes take about 0.4 s on a loaded host); the short
+// sleeper then ends with its own result; the batch's timeout ends the long one, blocked, with
+// 124 and the batch's message within 100 ms (the bound checked with room for a loaded host).
+TEST(BatchEquivalence, BlockedLanesHoldNoOther) {
+  REQUIRE_GUEST(prog);
+  std::vector<LaneSpec> specs = {lane({"sleep", "30000"}), lane({"sleep", "1500"})};
+  for (int i = 0; i < 40; ++i) {
+    const std::string n = std::to_string(i);
+    switch (i % 4) {
+      case 0: specs.push_back(lane({"hello", n})); break;
+      case 1: specs.push_back(lane({"exit", n})); break;
+      case 2: specs.push_back(lane({"loop", std::to_string(1000 * i)})); break;
+      default: specs.push_back(lane({"syscalls", "20"})); break;
+    }
+  }
+  std::vector<Outcome> ref(specs.size());  // the 30-second sleeper has none
+  for (size_t i = 1; i < specs.size(); ++i) ref[i] = reference(prog, specs[i]);
+  EXPECT_EQ(ref[1].out, "slept 1500 ms: 0\n");
+  constexpr double kTimeout = 2.0;
+  for (const Schedule& sc : kSchedules) {
+    const std::string what = std::string(sc.backend) + (sc.phased ? ", phased" : "");
+    std::vector<double> done_at(specs.size(), -1);
+    const auto t0 = std::chrono::steady_clock::now();
+    const BatchResult r = run_batch(
+        {.program = prog,
+         .env = kEnv,
+         .lanes = specs,
+         .backend = sc.backend,
+         .threads = 2,
+         .timeout_seconds = kTimeout,
+         .max_resident_lanes = 4,
+         .phased = sc.phased,
+         .on_lane_done = [&](u32 lane, LaneResult&) { done_at[lane] = seconds_since(t0); }});
+    const double total = seconds_since(t0);
+    for (size_t i = 1; i < specs.size(); ++i) {
+      const LaneResult& l = r.lanes[i];
+      EXPECT_EQ(l.exit_status, ref[i].status) << what << " lane " << i;
+      EXPECT_EQ(l.stdout_data, ref[i].out) << what << " lane " << i;
+      EXPECT_EQ(l.stderr_data, ref[i].err) << what << " lane " << i;
+      EXPECT_EQ(l.instructions, ref[i].instructions) << what << " lane " << i;
+      EXPECT_EQ(l.syscalls, ref[i].syscalls) << what << " lane " << i;
+      if (i >= 2) {
+        EXPECT_LT(done_at[i], 1.4) << what << " lane " << i << " waited for a sleeper";
+      }
+    }
+    EXPECT_EQ(r.lanes[1].end, LaneEnd::Exited) << what;
+    EXPECT_GE(done_at[1], 1.5) << what;
+    const LaneResult& sleeper = r.lanes[0];
+    EXPECT_EQ(sleeper.end, LaneEnd::Timeout) << what;
+    EXPECT_EQ(sleeper.exit_status, os::kExitTimeout) << what;
+    EXPECT_EQ(sleeper.stdout_data, "") << what;
+    EXPECT_EQ(sleeper.stderr_data.rfind("kvrm: timeout (2 s) reached at pc 0x", 0), 0u)
+        << what << ": " << sleeper.stderr_data;
+    EXPECT_EQ(std::count(sleeper.stderr_data.begin(), sleeper.stderr_data.end(), '\n'), 1)
+        << what << ": " << sleeper.stderr_data;
+    EXPECT_GE(done_at[0], kTimeout) << what;
+    EXPECT_LT(total, kTimeout + 0.4) << what;
+    EXPECT_LE(r.stats.peak_resident_lanes, 5u) << what;  // 4, and a sleeper once it wakes
+  }
+}
+
+// Lanes still executing at the batch's timeout end within 100 ms of it, whatever the slice
+// (bound checked with room for a loaded host); a lane that ended before keeps its result.
+TEST(BatchEquivalence, TimeoutEndsRunningLanesPromptly) {
+  REQUIRE_GUEST(prog);
+  const std::vector<LaneSpec> specs = {lane({"loop", "1000000000"}), lane({"exit", "7"}),
+                                       lane({"loop", "1000000000"})};
+  for (const Schedule& sc : kSchedules) {
+    for (const u64 slice : {u64{1} << 22, u64{1} << 40}) {
+      const std::string what = std::string(sc.backend) + (sc.phased ? ", phased" : "") +
+                               ", slice " + std::to_string(slice);
+      const auto t0 = std::chrono::steady_clock::now();
+      const BatchResult r = run_batch({.program = prog,
+                                       .env = kEnv,
+                                       .lanes = specs,
+                                       .backend = sc.backend,
+                                       .threads = 2,
+                                       .timeout_seconds = 0.5,
+                                       .slice_instructions = slice,
+                                       .phased = sc.phased});
+      EXPECT_LT(seconds_since(t0), 0.5 + 0.3) << what;
+      for (const int i : {0, 2}) {
+        EXPECT_EQ(r.lanes[i].end, LaneEnd::Timeout) << what;
+        EXPECT_EQ(r.lanes[i].exit_status, os::kExitTimeout) << what;
+        EXPECT_GT(r.lanes[i].instructions, 0u) << what;
+      }
+      EXPECT_EQ(r.lanes[1].end, LaneEnd::Exited) << what;
+      EXPECT_EQ(r.lanes[1].exit_status, 7) << what;
+    }
   }
 }
 
