@@ -5,6 +5,10 @@
 // a blocked lane sits out the rounds until its job is done, so that it never holds the others.
 #include "batch/batch.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -12,10 +16,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <functional>
 #include <mutex>
-#include <sstream>
+#include <optional>
 
 #include "batch/backend.hpp"
 #include "batch/lane_engine.hpp"
@@ -110,15 +113,6 @@ struct Lane {
   RunResult stop;                                      // (Service: with this stop)
   std::mutex cancel_mu;
 };
-
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw Error("cannot read " + path + ": " + std::strerror(errno));
-  std::ostringstream s;
-  s << f.rdbuf();
-  if (f.bad()) throw Error("cannot read " + path);
-  return s.str();
-}
 
 void merge_env(std::vector<std::string>& env, const std::vector<std::string>& extra) {
   for (const auto& s : extra) {
@@ -217,6 +211,33 @@ struct Batch::Impl {
 
   // ---- Starting and ending lanes ----
 
+  // A lane's stdin file, read in full as it comes (a FIFO waits for its writer to finish), in
+  // waits of at most 50 ms; nothing when the batch's timeout comes first.
+  std::optional<std::string> read_input(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) throw Error("cannot read " + path + ": " + std::strerror(errno));
+    struct Closer {
+      int fd;
+      ~Closer() { ::close(fd); }
+    } closer{fd};
+    std::string data;
+    std::vector<char> buf(u64{1} << 16);
+    for (;;) {
+      if (stopping.load(std::memory_order_relaxed)) return std::nullopt;
+      // A FIFO no writer has opened yet reads as at its end: only poll tells it apart.
+      struct pollfd p = {fd, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      const ssize_t n = ::read(fd, buf.data(), buf.size());
+      if (n > 0) {
+        data.append(buf.data(), static_cast<size_t>(n));
+      } else if (n == 0) {
+        return data;
+      } else if (errno != EAGAIN && errno != EINTR) {
+        throw Error("cannot read " + path + ": " + std::strerror(errno));
+      }
+    }
+  }
+
   void start(Lane& l) {
     const LaneSpec& spec = o.lanes[l.id];
     LaneResult& res = results[l.id];
@@ -225,7 +246,9 @@ struct Batch::Impl {
         l.stdin_data = spec.stdin_data;
       } else {
         LaneWorkers::Blocking blocking(workers);  // the file may be slow to read
-        l.stdin_data = read_file(spec.stdin_path);
+        std::optional<std::string> in = read_input(spec.stdin_path);
+        if (!in) return;  // the batch's timeout came first: the lane did not start
+        l.stdin_data = std::move(*in);
       }
       l.mem = std::make_unique<LaneMemory>(pool, LaneLimits{.memory_limit = o.lane_memory_limit});
       l.mem->set_frame_class(l.id);
@@ -546,20 +569,30 @@ struct Batch::Impl {
   void stop_all() {
     cancel_jobs();
     for (auto& l : resident) {
-      if (!l->done) time_out(*l);
+      if (l->done) continue;
+      if (l->process) {
+        time_out(*l);
+      } else {  // still reading its stdin file
+        retire(*l);
+        not_started(results[l->id]);
+      }
     }
+    for (; next_lane < results.size(); ++next_lane) {
+      not_started(results[next_lane]);
+      if (o.on_lane_done) o.on_lane_done(next_lane, results[next_lane]);
+      ++done_lanes;
+    }
+  }
+
+  void not_started(LaneResult& r) const {
     char msg[128];
     std::snprintf(msg, sizeof msg, "kvrm: timeout (%g s) reached before the lane started\n",
                   o.timeout_seconds);
-    for (; next_lane < results.size(); ++next_lane) {
-      LaneResult& r = results[next_lane];
-      r.end = LaneEnd::NotRun;
-      r.exit_status = os::kExitTimeout;
-      r.stderr_data = msg;
-      r.description = "timeout before the lane started";
-      if (o.on_lane_done) o.on_lane_done(next_lane, r);
-      ++done_lanes;
-    }
+    r = LaneResult{};
+    r.end = LaneEnd::NotRun;
+    r.exit_status = os::kExitTimeout;
+    r.stderr_data = msg;
+    r.description = "timeout before the lane started";
   }
 
   // Hands the results of lanes that ended to the caller and drops them from the resident set.

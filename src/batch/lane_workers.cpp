@@ -1,5 +1,6 @@
-// LaneWorkers: a job queue, its threads, and a monitor that puts a fresh thread in the place of
-// one blocked in the host past the grace period (and joins threads that have ended).
+// LaneWorkers: a job queue, its threads, and a monitor that looks at the running jobs every
+// half grace period, puts a fresh thread in the place of one blocked in the host past the grace
+// period, and joins threads that have ended. A Blocking section costs its job two stores.
 #include "batch/lane_workers.hpp"
 
 #include <algorithm>
@@ -52,11 +53,10 @@ void LaneWorkers::submit(std::vector<std::function<void()>> jobs) {
     }
   }
   work_cv_.notify_all();
+  monitor_cv_.notify_all();  // jobs to watch
 }
 
-bool LaneWorkers::settled_locked() const {
-  return queue_head_ == queue_.size() && running_counted_ == 0;
-}
+bool LaneWorkers::settled_locked() const { return !queued_locked() && running_counted_ == 0; }
 
 bool LaneWorkers::wait_settled(Clock::time_point until) {
   std::unique_lock<std::mutex> lock(mu_);
@@ -73,10 +73,10 @@ void LaneWorkers::work(Worker* self) {
   tl_worker = self;
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    work_cv_.wait(lock, [&] { return quit_ || queue_head_ < queue_.size(); });
-    if (queue_head_ == queue_.size()) break;  // quitting, nothing left to do
+    work_cv_.wait(lock, [&] { return quit_ || queued_locked(); });
+    if (!queued_locked()) break;  // quitting, nothing left to do
     std::function<void()> job = std::move(queue_[queue_head_++]);
-    if (queue_head_ == queue_.size()) {
+    if (!queued_locked()) {
       queue_.clear();
       queue_head_ = 0;
     }
@@ -98,26 +98,14 @@ void LaneWorkers::work(Worker* self) {
 
 LaneWorkers::Blocking::Blocking(LaneWorkers& w) : w_(w) {
   if (tl_owner != &w_ || !tl_worker) return;
-  auto* self = static_cast<Worker*>(tl_worker);
-  bool wake = false;
-  {
-    std::lock_guard<std::mutex> lock(w_.mu_);
-    self->blocking = true;
-    self->blocked_since = Clock::now();
-    if (!self->replaced) ++w_.blocking_counted_;
-    wake = w_.monitor_idle_;  // a monitor waiting on a clock looks at every thread anyway
-    w_.monitor_idle_ = false;
-  }
+  // Never 0 (not blocking): the clock's epoch is long past.
+  static_cast<Worker*>(tl_worker)->blocked_since.store(
+      std::max<Clock::rep>(1, Clock::now().time_since_epoch().count()), std::memory_order_relaxed);
   on_ = true;
-  if (wake) w_.monitor_cv_.notify_all();
 }
 
 LaneWorkers::Blocking::~Blocking() {
-  if (!on_) return;
-  auto* self = static_cast<Worker*>(tl_worker);
-  std::lock_guard<std::mutex> lock(w_.mu_);
-  self->blocking = false;
-  if (!self->replaced) --w_.blocking_counted_;
+  if (on_) static_cast<Worker*>(tl_worker)->blocked_since.store(0, std::memory_order_relaxed);
 }
 
 void LaneWorkers::monitor() {
@@ -137,30 +125,27 @@ void LaneWorkers::monitor() {
       continue;
     }
     if (quit_ && workers_.empty()) return;
-    if (blocking_counted_ == 0) {
-      monitor_idle_ = true;
-      monitor_cv_.wait(lock);
-      monitor_idle_ = false;
+    if (running_counted_ == 0 && !queued_locked()) {
+      monitor_cv_.wait(lock);  // nothing to watch until jobs come (submit) or a thread ends
       continue;
     }
-    // Replace the threads blocked past the grace period; wake when the next one would be.
-    const auto now = Clock::now();
-    auto next = Clock::time_point::max();
+    // Replace the threads blocked past the grace period (a stale look at a section that has
+    // just ended costs only a spare thread).
+    const auto now = Clock::now().time_since_epoch().count();
+    const auto grace = std::chrono::duration_cast<Clock::duration>(grace_).count();
     const size_t n = workers_.size();
     for (size_t i = 0; i < n; ++i) {
       Worker& w = *workers_[i];
-      if (!w.blocking || w.replaced) continue;
-      if (now - w.blocked_since >= grace_) {
+      if (!w.running || w.replaced) continue;
+      const Clock::rep since = w.blocked_since.load(std::memory_order_relaxed);
+      if (since != 0 && now - since >= grace) {
         w.replaced = true;
         --running_counted_;
-        --blocking_counted_;
         spawn_locked();
-        settled_cv_.notify_all();
-      } else {
-        next = std::min(next, w.blocked_since + grace_);
+        if (settled_locked()) settled_cv_.notify_all();
       }
     }
-    if (next != Clock::time_point::max()) monitor_cv_.wait_until(lock, next);
+    monitor_cv_.wait_for(lock, grace_ / 2);
   }
 }
 

@@ -5,6 +5,7 @@
 // hold the others, and the blocked thread ends once its job is done.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -56,8 +57,9 @@ class LaneWorkers {
  private:
   struct Worker {
     std::thread thread;
-    Clock::time_point blocked_since{};  // while in a Blocking section
-    bool blocking = false;
+    // In a Blocking section since (Clock ticks; 0: not in one). The worker's own, read by the
+    // monitor; the rest under mu_.
+    std::atomic<Clock::rep> blocked_since{0};
     bool running = false;   // has a job
     bool replaced = false;  // blocked past the grace period: another thread took its place
     bool finished = false;  // the thread has returned (to be joined)
@@ -67,6 +69,7 @@ class LaneWorkers {
   void monitor();
   void spawn_locked();
   bool settled_locked() const;
+  bool queued_locked() const { return queue_head_ < queue_.size(); }
 
   const unsigned target_;
   const std::chrono::microseconds grace_;
@@ -75,10 +78,8 @@ class LaneWorkers {
   std::vector<std::function<void()>> queue_;  // taken from the front
   size_t queue_head_ = 0;
   std::vector<std::unique_ptr<Worker>> workers_;
-  unsigned running_counted_ = 0;   // running jobs not replaced
-  unsigned blocking_counted_ = 0;  // of those, inside a Blocking section
+  unsigned running_counted_ = 0;  // running jobs not replaced
   unsigned peak_ = 0;
-  bool monitor_idle_ = false;  // the monitor waits for a Blocking section to start
   bool quit_ = false;
   std::thread monitor_;
 };

@@ -8,10 +8,13 @@
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "batch/batch.hpp"
@@ -437,6 +440,52 @@ TEST(BatchEquivalence, TimeoutEndsRunningLanesPromptly) {
       EXPECT_EQ(r.lanes[1].exit_status, 7) << what;
     }
   }
+}
+
+// A lane's stdin file may be a FIFO: the lane starts once its writer has written and closed it,
+// without holding the other lanes, and the batch's timeout ends the wait for one that no writer
+// opens (the lane counts as not started).
+TEST(BatchEquivalence, StdinFifosWaitForTheirWriter) {
+  REQUIRE_GUEST(prog);
+  char dir[] = "/tmp/kvrm-fifo-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string fed = std::string(dir) + "/fed", never = std::string(dir) + "/never";
+  ASSERT_EQ(::mkfifo(fed.c_str(), 0600), 0);
+  ASSERT_EQ(::mkfifo(never.c_str(), 0600), 0);
+  const std::string input = text_input(7, 50);
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    FILE* f = std::fopen(fed.c_str(), "w");
+    if (!f) return;
+    std::fwrite(input.data(), 1, input.size(), f);
+    std::fclose(f);
+  });
+  std::vector<double> done_at(3, -1);
+  const auto t0 = std::chrono::steady_clock::now();
+  const BatchResult r = run_batch(
+      {.program = prog,
+       .env = kEnv,
+       .lanes = {LaneSpec{.args = {"stdin"}, .stdin_path = fed},
+                 LaneSpec{.args = {"stdin"}, .stdin_path = never}, lane({"exit", "3"})},
+       .backend = "cpu",
+       .threads = 2,
+       .timeout_seconds = 1.5,
+       .on_lane_done = [&](u32 lane, LaneResult&) { done_at[lane] = seconds_since(t0); }});
+  writer.join();
+  ::unlink(fed.c_str());
+  ::unlink(never.c_str());
+  ::rmdir(dir);
+  const Outcome ref = reference(prog, lane({"stdin"}, input));
+  EXPECT_EQ(r.lanes[0].stdout_data, ref.out);
+  EXPECT_EQ(r.lanes[0].exit_status, 0);
+  EXPECT_EQ(r.lanes[0].instructions, ref.instructions);
+  EXPECT_GE(done_at[0], 0.3);
+  EXPECT_EQ(r.lanes[1].end, LaneEnd::NotRun);
+  EXPECT_EQ(r.lanes[1].exit_status, os::kExitTimeout);
+  EXPECT_EQ(r.lanes[1].stderr_data, "kvrm: timeout (1.5 s) reached before the lane started\n");
+  EXPECT_EQ(r.lanes[2].exit_status, 3);
+  EXPECT_LT(done_at[2], 0.3);  // did not wait for a FIFO
+  EXPECT_LT(r.stats.seconds, 1.5 + 0.3);
 }
 
 TEST(BatchEquivalence, ManyLanesStayWithinTheResidentSet) {
