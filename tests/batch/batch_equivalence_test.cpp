@@ -347,28 +347,49 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// A lane blocked in the host holds no other. Two lanes sleep in nanosleep (30 s and 1.5 s) among
-// quick ones, with room for four lanes at once: on every schedule the quick lanes end, with the
-// reference engine's results, before the short sleeper wakes (the sleepers, parked, leave
-// their room to the others; the quick lanes take about 0.4 s on a loaded host); the short
-// sleeper then ends with its own result; the batch's timeout ends the long one, blocked, with
-// 124 and the batch's message within 100 ms (the bound checked with room for a loaded host).
+// A lane blocked in the host holds no other. Two lanes sleep in nanosleep (30 s, and a few times
+// as long as the quick lanes take alone, at least 1 s) among quick ones, with room for four
+// lanes at once: on every schedule the quick lanes end, with the reference engine's results,
+// before the short sleeper wakes (the sleepers, parked, leave their room to the others); the
+// short sleeper then ends with its own result; the batch's timeout ends the long one, blocked,
+// with 124 and the batch's message within 100 ms (the bound checked with room for a loaded
+// host).
 TEST(BatchEquivalence, BlockedLanesHoldNoOther) {
   REQUIRE_GUEST(prog);
-  std::vector<LaneSpec> specs = {lane({"sleep", "30000"}), lane({"sleep", "1500"})};
+  std::vector<LaneSpec> quick;
   for (int i = 0; i < 40; ++i) {
     const std::string n = std::to_string(i);
     switch (i % 4) {
-      case 0: specs.push_back(lane({"hello", n})); break;
-      case 1: specs.push_back(lane({"exit", n})); break;
-      case 2: specs.push_back(lane({"loop", std::to_string(1000 * i)})); break;
-      default: specs.push_back(lane({"syscalls", "20"})); break;
+      case 0: quick.push_back(lane({"hello", n})); break;
+      case 1: quick.push_back(lane({"exit", n})); break;
+      case 2: quick.push_back(lane({"loop", std::to_string(1000 * i)})); break;
+      default: quick.push_back(lane({"syscalls", "20"})); break;
     }
   }
+  // How long the quick lanes take alone (with the room the sleepers leave them) on this host
+  // and build: the short sleeper sleeps several times that.
+  double alone = 0;
+  for (const Schedule& sc : kSchedules) {
+    const auto t0 = std::chrono::steady_clock::now();
+    run_batch({.program = prog,
+               .env = kEnv,
+               .lanes = quick,
+               .backend = sc.backend,
+               .threads = 2,
+               .max_resident_lanes = 2,
+               .phased = sc.phased});
+    alone = std::max(alone, seconds_since(t0));
+  }
+  const int short_ms = std::max(1000, static_cast<int>(4000 * alone) + 200);
+  const double timeout = short_ms / 1000.0 + 1.0;
+  std::vector<LaneSpec> specs = {lane({"sleep", "30000"}),
+                                 lane({"sleep", std::to_string(short_ms)})};
+  specs.insert(specs.end(), quick.begin(), quick.end());
   std::vector<Outcome> ref(specs.size());  // the 30-second sleeper has none
   for (size_t i = 1; i < specs.size(); ++i) ref[i] = reference(prog, specs[i]);
-  EXPECT_EQ(ref[1].out, "slept 1500 ms: 0\n");
-  constexpr double kTimeout = 2.0;
+  EXPECT_EQ(ref[1].out, "slept " + std::to_string(short_ms) + " ms: 0\n");
+  char message[64];
+  std::snprintf(message, sizeof message, "kvrm: timeout (%g s) reached at pc 0x", timeout);
   for (const Schedule& sc : kSchedules) {
     const std::string what = std::string(sc.backend) + (sc.phased ? ", phased" : "");
     std::vector<double> done_at(specs.size(), -1);
@@ -379,7 +400,7 @@ TEST(BatchEquivalence, BlockedLanesHoldNoOther) {
          .lanes = specs,
          .backend = sc.backend,
          .threads = 2,
-         .timeout_seconds = kTimeout,
+         .timeout_seconds = timeout,
          .max_resident_lanes = 4,
          .phased = sc.phased,
          .on_lane_done = [&](u32 lane, LaneResult&) { done_at[lane] = seconds_since(t0); }});
@@ -392,21 +413,21 @@ TEST(BatchEquivalence, BlockedLanesHoldNoOther) {
       EXPECT_EQ(l.instructions, ref[i].instructions) << what << " lane " << i;
       EXPECT_EQ(l.syscalls, ref[i].syscalls) << what << " lane " << i;
       if (i >= 2) {
-        EXPECT_LT(done_at[i], 1.4) << what << " lane " << i << " waited for a sleeper";
+        EXPECT_LT(done_at[i], short_ms / 1000.0)
+            << what << " lane " << i << " waited for a sleeper (alone: " << alone << " s)";
       }
     }
     EXPECT_EQ(r.lanes[1].end, LaneEnd::Exited) << what;
-    EXPECT_GE(done_at[1], 1.5) << what;
+    EXPECT_GE(done_at[1], short_ms / 1000.0) << what;
     const LaneResult& sleeper = r.lanes[0];
     EXPECT_EQ(sleeper.end, LaneEnd::Timeout) << what;
     EXPECT_EQ(sleeper.exit_status, os::kExitTimeout) << what;
     EXPECT_EQ(sleeper.stdout_data, "") << what;
-    EXPECT_EQ(sleeper.stderr_data.rfind("kvrm: timeout (2 s) reached at pc 0x", 0), 0u)
-        << what << ": " << sleeper.stderr_data;
+    EXPECT_EQ(sleeper.stderr_data.rfind(message, 0), 0u) << what << ": " << sleeper.stderr_data;
     EXPECT_EQ(std::count(sleeper.stderr_data.begin(), sleeper.stderr_data.end(), '\n'), 1)
         << what << ": " << sleeper.stderr_data;
-    EXPECT_GE(done_at[0], kTimeout) << what;
-    EXPECT_LT(total, kTimeout + 0.4) << what;
+    EXPECT_GE(done_at[0], timeout) << what;
+    EXPECT_LT(total, timeout + 0.4) << what;
     EXPECT_LE(r.stats.peak_resident_lanes, 5u) << what;  // 4, and a sleeper once it wakes
   }
 }
