@@ -3,8 +3,9 @@
 // os::Process on make_reference_engine(), for lanes that exit early, fault, abort, run long,
 // make many syscalls and read different inputs; under every schedule (fused, phased with
 // device-style copy-on-write, one thread, tiny slices, one lane resident at a time). Also the
-// limits (instructions, memory, timeout) and the errors. The guest program (tests/batch/lanes.c)
-// is built at test time; without the AArch64 cross compiler the tests skip, saying so.
+// limits (instructions, memory, timeout), lanes blocked in the host (sleeping, waiting for a
+// stdin FIFO) beside others, and the errors. The guest program (tests/batch/lanes.c) is built
+// at test time; without the AArch64 cross compiler the tests skip, saying so.
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
@@ -335,13 +336,18 @@ TEST(BatchEquivalence, TimeoutEndsTheBatch) {
   }
 }
 
-// The schedules a lane can run under: fused on host threads, phased on host threads, and phased
-// on the runners that mirror a GPU's (the CUDA backend's host side).
+// The schedules a lane can run under: fused on host threads, phased on host threads, phased on
+// the runners that mirror a GPU's (the CUDA backend's host side), and on the GPU where there is
+// one.
 struct Schedule {
   const char* backend;
   bool phased;
 };
-constexpr Schedule kSchedules[] = {{"cpu", false}, {"cpu", true}, {"host-mirror", false}};
+std::vector<Schedule> schedules() {
+  std::vector<Schedule> v = {{"cpu", false}, {"cpu", true}, {"host-mirror", false}};
+  if (cuda_available()) v.push_back({"cuda", false});
+  return v;
+}
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -369,7 +375,7 @@ TEST(BatchEquivalence, BlockedLanesHoldNoOther) {
   // How long the quick lanes take alone (with the room the sleepers leave them) on this host
   // and build: the short sleeper sleeps several times that.
   double alone = 0;
-  for (const Schedule& sc : kSchedules) {
+  for (const Schedule& sc : schedules()) {
     const auto t0 = std::chrono::steady_clock::now();
     run_batch({.program = prog,
                .env = kEnv,
@@ -390,7 +396,7 @@ TEST(BatchEquivalence, BlockedLanesHoldNoOther) {
   EXPECT_EQ(ref[1].out, "slept " + std::to_string(short_ms) + " ms: 0\n");
   char message[64];
   std::snprintf(message, sizeof message, "kvrm: timeout (%g s) reached at pc 0x", timeout);
-  for (const Schedule& sc : kSchedules) {
+  for (const Schedule& sc : schedules()) {
     const std::string what = std::string(sc.backend) + (sc.phased ? ", phased" : "");
     std::vector<double> done_at(specs.size(), -1);
     const auto t0 = std::chrono::steady_clock::now();
@@ -438,7 +444,7 @@ TEST(BatchEquivalence, TimeoutEndsRunningLanesPromptly) {
   REQUIRE_GUEST(prog);
   const std::vector<LaneSpec> specs = {lane({"loop", "1000000000"}), lane({"exit", "7"}),
                                        lane({"loop", "1000000000"})};
-  for (const Schedule& sc : kSchedules) {
+  for (const Schedule& sc : schedules()) {
     for (const u64 slice : {u64{1} << 22, u64{1} << 40}) {
       const std::string what = std::string(sc.backend) + (sc.phased ? ", phased" : "") +
                                ", slice " + std::to_string(slice);
