@@ -72,7 +72,7 @@ struct DeadlinePace {
 
   u64 budget(double seconds) const {
     if (rate <= 0) return kProbeBudget;
-    const double b = std::min(rate * seconds, 2.0 * static_cast<double>(last));
+    const double b = std::min({rate * seconds, 2.0 * static_cast<double>(last), 0x1p62});
     return std::max(kMinDeadlineBudget, static_cast<u64>(b));
   }
   // A run given `given` instructions retired `cycles` (the most of its lanes) in `seconds`.
@@ -82,6 +82,7 @@ struct DeadlinePace {
     last = given;
   }
 };
+
 // How os::Process says that cancel() ended it.
 constexpr const char* kCancelLine = "kvrm: timeout: the run was cancelled";
 
@@ -634,7 +635,7 @@ struct Batch::Impl {
   void schedule() {
     const auto t0 = Clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
-    if (o.timeout_seconds > 0)
+    if (o.timeout_seconds > 0 && o.timeout_seconds < 3e9)  // beyond a century: none
       deadline = t0 + std::chrono::duration_cast<Clock::duration>(
                           std::chrono::duration<double>(o.timeout_seconds));
     u32 max_resident =
@@ -655,7 +656,7 @@ struct Batch::Impl {
                      elapsed()});
     };
     for (;;) {
-      // Here every lane still held by a job is blocked in the host (parked).
+      // Here every lane a job still holds is blocked in the host (past the workers' grace).
       take_back();
       collect();
       if (Clock::now() >= deadline) {
