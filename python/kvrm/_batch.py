@@ -189,7 +189,8 @@ def run_batch(
     backend: "auto" (the best backend available), "cpu" (lanes on host threads; threads: how
     many, 0 one per CPU) or "cuda".
     max_instructions: per lane (exit status 124 past it); timeout_seconds: for the whole
-    batch (lanes still running end with 124); 0 means no limit.
+    batch (lanes that ended before it keep their results; lanes still running or blocked end
+    with 124 within 100 ms of it); 0 means no limit.
     root: the host directory the lanes see as "/" (default "/", read-only); rw: host
     directories below which they may write.
     lane_memory_limit: bytes of pages one lane may own (write); past it the lane ends with

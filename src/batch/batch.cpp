@@ -1,19 +1,28 @@
 // The batch scheduler: starts lanes (an os::Process on a LaneEngine each), executes them round
 // by round on the backend, services their stops (syscalls, faults, copy-on-write) on the host
-// threads, and collects each lane's result as it ends.
+// threads, and collects each lane's result as it ends. Starting and servicing run as jobs on
+// LaneWorkers: a round ends once every job is done or blocked in the host (a sleep, a wait), and
+// a blocked lane sits out the rounds until its job is done, so that it never holds the others.
 #include "batch/batch.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <functional>
+#include <mutex>
+#include <optional>
 
 #include "batch/backend.hpp"
 #include "batch/lane_engine.hpp"
+#include "batch/lane_workers.hpp"
 #include "os/elf.hpp"
 #include "os/process.hpp"
 
@@ -43,33 +52,68 @@ constexpr u64 kNoSyscall = ~u64{0};
 // Fresh pages made a lane's along with one it wrote (LaneMemory::resolve_cow): every fault
 // costs a lane on a GPU a round trip to the host, and fresh memory is mostly written in order.
 constexpr u32 kCowFaultAround = 15;
+// Lanes blocked in the host for this long (parked) do not count against the resident limit, up
+// to this many (a shorter wait may be a thread the host did not run for a while).
+constexpr auto kParkedAfter = std::chrono::milliseconds(100);
+constexpr size_t kMaxParkedLanes = 256;
+// With a batch timeout, a lane executes at most about this long between looks at the clock, so
+// that the batch ends within 100 ms of its deadline; until its speed is known, a probe budget.
+constexpr double kDeadlineStep = 0.02;
+constexpr u64 kProbeBudget = u64{1} << 16;
+constexpr u64 kMinDeadlineBudget = u64{1} << 12;
+
+// With a batch timeout: how many instructions a lane (or a launch's lanes) may run before the
+// scheduler looks at the clock again. Learnt from the speed of runs that used their budget in
+// full, and at most doubling from one run to the next, since a speed measured on a short run
+// may not hold on a longer one.
+struct DeadlinePace {
+  double rate = 0;  // instructions per second (0: not known yet)
+  u64 last = 0;     // the budget the rate was measured with
+
+  u64 budget(double seconds) const {
+    if (rate <= 0) return kProbeBudget;
+    const double b = std::min({rate * seconds, 2.0 * static_cast<double>(last), 0x1p62});
+    return std::max(kMinDeadlineBudget, static_cast<u64>(b));
+  }
+  // A run given `given` instructions retired `cycles` (the most of its lanes) in `seconds`.
+  void learn(u64 given, u64 cycles, double seconds) {
+    if (given < kMinDeadlineBudget || cycles < given || seconds <= 0) return;
+    rate = static_cast<double>(cycles) / seconds;
+    last = given;
+  }
+};
+
+// How os::Process says that cancel() ended it.
+constexpr const char* kCancelLine = "kvrm: timeout: the run was cancelled";
+
+// What a lane's job does (Batch::Impl::run_job).
+enum class Job : u8 { Start, Fused, Service };
 
 // Process::run() stops servicing a lane here while the lane waits for its next round: the
 // scheduler posts each stop to the lane's LaneEngine and calls run(), which services it and,
 // asking the engine for more, gets LaneYield.
+// A lane is touched by one thread at a time: the scheduler's, or that of the job it has handed
+// the lane to (busy). Only `instructions` (progress) and `process` (to cancel it) are read across.
 struct Lane {
   u32 id = 0;
   std::unique_ptr<LaneMemory> mem;
   CoreState state;
   std::unique_ptr<LaneEngine> engine;
-  std::unique_ptr<os::Process> process;
+  std::unique_ptr<os::Process> process;  // set and reset under cancel_mu
   std::string stdin_data, out, err;
-  u64 instructions = 0;
+  std::atomic<u64> instructions{0};
   u64 pending = 0;  // cycles of checkpoints and copy-on-write stops not posted to the process
   RunResult last;   // the last stop posted to the process
   u64 last_syscall = kNoSyscall;
   u64 load_copies = 0;  // pages copied while the process loaded (deduplicated since)
+  DeadlinePace pace;    // with a batch timeout: how far it runs between looks at the clock
   bool done = false;
+  bool busy = false;                                   // the scheduler's: a job holds the lane
+  std::chrono::steady_clock::time_point busy_since{};  // since then,
+  Job job = Job::Start;                                // to do this
+  RunResult stop;                                      // (Service: with this stop)
+  std::mutex cancel_mu;
 };
-
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw Error("cannot read " + path + ": " + std::strerror(errno));
-  std::ostringstream s;
-  s << f.rdbuf();
-  if (f.bad()) throw Error("cannot read " + path);
-  return s.str();
-}
 
 void merge_env(std::vector<std::string>& env, const std::vector<std::string>& extra) {
   for (const auto& s : extra) {
@@ -99,8 +143,17 @@ struct Batch::Impl {
   int trace = 0;
   BatchStats stats;
   std::atomic<u64> cow_copies{0};
+  Clock::time_point deadline = Clock::time_point::max();
+  std::atomic<bool> stopping{false};  // the deadline has passed: jobs return at once
+  DeadlinePace launch_pace;           // the phased schedule's launches (DeadlinePace)
+  // Jobs hand their lanes back here.
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  std::vector<Lane*> handed_back;
+  // Last, so that it is gone (its jobs finished) before everything they touch.
+  LaneWorkers workers;
 
-  explicit Impl(BatchOptions opts) : o(std::move(opts)), threads(o.threads) {
+  explicit Impl(BatchOptions opts) : o(std::move(opts)), threads(o.threads), workers(o.threads) {
     if (o.lanes.empty()) throw Error("a batch needs at least one lane");
     if (o.lanes.size() > (u64{1} << 31)) throw Error("too many lanes");
     if (o.slice_instructions == 0) throw Error("slice_instructions must be at least 1");
@@ -124,6 +177,9 @@ struct Batch::Impl {
     // against it (LaneMemory::dedup) as the lane starts.
     const std::vector<u8> file = os::read_program_file(o.program);
     const os::ElfImage elf = os::parse_elf(file, o.program);
+    // A backend that mirrors frames (a GPU) needs every write recorded, those of jobs that run
+    // beside its first launch too (a lane blocked in the host).
+    if (!backend->lanes_independent()) pool.set_dirty_tracking(true);
     image = std::make_unique<SharedImage>(pool);
     CoreState unused;
     LaneEngine loader(image->pages(), unused);
@@ -139,17 +195,62 @@ struct Batch::Impl {
   u64 budget_of(const Lane& l) const {
     u64 b = o.slice_instructions;
     if (o.max_instructions)
-      b = std::min(b, o.max_instructions - std::min(o.max_instructions, l.instructions));
+      b = std::min(b, o.max_instructions - std::min(o.max_instructions, l.instructions.load()));
     return b;
   }
 
+  bool has_deadline() const { return deadline != Clock::time_point::max(); }
+
+  // With a deadline, the most instructions a run at `pace` may take before the clock is looked
+  // at again: a step, or with `halves` half the time left while that is longer (fewer, longer
+  // launches far from the deadline).
+  u64 deadline_budget(const DeadlinePace& pace, bool halves) const {
+    if (!has_deadline()) return ~u64{0};
+    const double left = std::chrono::duration<double>(deadline - Clock::now()).count();
+    return pace.budget(halves ? std::max(kDeadlineStep, left / 2) : kDeadlineStep);
+  }
+
   // ---- Starting and ending lanes ----
+
+  // A lane's stdin file, read in full as it comes (a FIFO waits for its writer to finish), in
+  // waits of at most 50 ms; nothing when the batch's timeout comes first.
+  std::optional<std::string> read_input(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) throw Error("cannot read " + path + ": " + std::strerror(errno));
+    struct Closer {
+      int fd;
+      ~Closer() { ::close(fd); }
+    } closer{fd};
+    std::string data;
+    std::vector<char> buf(u64{1} << 16);
+    for (;;) {
+      if (stopping.load(std::memory_order_relaxed)) return std::nullopt;
+      // A FIFO no writer has opened yet reads as at its end: only poll tells it apart.
+      struct pollfd p = {fd, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      const ssize_t n = ::read(fd, buf.data(), buf.size());
+      if (n > 0) {
+        data.append(buf.data(), static_cast<size_t>(n));
+      } else if (n == 0) {
+        return data;
+      } else if (errno != EAGAIN && errno != EINTR) {
+        throw Error("cannot read " + path + ": " + std::strerror(errno));
+      }
+    }
+  }
 
   void start(Lane& l) {
     const LaneSpec& spec = o.lanes[l.id];
     LaneResult& res = results[l.id];
     try {
-      l.stdin_data = spec.stdin_path.empty() ? spec.stdin_data : read_file(spec.stdin_path);
+      if (spec.stdin_path.empty()) {
+        l.stdin_data = spec.stdin_data;
+      } else {
+        LaneWorkers::Blocking blocking(workers);  // the file may be slow to read
+        std::optional<std::string> in = read_input(spec.stdin_path);
+        if (!in) return;  // the batch's timeout came first: the lane did not start
+        l.stdin_data = std::move(*in);
+      }
       l.mem = std::make_unique<LaneMemory>(pool, LaneLimits{.memory_limit = o.lane_memory_limit});
       l.mem->set_frame_class(l.id);
       l.engine = std::make_unique<LaneEngine>(*l.mem, l.state);
@@ -165,7 +266,11 @@ struct Batch::Impl {
       po.stdin_data = &l.stdin_data;
       po.stdout_buffer = &l.out;
       po.stderr_buffer = &l.err;
-      l.process = std::make_unique<os::Process>(*l.engine, std::move(po));
+      auto process = std::make_unique<os::Process>(*l.engine, std::move(po));
+      {
+        std::lock_guard<std::mutex> lock(l.cancel_mu);
+        l.process = std::move(process);
+      }
       l.mem->dedup(image->pages());
       l.load_copies = l.mem->copies();
       l.engine->set_driven(true);
@@ -241,7 +346,10 @@ struct Batch::Impl {
       r.peak_memory = l.mem->peak_private_bytes();
       cow_copies += l.mem->copies() - l.load_copies;
     }
-    l.process.reset();
+    {
+      std::lock_guard<std::mutex> lock(l.cancel_mu);
+      l.process.reset();
+    }
     l.engine.reset();
     l.mem.reset();
     l.stdin_data.clear();
@@ -274,7 +382,21 @@ struct Batch::Impl {
     l.last_syscall = r.signal == Signal::Syscall ? l.state.x[8] : kNoSyscall;
     l.engine->post(r);
     try {
-      const int status = l.process->run();
+      const size_t err_before = l.err.size();
+      int status;
+      {
+        LaneWorkers::Blocking blocking(workers);  // a syscall may sleep or wait
+        status = l.process->run();
+      }
+      if (l.process->cancelled() && status == os::kExitTimeout) {
+        // The batch's timeout cancelled the process: its line about that gives way to the
+        // batch's own (time_out), the same for every lane that was still running.
+        const size_t at = l.err.find(kCancelLine, err_before);
+        if (at != std::string::npos && (at == 0 || l.err[at - 1] == '\n')) {
+          l.err.erase(at);
+          return time_out(l);
+        }
+      }
       finish(l, status);
     } catch (const LaneYield&) {
       if (l.mem->out_of_memory()) kill_out_of_memory(l);
@@ -288,12 +410,80 @@ struct Batch::Impl {
     }
   }
 
+  // The batch's timeout ends a lane that has not ended by itself.
+  void time_out(Lane& l) {
+    char msg[128];
+    std::snprintf(msg, sizeof msg, "kvrm: timeout (%g s) reached at pc 0x%llx", o.timeout_seconds,
+                  static_cast<unsigned long long>(l.state.pc));
+    fail(l, LaneEnd::Timeout, os::kExitTimeout, msg);
+  }
+
+  // ---- Jobs ----
+
+  // Hands each lane to a job on the workers (Lane::job says which); a lane is the job's until
+  // the job hands it back.
+  void hand_out(const std::vector<Lane*>& lanes, Job job) {
+    std::vector<std::function<void()>> jobs;
+    jobs.reserve(lanes.size());
+    const auto now = Clock::now();
+    for (Lane* l : lanes) {
+      l->busy = true;
+      l->busy_since = now;
+      l->job = job;
+      jobs.emplace_back([this, l] { run_job(*l); });
+    }
+    workers.submit(std::move(jobs));
+  }
+
+  void run_job(Lane& l) {
+    try {
+      switch (l.job) {
+        case Job::Start: start(l); break;
+        case Job::Fused: run_fused(l); break;
+        case Job::Service: service(l, l.stop); break;
+      }
+    } catch (const std::exception& e) {
+      if (!l.done)
+        fail(l, LaneEnd::InternalError, kExitInternal,
+             std::string("kvrm: internal error while running the lane: ") + e.what());
+    } catch (...) {
+      if (!l.done)
+        fail(l, LaneEnd::InternalError, kExitInternal,
+             "kvrm: internal error while running the lane");
+    }
+    {
+      std::lock_guard<std::mutex> lock(done_mu);
+      handed_back.push_back(&l);
+    }
+    done_cv.notify_all();
+  }
+
+  // The lanes whose jobs are done are the scheduler's again.
+  void take_back() {
+    std::vector<Lane*> back;
+    {
+      std::lock_guard<std::mutex> lock(done_mu);
+      back.swap(handed_back);
+    }
+    for (Lane* l : back) l->busy = false;
+  }
+
+  // Waits until some job hands its lane back, or until `until`.
+  void wait_hand_back(Clock::time_point until) {
+    std::unique_lock<std::mutex> lock(done_mu);
+    done_cv.wait_until(lock, until, [&] { return !handed_back.empty(); });
+  }
+
+  // Waits until every job is done or blocked in the host, or until the deadline.
+  void settle() { workers.wait_settled(deadline); }
+
   // One round of a lane in the fused schedule: execute and service in turn until the slice is
-  // used or the lane ends.
+  // used or the lane ends; with a deadline, in steps short enough to look at the clock.
   void run_fused(Lane& l) {
     u64 used = 0;
-    while (!l.done && used < o.slice_instructions) {
-      const u64 budget = std::min(budget_of(l), o.slice_instructions - used);
+    while (!l.done && used < o.slice_instructions && !stopping.load(std::memory_order_relaxed)) {
+      const u64 budget =
+          std::min({budget_of(l), o.slice_instructions - used, deadline_budget(l.pace, false)});
       RunResult r;
       if (budget == 0) {
         r.signal = Signal::Checkpoint;
@@ -301,6 +491,7 @@ struct Batch::Impl {
       } else {
         const LaneRef ref{l.mem.get(), &l.state, l.id};
         backend->run({&ref, 1}, {&budget, 1}, {&r, 1});
+        if (has_deadline()) l.pace.learn(budget, r.cycles, r.elapsed_seconds);
       }
       used += r.cycles;
       service(l, r);
@@ -308,13 +499,16 @@ struct Batch::Impl {
     }
   }
 
+  // The phased schedule: the lanes execute together on the backend (on this thread), then each
+  // stop is serviced by a job.
   void run_phased(std::vector<Lane*>& lanes) {
     std::vector<LaneRef> refs;
     std::vector<u64> budgets;
     std::vector<RunResult> stops(lanes.size());
     std::vector<size_t> idle;  // lanes at their instruction limit: nothing to execute
+    const u64 cap = deadline_budget(launch_pace, true);
     for (size_t i = 0; i < lanes.size(); ++i) {
-      const u64 b = budget_of(*lanes[i]);
+      const u64 b = std::min(budget_of(*lanes[i]), cap);
       if (b == 0) {
         idle.push_back(i);
         continue;
@@ -326,7 +520,11 @@ struct Batch::Impl {
     const auto t0 = Clock::now();
     if (!refs.empty()) backend->run(refs, budgets, ran);
     const auto t1 = Clock::now();
-    stats.execute_seconds += std::chrono::duration<double>(t1 - t0).count();
+    const double launch = std::chrono::duration<double>(t1 - t0).count();
+    stats.execute_seconds += launch;
+    u64 most = 0;
+    for (const RunResult& r : ran) most = std::max(most, r.cycles);
+    if (has_deadline()) launch_pace.learn(cap, most, launch);
     for (size_t i = 0, k = 0, j = 0; i < lanes.size(); ++i) {
       if (j < idle.size() && idle[j] == i) {
         stops[i].signal = Signal::Checkpoint;
@@ -342,37 +540,66 @@ struct Batch::Impl {
                      static_cast<unsigned long long>(stops[i].pc));
       }
     }
-    threads.parallel_for(lanes.size(), [&](size_t i) { service(*lanes[i], stops[i]); });
-    stats.service_seconds += std::chrono::duration<double>(Clock::now() - t1).count();
+    for (size_t i = 0; i < lanes.size(); ++i) lanes[i]->stop = stops[i];
+    hand_out(lanes, Job::Service);
   }
 
   // ---- The run ----
 
-  void time_out_all() {
-    char msg[128];
+  // Makes every job return soon and waits until all have: executing lanes stop at their next
+  // look at the clock, processes are cancelled (asked again while their jobs hold them, for a
+  // process that is still being made).
+  void cancel_jobs() {
+    stopping = true;
+    for (;;) {
+      take_back();
+      bool busy = false;
+      for (auto& l : resident) {
+        if (!l->busy) continue;
+        busy = true;
+        std::lock_guard<std::mutex> lock(l->cancel_mu);
+        if (l->process) l->process->cancel();
+      }
+      if (!busy) return;
+      wait_hand_back(Clock::now() + std::chrono::milliseconds(5));
+    }
+  }
+
+  // At the deadline: every lane still running ends with the timeout (a lane blocked in the host
+  // through os::Process::cancel), every lane not started yet too.
+  void stop_all() {
+    cancel_jobs();
     for (auto& l : resident) {
       if (l->done) continue;
-      std::snprintf(msg, sizeof msg, "kvrm: timeout (%g s) reached at pc 0x%llx", o.timeout_seconds,
-                    static_cast<unsigned long long>(l->state.pc));
-      fail(*l, LaneEnd::Timeout, os::kExitTimeout, msg);
+      if (l->process) {
+        time_out(*l);
+      } else {  // still reading its stdin file
+        retire(*l);
+        not_started(results[l->id]);
+      }
     }
-    std::snprintf(msg, sizeof msg, "kvrm: timeout (%g s) reached before the lane started\n",
-                  o.timeout_seconds);
     for (; next_lane < results.size(); ++next_lane) {
-      LaneResult& r = results[next_lane];
-      r.end = LaneEnd::NotRun;
-      r.exit_status = os::kExitTimeout;
-      r.stderr_data = msg;
-      r.description = "timeout before the lane started";
-      if (o.on_lane_done) o.on_lane_done(next_lane, r);
+      not_started(results[next_lane]);
+      if (o.on_lane_done) o.on_lane_done(next_lane, results[next_lane]);
       ++done_lanes;
     }
+  }
+
+  void not_started(LaneResult& r) const {
+    char msg[128];
+    std::snprintf(msg, sizeof msg, "kvrm: timeout (%g s) reached before the lane started\n",
+                  o.timeout_seconds);
+    r = LaneResult{};
+    r.end = LaneEnd::NotRun;
+    r.exit_status = os::kExitTimeout;
+    r.stderr_data = msg;
+    r.description = "timeout before the lane started";
   }
 
   // Hands the results of lanes that ended to the caller and drops them from the resident set.
   void collect() {
     std::erase_if(resident, [&](const std::unique_ptr<Lane>& l) {
-      if (!l->done) return false;
+      if (l->busy || !l->done) return false;
       LaneResult& r = results[l->id];
       stats.instructions += r.instructions;
       stats.syscalls += r.syscalls;
@@ -386,66 +613,12 @@ struct Batch::Impl {
   BatchResult run() {
     if (ran) throw Error("a batch runs once");
     ran = true;
-    const auto t0 = Clock::now();
-    auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
-    u32 max_resident =
-        o.max_resident_lanes ? o.max_resident_lanes : backend->preferred_resident_lanes();
-    if (max_resident == 0) max_resident = static_cast<u32>(results.size());
-    const bool fused = backend->lanes_independent() && !o.phased;
-    const char* trace_env = std::getenv("KVRM_BATCH_TRACE");
-    trace = trace_env ? std::max(0, std::atoi(trace_env)) : 0;
-    stats.schedule = fused ? "fused" : "phased";
-    double next_progress = o.progress_interval;
-    for (;;) {
-      if (o.timeout_seconds > 0 && elapsed() > o.timeout_seconds) {
-        time_out_all();
-        collect();
-        break;
-      }
-      // Start lanes up to the resident limit.
-      std::vector<Lane*> starting;
-      while (resident.size() < max_resident && next_lane < results.size()) {
-        resident.push_back(std::make_unique<Lane>());
-        resident.back()->id = next_lane++;
-        starting.push_back(resident.back().get());
-      }
-      const auto ts = Clock::now();
-      threads.parallel_for(starting.size(), [&](size_t i) { start(*starting[i]); });
-      stats.service_seconds += std::chrono::duration<double>(Clock::now() - ts).count();
-      collect();
-      if (resident.empty()) {
-        if (next_lane < results.size()) continue;  // every lane started here ended at once
-        break;
-      }
-      stats.peak_resident_lanes =
-          std::max(stats.peak_resident_lanes, static_cast<u32>(resident.size()));
-      std::vector<Lane*> lanes;
-      for (auto& l : resident) lanes.push_back(l.get());
-      if (fused) {
-        threads.parallel_for(lanes.size(), [&](size_t i) { run_fused(*lanes[i]); });
-      } else {
-        run_phased(lanes);
-      }
-      ++stats.rounds;
-      const double round_end = elapsed();
-      collect();
-      if (trace) {
-        std::fprintf(stderr,
-                     "kvrm: batch: round %llu: %zu lanes, %.6f s (results handed over in %.3f s)\n",
-                     static_cast<unsigned long long>(stats.rounds), lanes.size(), round_end,
-                     elapsed() - round_end);
-      }
-      if (o.on_progress && elapsed() >= next_progress) {
-        next_progress = elapsed() + o.progress_interval;
-        u64 running_instr = 0;
-        for (auto& l : resident) running_instr += l->instructions;
-        o.on_progress({static_cast<u32>(results.size()), done_lanes,
-                       static_cast<u32>(resident.size()), stats.instructions + running_instr,
-                       elapsed()});
-      }
+    try {
+      schedule();
+    } catch (...) {
+      cancel_jobs();  // jobs still hold lanes (blocked in the host, maybe): end them first
+      throw;
     }
-    stats.seconds = elapsed();
-    stats.ips = stats.seconds > 0 ? stats.instructions / stats.seconds : 0;
     stats.cow_copies = cow_copies.load();
     const BackendTimes bt = backend->times();
     stats.kernel_seconds = bt.kernel;
@@ -457,6 +630,93 @@ struct Batch::Impl {
     out.lanes = std::move(results);
     out.stats = stats;
     return out;
+  }
+
+  void schedule() {
+    const auto t0 = Clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
+    if (o.timeout_seconds > 0 && o.timeout_seconds < 3e9)  // beyond a century: none
+      deadline = t0 + std::chrono::duration_cast<Clock::duration>(
+                          std::chrono::duration<double>(o.timeout_seconds));
+    u32 max_resident =
+        o.max_resident_lanes ? o.max_resident_lanes : backend->preferred_resident_lanes();
+    if (max_resident == 0) max_resident = static_cast<u32>(results.size());
+    const bool fused = backend->lanes_independent() && !o.phased;
+    const char* trace_env = std::getenv("KVRM_BATCH_TRACE");
+    trace = trace_env ? std::max(0, std::atoi(trace_env)) : 0;
+    stats.schedule = fused ? "fused" : "phased";
+    double next_progress = o.progress_interval;
+    auto progress = [&] {
+      if (!o.on_progress || elapsed() < next_progress) return;
+      next_progress = elapsed() + o.progress_interval;
+      u64 running_instr = 0;
+      for (auto& l : resident) running_instr += l->instructions;
+      o.on_progress({static_cast<u32>(results.size()), done_lanes,
+                     static_cast<u32>(resident.size()), stats.instructions + running_instr,
+                     elapsed()});
+    };
+    for (;;) {
+      // Here every lane a job still holds is blocked in the host (past the workers' grace).
+      take_back();
+      collect();
+      if (Clock::now() >= deadline) {
+        stop_all();
+        collect();
+        break;
+      }
+      // Start lanes up to the resident limit, parked lanes not counted (up to a bound).
+      size_t parked = 0;
+      const auto now = Clock::now();
+      for (auto& l : resident) parked += l->busy && now - l->busy_since >= kParkedAfter;
+      parked = std::min(parked, kMaxParkedLanes);
+      std::vector<Lane*> starting;
+      while (resident.size() - parked < max_resident && next_lane < results.size()) {
+        resident.push_back(std::make_unique<Lane>());
+        resident.back()->id = next_lane++;
+        starting.push_back(resident.back().get());
+      }
+      stats.peak_resident_lanes =
+          std::max(stats.peak_resident_lanes, static_cast<u32>(resident.size() - parked));
+      if (!starting.empty()) {
+        hand_out(starting, Job::Start);
+        const auto ts = Clock::now();
+        settle();
+        stats.service_seconds += std::chrono::duration<double>(Clock::now() - ts).count();
+        continue;
+      }
+      if (resident.empty()) break;  // every lane has ended
+      std::vector<Lane*> lanes;
+      for (auto& l : resident) {
+        if (!l->busy && !l->done) lanes.push_back(l.get());
+      }
+      if (lanes.empty()) {  // all blocked in the host: wait for one
+        wait_hand_back(std::min(deadline, Clock::now() + std::chrono::milliseconds(50)));
+        progress();
+        continue;
+      }
+      if (fused) {
+        hand_out(lanes, Job::Fused);
+        settle();
+      } else {
+        run_phased(lanes);
+        const auto ts = Clock::now();
+        settle();
+        stats.service_seconds += std::chrono::duration<double>(Clock::now() - ts).count();
+      }
+      ++stats.rounds;
+      const double round_end = elapsed();
+      take_back();
+      collect();
+      if (trace) {
+        std::fprintf(stderr,
+                     "kvrm: batch: round %llu: %zu lanes, %.6f s (results handed over in %.3f s)\n",
+                     static_cast<unsigned long long>(stats.rounds), lanes.size(), round_end,
+                     elapsed() - round_end);
+      }
+      progress();
+    }
+    stats.seconds = elapsed();
+    stats.ips = stats.seconds > 0 ? stats.instructions / stats.seconds : 0;
   }
 };
 

@@ -2,7 +2,8 @@
 // processes ("lanes"), each with its own arguments, environment, standard input, memory and
 // exit status, over one shared copy of the loaded program (pages copied on write). Lanes execute
 // in rounds on a Backend (backend.hpp) and their syscalls are serviced in between by the host's
-// OS layer (os::Process); a lane that exits or faults ends alone.
+// OS layer (os::Process); a lane that exits or faults ends alone, and a lane blocked in the host
+// (a sleep, a wait) sits out the rounds until its syscall returns, never holding the others.
 //
 //   kvrm::batch::BatchOptions o{.program = "./sum", .args = {"-v"}};
 //   o.lanes.push_back({.stdin_data = "1 2 3\n"});
@@ -73,11 +74,11 @@ struct BatchStats {
   double transfer_seconds = 0;  // ...and moving frames, tables and lane records
   double jit_seconds = 0;       // ...and translating hot code on the host
   JitStats jit{};               // block translation (device backends)
-  u32 peak_resident_lanes = 0;
-  u64 peak_pool_bytes = 0;  // most frame memory in use at once (private pages of all lanes)
-  u64 image_bytes = 0;      // the shared program image
-  std::string backend{};    // the backend that ran it
-  std::string schedule{};   // "fused" or "phased"
+  u32 peak_resident_lanes = 0;  // lanes parked (blocked in the host) not counted
+  u64 peak_pool_bytes = 0;      // most frame memory in use at once (private pages of all lanes)
+  u64 image_bytes = 0;          // the shared program image
+  std::string backend{};        // the backend that ran it
+  std::string schedule{};       // "fused" or "phased"
   u32 threads = 0;
 };
 
@@ -95,10 +96,14 @@ struct BatchOptions {
   std::string backend = "auto";     // "auto", "cpu", "cuda"
   unsigned threads = 0;             // host threads (0: one per CPU)
   u64 max_instructions = 0;         // per lane; 0: none
-  double timeout_seconds = 0;       // for the whole batch; 0: none
+  double timeout_seconds = 0;       // for the whole batch; 0: none. Lanes that ended by then
+                                    // keep their results; the others end with 124 (Timeout)
+                                    // within 100 ms, lanes blocked in the host included
   u64 lane_memory_limit = u64{256} << 20;  // bytes of pages one lane may own (write)
   u64 slice_instructions = u64{1} << 22;   // most instructions a lane runs per round
-  u32 max_resident_lanes = 0;              // lanes started at once (0: the backend's preference)
+  u32 max_resident_lanes = 0;              // lanes started at once (0: the backend's preference);
+                                           // lanes blocked in the host (a sleep, a wait)
+                                           // for 100 ms not counted, up to 256 of them
   bool phased = false;            // always the phased schedule (execute all, then service all)
   bool device_style_cow = false;  // tests: copy-on-write faults come back to the host
   // GPU backend (batch/backend.hpp, BackendOptions): the devices the lanes are sharded over

@@ -47,7 +47,9 @@ void add_batch_command(CLI::App& app, BatchCliOptions& o) {
       ->check(CLI::Range(1u, 4096u));
   b->add_flag("--stats", o.stats, "Print aggregate figures on stderr at the end");
   b->add_option("--max-instructions", o.max_instructions, "Stop each lane after this many");
-  b->add_option("--timeout", o.timeout, "Stop the whole batch after this many seconds")
+  b->add_option("--timeout", o.timeout,
+                "Stop the whole batch after this many seconds (lanes still running or blocked "
+                "end with 124; lanes that ended keep their results)")
       ->check(CLI::NonNegativeNumber);
   b->add_option("--memory-limit", o.memory_limit,
                 "Memory one lane may write, e.g. 64M, 1G (default 256M)");

@@ -3,14 +3,19 @@
 // os::Process on make_reference_engine(), for lanes that exit early, fault, abort, run long,
 // make many syscalls and read different inputs; under every schedule (fused, phased with
 // device-style copy-on-write, one thread, tiny slices, one lane resident at a time). Also the
-// limits (instructions, memory, timeout) and the errors. The guest program (tests/batch/lanes.c)
-// is built at test time; without the AArch64 cross compiler the tests skip, saying so.
+// limits (instructions, memory, timeout), lanes blocked in the host (sleeping, waiting for a
+// stdin FIFO) beside others, and the errors. The guest program (tests/batch/lanes.c) is built
+// at test time; without the AArch64 cross compiler the tests skip, saying so.
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "batch/batch.hpp"
@@ -329,6 +334,185 @@ TEST(BatchEquivalence, TimeoutEndsTheBatch) {
     EXPECT_EQ(r.lanes[i].exit_status, os::kExitTimeout);
     EXPECT_EQ(r.lanes[i].instructions, 0u);
   }
+}
+
+// The schedules a lane can run under: fused on host threads, phased on host threads, phased on
+// the runners that mirror a GPU's (the CUDA backend's host side), and on the GPU where there is
+// one.
+struct Schedule {
+  const char* backend;
+  bool phased;
+};
+std::vector<Schedule> schedules() {
+  std::vector<Schedule> v = {{"cpu", false}, {"cpu", true}, {"host-mirror", false}};
+  if (cuda_available()) v.push_back({"cuda", false});
+  return v;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// A lane blocked in the host holds no other. Two lanes sleep in nanosleep (30 s, and a few times
+// as long as the quick lanes take alone, at least 1 s) among quick ones, with room for four
+// lanes at once: on every schedule the quick lanes end, with the reference engine's results,
+// before the short sleeper wakes (the sleepers, parked, leave their room to the others); the
+// short sleeper then ends with its own result; the batch's timeout ends the long one, blocked,
+// with 124 and the batch's message within 100 ms (the bound checked with room for a loaded
+// host).
+TEST(BatchEquivalence, BlockedLanesHoldNoOther) {
+  REQUIRE_GUEST(prog);
+  std::vector<LaneSpec> quick;
+  for (int i = 0; i < 40; ++i) {
+    const std::string n = std::to_string(i);
+    switch (i % 4) {
+      case 0: quick.push_back(lane({"hello", n})); break;
+      case 1: quick.push_back(lane({"exit", n})); break;
+      case 2: quick.push_back(lane({"loop", std::to_string(1000 * i)})); break;
+      default: quick.push_back(lane({"syscalls", "20"})); break;
+    }
+  }
+  // How long the quick lanes take alone (with the room the sleepers leave them) on this host
+  // and build: the short sleeper sleeps several times that.
+  double alone = 0;
+  for (const Schedule& sc : schedules()) {
+    const auto t0 = std::chrono::steady_clock::now();
+    run_batch({.program = prog,
+               .env = kEnv,
+               .lanes = quick,
+               .backend = sc.backend,
+               .threads = 2,
+               .max_resident_lanes = 2,
+               .phased = sc.phased});
+    alone = std::max(alone, seconds_since(t0));
+  }
+  const int short_ms = std::max(1000, static_cast<int>(4000 * alone) + 200);
+  const double timeout = short_ms / 1000.0 + 1.0;
+  std::vector<LaneSpec> specs = {lane({"sleep", "30000"}),
+                                 lane({"sleep", std::to_string(short_ms)})};
+  specs.insert(specs.end(), quick.begin(), quick.end());
+  std::vector<Outcome> ref(specs.size());  // the 30-second sleeper has none
+  for (size_t i = 1; i < specs.size(); ++i) ref[i] = reference(prog, specs[i]);
+  EXPECT_EQ(ref[1].out, "slept " + std::to_string(short_ms) + " ms: 0\n");
+  char message[64];
+  std::snprintf(message, sizeof message, "kvrm: timeout (%g s) reached at pc 0x", timeout);
+  for (const Schedule& sc : schedules()) {
+    const std::string what = std::string(sc.backend) + (sc.phased ? ", phased" : "");
+    std::vector<double> done_at(specs.size(), -1);
+    const auto t0 = std::chrono::steady_clock::now();
+    const BatchResult r = run_batch(
+        {.program = prog,
+         .env = kEnv,
+         .lanes = specs,
+         .backend = sc.backend,
+         .threads = 2,
+         .timeout_seconds = timeout,
+         .max_resident_lanes = 4,
+         .phased = sc.phased,
+         .on_lane_done = [&](u32 lane, LaneResult&) { done_at[lane] = seconds_since(t0); }});
+    const double total = seconds_since(t0);
+    for (size_t i = 1; i < specs.size(); ++i) {
+      const LaneResult& l = r.lanes[i];
+      EXPECT_EQ(l.exit_status, ref[i].status) << what << " lane " << i;
+      EXPECT_EQ(l.stdout_data, ref[i].out) << what << " lane " << i;
+      EXPECT_EQ(l.stderr_data, ref[i].err) << what << " lane " << i;
+      EXPECT_EQ(l.instructions, ref[i].instructions) << what << " lane " << i;
+      EXPECT_EQ(l.syscalls, ref[i].syscalls) << what << " lane " << i;
+      if (i >= 2) {
+        EXPECT_LT(done_at[i], short_ms / 1000.0)
+            << what << " lane " << i << " waited for a sleeper (alone: " << alone << " s)";
+      }
+    }
+    EXPECT_EQ(r.lanes[1].end, LaneEnd::Exited) << what;
+    EXPECT_GE(done_at[1], short_ms / 1000.0) << what;
+    const LaneResult& sleeper = r.lanes[0];
+    EXPECT_EQ(sleeper.end, LaneEnd::Timeout) << what;
+    EXPECT_EQ(sleeper.exit_status, os::kExitTimeout) << what;
+    EXPECT_EQ(sleeper.stdout_data, "") << what;
+    EXPECT_EQ(sleeper.stderr_data.rfind(message, 0), 0u) << what << ": " << sleeper.stderr_data;
+    EXPECT_EQ(std::count(sleeper.stderr_data.begin(), sleeper.stderr_data.end(), '\n'), 1)
+        << what << ": " << sleeper.stderr_data;
+    EXPECT_GE(done_at[0], timeout) << what;
+    EXPECT_LT(total, timeout + 0.4) << what;
+    EXPECT_LE(r.stats.peak_resident_lanes, 5u) << what;  // 4, and a sleeper once it wakes
+  }
+}
+
+// Lanes still executing at the batch's timeout end within 100 ms of it, whatever the slice
+// (bound checked with room for a loaded host); a lane that ended before keeps its result.
+TEST(BatchEquivalence, TimeoutEndsRunningLanesPromptly) {
+  REQUIRE_GUEST(prog);
+  const std::vector<LaneSpec> specs = {lane({"loop", "1000000000"}), lane({"exit", "7"}),
+                                       lane({"loop", "1000000000"})};
+  for (const Schedule& sc : schedules()) {
+    for (const u64 slice : {u64{1} << 22, u64{1} << 40}) {
+      const std::string what = std::string(sc.backend) + (sc.phased ? ", phased" : "") +
+                               ", slice " + std::to_string(slice);
+      const auto t0 = std::chrono::steady_clock::now();
+      const BatchResult r = run_batch({.program = prog,
+                                       .env = kEnv,
+                                       .lanes = specs,
+                                       .backend = sc.backend,
+                                       .threads = 2,
+                                       .timeout_seconds = 0.5,
+                                       .slice_instructions = slice,
+                                       .phased = sc.phased});
+      EXPECT_LT(seconds_since(t0), 0.5 + 0.3) << what;
+      for (const int i : {0, 2}) {
+        EXPECT_EQ(r.lanes[i].end, LaneEnd::Timeout) << what;
+        EXPECT_EQ(r.lanes[i].exit_status, os::kExitTimeout) << what;
+        EXPECT_GT(r.lanes[i].instructions, 0u) << what;
+      }
+      EXPECT_EQ(r.lanes[1].end, LaneEnd::Exited) << what;
+      EXPECT_EQ(r.lanes[1].exit_status, 7) << what;
+    }
+  }
+}
+
+// A lane's stdin file may be a FIFO: the lane starts once its writer has written and closed it,
+// without holding the other lanes, and the batch's timeout ends the wait for one that no writer
+// opens (the lane counts as not started).
+TEST(BatchEquivalence, StdinFifosWaitForTheirWriter) {
+  REQUIRE_GUEST(prog);
+  char dir[] = "/tmp/kvrm-fifo-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string fed = std::string(dir) + "/fed", never = std::string(dir) + "/never";
+  ASSERT_EQ(::mkfifo(fed.c_str(), 0600), 0);
+  ASSERT_EQ(::mkfifo(never.c_str(), 0600), 0);
+  const std::string input = text_input(7, 50);
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    FILE* f = std::fopen(fed.c_str(), "w");
+    if (!f) return;
+    std::fwrite(input.data(), 1, input.size(), f);
+    std::fclose(f);
+  });
+  std::vector<double> done_at(3, -1);
+  const auto t0 = std::chrono::steady_clock::now();
+  const BatchResult r = run_batch(
+      {.program = prog,
+       .env = kEnv,
+       .lanes = {LaneSpec{.args = {"stdin"}, .stdin_path = fed},
+                 LaneSpec{.args = {"stdin"}, .stdin_path = never}, lane({"exit", "3"})},
+       .backend = "cpu",
+       .threads = 2,
+       .timeout_seconds = 1.5,
+       .on_lane_done = [&](u32 lane, LaneResult&) { done_at[lane] = seconds_since(t0); }});
+  writer.join();
+  ::unlink(fed.c_str());
+  ::unlink(never.c_str());
+  ::rmdir(dir);
+  const Outcome ref = reference(prog, lane({"stdin"}, input));
+  EXPECT_EQ(r.lanes[0].stdout_data, ref.out);
+  EXPECT_EQ(r.lanes[0].exit_status, 0);
+  EXPECT_EQ(r.lanes[0].instructions, ref.instructions);
+  EXPECT_GE(done_at[0], 0.6);
+  EXPECT_EQ(r.lanes[1].end, LaneEnd::NotRun);
+  EXPECT_EQ(r.lanes[1].exit_status, os::kExitTimeout);
+  EXPECT_EQ(r.lanes[1].stderr_data, "kvrm: timeout (1.5 s) reached before the lane started\n");
+  EXPECT_EQ(r.lanes[2].exit_status, 3);
+  EXPECT_LT(done_at[2], done_at[0]);  // did not wait for a FIFO
+  EXPECT_LT(r.stats.seconds, 1.5 + 0.4);
 }
 
 TEST(BatchEquivalence, ManyLanesStayWithinTheResidentSet) {

@@ -157,6 +157,39 @@ start=$(date +%s)
 [ $(($(date +%s) - start)) -lt 10 ] || fail "--timeout 0.5 took more than 10 s"
 [ "$(cat "$tmp/to/lane-0.status")" = 124 ] || fail "--timeout: lane 0 not 124"
 grep -q "timeout (0.5 s) reached" "$tmp/to/lane-0.stderr" || fail "no timeout message"
+# A lane blocked in the host holds no other. With a lane sleeping 30 s, --timeout 2 ends the batch
+# after about 2 s: the sleeper with 124 and the batch's message, the quick lanes with what
+# `kvrm run` gives. Without a timeout, the quick lanes' files are written before a sleeper of
+# 1.5 s wakes, and the sleeper ends with its own result.
+printf 'sleep 30000\nexit 5\nhello one\nloop 20000\n' >"$tmp/sleepy"
+start=$(date +%s%N)
+"$kvrm" batch "$prog" --args-file "$tmp/sleepy" --timeout 2 --out "$tmp/sl" --no-progress \
+  --threads 2
+took=$((($(date +%s%N) - start) / 1000000))
+[ "$took" -lt 2600 ] || fail "--timeout 2 with a sleeping lane took $took ms"
+[ "$(cat "$tmp/sl/lane-0.status")" = 124 ] || fail "sleeping lane: not 124"
+grep -q "^kvrm: timeout (2 s) reached at pc" "$tmp/sl/lane-0.stderr" ||
+  fail "sleeping lane: $(cat "$tmp/sl/lane-0.stderr")"
+for lane in 1 2 3; do
+  line=$(sed -n "$((lane + 1))p" "$tmp/sleepy")
+  # shellcheck disable=SC2086 # the line is the lane's arguments
+  "$kvrm" run --backend cpu "$prog" $line </dev/null >"$tmp/run.out" 2>"$tmp/run.err"
+  rst=$?
+  cmp -s "$tmp/run.out" "$tmp/sl/lane-$lane.stdout" || fail "beside a sleeper, lane $lane: stdout"
+  cmp -s "$tmp/run.err" "$tmp/sl/lane-$lane.stderr" || fail "beside a sleeper, lane $lane: stderr"
+  [ "$rst" = "$(cat "$tmp/sl/lane-$lane.status")" ] || fail "beside a sleeper, lane $lane: status"
+done
+printf 'sleep 1500\nexit 5\nhello one\nloop 20000\n' >"$tmp/sleepy2"
+"$kvrm" batch "$prog" --args-file "$tmp/sleepy2" --out "$tmp/sl2" --no-progress --threads 2
+[ "$(cat "$tmp/sl2/lane-0.status")" = 0 ] || fail "short sleeper: not 0"
+[ "$(cat "$tmp/sl2/lane-0.stdout")" = "slept 1500 ms: 0" ] || fail "short sleeper: stdout"
+woke=$(date -r "$tmp/sl2/lane-0.status" +%s%N)
+for lane in 1 2 3; do
+  cmp -s "$tmp/sl/lane-$lane.stdout" "$tmp/sl2/lane-$lane.stdout" || fail "lane $lane differs"
+  at=$(date -r "$tmp/sl2/lane-$lane.status" +%s%N)
+  [ $(((woke - at) / 1000000)) -gt 1000 ] ||
+    fail "lane $lane ended $(((woke - at) / 1000000)) ms before the sleeper woke: it waited"
+done
 
 if [ "$failures" != 0 ]; then
   echo "$failures failure(s)"

@@ -1,6 +1,6 @@
 // A guest program for the batch engine's tests: its first argument picks what the lane does
-// (exit early, fault, abort, run long, make many syscalls, process its stdin, allocate), so that
-// one batch holds lanes that behave very differently. Every output is deterministic.
+// (exit early, fault, abort, run long, make many syscalls, process its stdin, allocate, sleep), so
+// that one batch holds lanes that behave very differently. Every output is deterministic.
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -126,6 +126,12 @@ int main(int argc, char** argv) {
     return (int)(h & 0x7f);
   }
   if (!strcmp(mode, "syscalls")) return do_syscalls(n);
+  if (!strcmp(mode, "sleep")) {  // blocks in the host for n milliseconds
+    struct timespec ts = {n / 1000, (n % 1000) * 1000000};
+    int r = nanosleep(&ts, NULL);
+    printf("slept %ld ms: %d\n", n, r);
+    return r ? 1 : 0;
+  }
   if (!strcmp(mode, "signals")) return do_signals(n);
   if (!strcmp(mode, "stdin")) return do_stdin();
   if (!strcmp(mode, "malloc")) {
