@@ -5,7 +5,8 @@
 # programs and busybox compared between `kvrm run --backend cpu` and `--backend cuda` (both
 # syscall modes), the Python tests marked gpu, then the benchmarks; prints a short table last.
 # Usage: scripts/gpu-check.sh [DIR] [BENCH_CYCLES] [STEPS...]   (steps: tests ctest guest python
-# batch vsqemu bench; all by default). Environment: LANES and BATCH_CYCLES (bench batch),
+# batch security fuzz vsqemu bench; all but fuzz by default; fuzz runs FUZZ_SEEDS x FUZZ_CALLS
+# fuzzed syscalls, default 200 x 5000, on the CUDA engine). Environment: LANES and BATCH_CYCLES (bench batch),
 # INPUTS_COUNT and VARIANTS (the workload against QEMU; VSQEMU_BACKEND=cpu times the host backend),
 # JITFLAGS (extra options of the guest programs' cuda runs, e.g. "--jit on --jit-threshold 4").
 set -uo pipefail
@@ -13,7 +14,7 @@ cd "$(dirname "$0")/.."
 dir=${1:-.gpu}
 cycles=${2:-100000000}
 shift 2 2>/dev/null || shift $#
-steps=${*:-tests ctest guest python batch vsqemu bench}
+steps=${*:-tests ctest guest python batch security vsqemu bench}
 out=${OUT:-/tmp}
 [ -d "$dir" ] || [ ! -f "$dir.tar.xz" ] || tar xJf "$dir.tar.xz"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
@@ -93,6 +94,22 @@ if [[ " $steps " == *" batch "* ]]; then
   run bench_batch "$dir/kvrm" bench batch --backend cuda --lanes "${LANES:-1024,16384,65536,262144}" \
     --cycles "${BATCH_CYCLES:-200000}" --json "$out/bench_batch.json"
 fi
+if [[ " $steps " == *" security "* ]]; then
+  # The sandbox probe, the limits' blocking cases and a short fuzz run on the CUDA engine.
+  run security_escape env KVRM_BACKEND=cuda tests/security/sandbox/escape.sh "$dir/kvrm" \
+    "$dir/security/escape_probe"
+  for p in sleep read; do
+    run "security_timeout_$p" env KVRM_BACKEND=cuda tests/security/limits/limits.sh timeout \
+      "$dir/kvrm" 1 1400 "$dir/security/limits_$p"
+  done
+  run security_fuzz_blocking tests/security/fuzz_syscalls.sh "$dir/kvrm" \
+    "$dir/security/syscall_fuzz" --backend cuda --seeds 4 --first 101 --calls 1000 --mode b \
+    --timeout 2 --margin 8
+fi
+if [[ " $steps " == *" fuzz "* ]]; then
+  run fuzz_cuda tests/security/fuzz_syscalls.sh "$dir/kvrm" "$dir/security/syscall_fuzz" \
+    --backend cuda --seeds "${FUZZ_SEEDS:-200}" --calls "${FUZZ_CALLS:-5000}" --timeout 60
+fi
 if [[ " $steps " == *" vsqemu "* ]]; then
   run batch_vs_qemu env BACKEND="${VSQEMU_BACKEND:-cuda}" JSON="$out/batch_vs_qemu.json" bench/batch_vs_qemu.sh \
     "$dir/kvrm" "$dir/qemu-aarch64-static" "$dir/workload" "${INPUTS_COUNT:-10000}"
@@ -108,4 +125,5 @@ printf '%s\n' "${status[@]}"
 [ -f "$out/batch_tests.log" ] && grep -h "PASSED\|FAILED\|SKIPPED" "$out/batch_tests.log" | tail -n 5
 [ -f "$out/bench_batch.log" ] && cat "$out/bench_batch.log"
 [ -f "$out/batch_vs_qemu.log" ] && tail -n 8 "$out/batch_vs_qemu.log"
+for f in "$out"/security_*.log "$out"/fuzz_cuda.log; do [ -f "$f" ] && tail -n 2 "$f"; done
 exit 0

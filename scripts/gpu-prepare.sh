@@ -18,6 +18,10 @@ cp "$build/kvrm" "$build/tests/kvrm_gpu_tests" "$build/tests/kvrm_unit_tests" \
 cp "$build"/tests/guest/*_O2 "$dir/guest/"
 cp "$build/tests/batch/kvrm_batch_tests" "$build/tests/batch/lanes" "$build/bench/workload" "$dir/"
 [ -x "$build/tests/busybox/busybox" ] && cp "$build/tests/busybox/busybox" "$dir/"
+# The security suite's guests (tests/security: the syscall fuzzer, the sandbox probe, limits).
+mkdir -p "$dir/security"
+cp "$build/tests/security/syscall_fuzz" "$build/tests/security/sandbox/escape_probe" \
+  "$build"/tests/security/limits/limits_* "$dir/security/"
 qemu=$(command -v qemu-aarch64-static)
 cp "$qemu" "$dir/"
 aarch64-linux-gnu-gcc -static -O1 -o "$dir/guest_echo" tests/python/guest_echo.c

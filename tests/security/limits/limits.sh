@@ -10,6 +10,7 @@
 #       "data" to the pipe and closes it; prints the exit status, stdout and the filtered stderr
 #   signal-compare KVRM QEMU SIG WAIT_FOR PROGRAM [ARGS...]  both of the above must agree
 set -u
+backend=${KVRM_BACKEND:-cpu}  # the engine under test (the GPU machine runs cuda)
 mode=$1
 shift
 tmp=$(mktemp -d)
@@ -28,7 +29,7 @@ timeout)
   mkfifo "$tmp/fifo"
   exec 3<>"$tmp/fifo"  # a writer that stays open and writes nothing
   t0=$(now_ms)
-  "$kvrm" run --backend cpu --timeout "$secs" "$@" <"$tmp/fifo" >"$tmp/out" 2>"$tmp/err"
+  "$kvrm" run --backend "$backend" --timeout "$secs" "$@" <"$tmp/fifo" >"$tmp/out" 2>"$tmp/err"
   status=$?
   ms=$(($(now_ms) - t0))
   exec 3>&-
@@ -42,7 +43,7 @@ fast)
   kvrm=$1 max_ms=$2 expected=$3
   shift 3
   t0=$(now_ms)
-  "$kvrm" run --backend cpu --timeout 10 "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
+  "$kvrm" run --backend "$backend" --timeout 10 "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
   status=$?
   ms=$(($(now_ms) - t0))
   echo "status $status after $ms ms"
@@ -58,7 +59,7 @@ signal)
   mkfifo "$tmp/fifo"
   exec 3<>"$tmp/fifo"
   if [ "$kind" = kvrm ]; then
-    "$emu" run --backend cpu --timeout 20 "$@" <"$tmp/fifo" >"$tmp/out" 2>"$tmp/err" &
+    "$emu" run --backend "$backend" --timeout 20 "$@" <"$tmp/fifo" >"$tmp/out" 2>"$tmp/err" &
   else
     "$emu" "$@" <"$tmp/fifo" >"$tmp/out" 2>"$tmp/err" &
   fi

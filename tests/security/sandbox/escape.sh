@@ -2,9 +2,10 @@
 # Adversarial checks of `kvrm run`'s sandbox (README.md, "Files and the sandbox"): descriptor
 # names that would write outside --rw, the host's /proc and /dev, host pids, metadata read
 # through paths swapped under kvrm, closed stdio and huge non-programs.
-# Usage: escape.sh KVRM PROBE (PROBE: probe.c built for aarch64)
+# Usage: [KVRM_BACKEND=cpu|cuda] escape.sh KVRM PROBE (PROBE: probe.c built for aarch64)
 set -u
 kvrm=$1 probe=$2
+backend=${KVRM_BACKEND:-cpu}  # the engine under test (the GPU machine runs cuda)
 t=$(mktemp -d)
 flipper=
 trap '[ -n "$flipper" ] && kill $flipper 2>/dev/null; chmod -R u+w "$t"; rm -rf "$t"' EXIT
@@ -18,7 +19,7 @@ check() {  # check NAME EXPECTED-OUTPUT -- kvrm-run-args... (stdin from $stdin)
   local name=$1 want=$2
   shift 3
   local got st
-  got=$("$kvrm" run --backend cpu "$@" <"${stdin:-/dev/null}" 2>&1)
+  got=$("$kvrm" run --backend "$backend" "$@" <"${stdin:-/dev/null}" 2>&1)
   st=$?
   if [ "$got" != "$want" ] || [ $st != 0 ]; then
     echo "FAIL $name (status $st)"; diff <(echo "$want") <(echo "$got"); fail=1
@@ -97,7 +98,7 @@ stat /dev/urandom -> ok" \
 fi
 
 # 3. A standard descriptor closed for kvrm is closed for the guest (not kvrm's own handle).
-got=$("$kvrm" run --backend cpu --root "$t/root" "$t/root/probe" fd:0 fd:1 <&- 2>&1)
+got=$("$kvrm" run --backend "$backend" --root "$t/root" "$t/root/probe" fd:0 fd:1 <&- 2>&1)
 if [ "$got" = "fd 0 -> EBADF
 fd 1 -> open" ]; then echo "ok   closed stdin is EBADF"; else echo "FAIL closed stdin: $got"; fail=1; fi
 
@@ -126,7 +127,7 @@ while time.time() < end:
     libc.renameat2(-100, a, -100, b, 2)  # RENAME_EXCHANGE
 EOF
   flipper=$!
-  got=$("$kvrm" run --backend cpu --timeout 60 --root "$t/root" "$t/root/probe" race:/d/f 2>&1)
+  got=$("$kvrm" run --backend "$backend" --timeout 60 --root "$t/root" "$t/root/probe" race:/d/f 2>&1)
   kill $flipper 2>/dev/null; wait $flipper 2>/dev/null; flipper=
   case "$got" in
     "race /d/f -> largest 1" | "race /d/f -> largest -1") echo "ok   metadata race ($got)" ;;
@@ -138,7 +139,7 @@ fi
 #    arriving releases it.
 mkfifo "$t/root/fifo"
 start=$(date +%s%N)
-"$kvrm" run --backend cpu --timeout 1 --root "$t/root" "$t/root/probe" open:/fifo >/dev/null 2>&1
+"$kvrm" run --backend "$backend" --timeout 1 --root "$t/root" "$t/root/probe" open:/fifo >/dev/null 2>&1
 st=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 if [ $st = 124 ] && [ $ms -lt 3000 ]; then echo "ok   FIFO open ends with the timeout ($ms ms)"
@@ -151,7 +152,7 @@ wait
 # 7. A huge file that is no program is refused from its header, not read whole.
 truncate -s 4G "$t/big"
 start=$(date +%s%N)
-out=$(timeout 20 "$kvrm" run --backend cpu "$t/big" 2>&1)
+out=$(timeout 20 "$kvrm" run --backend "$backend" "$t/big" 2>&1)
 st=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 if [ $st = 126 ] && [ $ms -lt 5000 ] && [[ $out == *"not an ELF file"* ]]; then
