@@ -44,9 +44,10 @@ constexpr u64 kReadOnly = kScratch + kScratchSize;
 constexpr u64 kStrings = kScratch + 0x3000;  // the path table inside the scratch pages
 constexpr size_t kRecord = 56;
 
-// Calls never made: they wait on the host without end on today's code (a long sleep, the
-// read end of a pipe kvrm holds both ends of) or flush the host's disks (slow); the guest
-// fuzzer (tests/security) covers them under `kvrm run --timeout`.
+// Calls never made: they may wait without end here (a long sleep, the read end of a pipe kvrm
+// holds both ends of), since a Process's timeout counts from run(), which this target never
+// calls, or they flush the host's disks (slow); the guest fuzzer (tests/security) covers them
+// under `kvrm run --timeout`.
 bool skipped(u64 nr) {
   return nr == 101 || nr == 115 || nr == 137 ||  // nanosleep, clock_nanosleep, rt_sigtimedwait
          nr == 59 ||                             // pipe2
