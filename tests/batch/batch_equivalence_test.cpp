@@ -115,16 +115,21 @@ std::vector<LaneSpec> mixed_lanes() {
   return v;
 }
 
+// Lane i's result is what the reference engine gave for its input alone.
+void expect_lane_same(const Outcome& ref, const LaneResult& l, const std::string& what, size_t i) {
+  EXPECT_EQ(l.exit_status, ref.status) << what << " lane " << i;
+  EXPECT_EQ(l.stdout_data, ref.out) << what << " lane " << i;
+  EXPECT_EQ(l.stderr_data, ref.err) << what << " lane " << i;
+  EXPECT_EQ(l.instructions, ref.instructions) << what << " lane " << i;
+  EXPECT_EQ(l.syscalls, ref.syscalls) << what << " lane " << i;
+}
+
 void expect_same(const std::vector<Outcome>& ref, const BatchResult& r, const std::string& what) {
   ASSERT_EQ(r.lanes.size(), ref.size());
   u64 instructions = 0;
   for (size_t i = 0; i < ref.size(); ++i) {
     const LaneResult& l = r.lanes[i];
-    EXPECT_EQ(l.exit_status, ref[i].status) << what << " lane " << i;
-    EXPECT_EQ(l.stdout_data, ref[i].out) << what << " lane " << i;
-    EXPECT_EQ(l.stderr_data, ref[i].err) << what << " lane " << i;
-    EXPECT_EQ(l.instructions, ref[i].instructions) << what << " lane " << i;
-    EXPECT_EQ(l.syscalls, ref[i].syscalls) << what << " lane " << i;
+    expect_lane_same(ref[i], l, what, i);
     EXPECT_NE(l.end, LaneEnd::NotRun);
     instructions += l.instructions;
   }
@@ -412,12 +417,7 @@ TEST(BatchEquivalence, BlockedLanesHoldNoOther) {
          .on_lane_done = [&](u32 lane, LaneResult&) { done_at[lane] = seconds_since(t0); }});
     const double total = seconds_since(t0);
     for (size_t i = 1; i < specs.size(); ++i) {
-      const LaneResult& l = r.lanes[i];
-      EXPECT_EQ(l.exit_status, ref[i].status) << what << " lane " << i;
-      EXPECT_EQ(l.stdout_data, ref[i].out) << what << " lane " << i;
-      EXPECT_EQ(l.stderr_data, ref[i].err) << what << " lane " << i;
-      EXPECT_EQ(l.instructions, ref[i].instructions) << what << " lane " << i;
-      EXPECT_EQ(l.syscalls, ref[i].syscalls) << what << " lane " << i;
+      expect_lane_same(ref[i], r.lanes[i], what, i);
       if (i >= 2) {
         EXPECT_LT(done_at[i], short_ms / 1000.0)
             << what << " lane " << i << " waited for a sleeper (alone: " << alone << " s)";

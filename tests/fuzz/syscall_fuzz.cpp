@@ -31,6 +31,7 @@
 #include "isa/mmu.hpp"
 #include "os/process.hpp"
 #include "os/syscalls.hpp"
+#include "tiny_elf.hpp"
 
 namespace {
 
@@ -38,7 +39,7 @@ namespace fs = std::filesystem;
 using kvrm::u64;
 using kvrm::u8;
 
-constexpr u64 kCode = 0x400100, kData = 0x410000;
+using kvrm::os::test::kCode;
 constexpr u64 kScratch = 0x10000000, kScratchSize = 0x4000;  // RW, then one read-only page
 constexpr u64 kReadOnly = kScratch + kScratchSize;
 constexpr u64 kStrings = kScratch + 0x3000;  // the path table inside the scratch pages
@@ -55,36 +56,7 @@ bool skipped(u64 nr) {
 }
 
 // A static AArch64 program: `svc #0; b .` at kCode (R+X) and a 4 KiB RW data page.
-std::vector<u8> tiny_program() {
-  std::vector<u8> f(0x1004, 0);
-  auto put = [&](size_t off, auto v) { std::memcpy(f.data() + off, &v, sizeof v); };
-  const u8 ident[16] = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0};
-  std::memcpy(f.data(), ident, 16);
-  put(16, std::uint16_t{2});    // ET_EXEC
-  put(18, std::uint16_t{183});  // EM_AARCH64
-  put(20, std::uint32_t{1});
-  put(24, kCode);
-  put(32, u64{64});  // phoff
-  put(52, std::uint16_t{64});
-  put(54, std::uint16_t{56});
-  put(56, std::uint16_t{2});
-  auto ph = [&](int k, std::uint32_t flags, u64 off, u64 va, u64 fs, u64 ms) {
-    const size_t base = 64 + 56 * k;
-    put(base, std::uint32_t{1});  // PT_LOAD
-    put(base + 4, flags);
-    put(base + 8, off);
-    put(base + 16, va);
-    put(base + 24, va);
-    put(base + 32, fs);
-    put(base + 40, ms);
-    put(base + 48, u64{0x1000});
-  };
-  ph(0, 5, 0, 0x400000, 0x108, 0x108);
-  ph(1, 6, 0x1000, kData, 4, 0x1000);
-  put(0x100, std::uint32_t{0xd4000001});  // svc #0
-  put(0x104, std::uint32_t{0x14000000});  // b .
-  return f;
-}
+std::vector<u8> tiny_program() { return kvrm::os::test::tiny_elf({0xd4000001, 0x14000000}); }
 
 // Every name below `dir` with its type, mode, size, link target and contents.
 std::string snapshot(const fs::path& dir, const fs::path& skip) {
