@@ -771,13 +771,12 @@ i64 sys_fcntl(Process& p, const u64* a) {
       return static_cast<i64>(guest_open_flags(h & ~O_NOFOLLOW));
     }
     case F_SETFL:
-      if (f->mem) {  // the flags F_SETFL may change (O_DIRECT is EINVAL on a pipe here)
+      if (f->mem || f->proc) {  // the flags F_SETFL may change (O_DIRECT is EINVAL on a pipe)
         constexpr u32 kSettable = O_APPEND | O_NONBLOCK | O_ASYNC | O_NOATIME;
-        f->mem->status_flags =
-            (f->mem->status_flags & ~kSettable) | (static_cast<u32>(a[2]) & kSettable);
+        u32& flags = f->mem ? f->mem->status_flags : f->proc->status_flags;
+        flags = (flags & ~kSettable) | (static_cast<u32>(a[2]) & kSettable);
         return 0;
       }
-      if (f->proc) return 0;  // nothing F_SETFL may change matters to these
       return host_result(::fcntl(f->host, F_SETFL, host_open_flags(a[2])));
     default: return err(EINVAL);
   }
