@@ -304,7 +304,7 @@ void Translator::emit_regions(u32 first) {
     const auto it = index_.find(to);
     const auto pc = static_cast<unsigned long long>(to);
     if (it == index_.end()) {
-      put(o, "  f->pc = 0x%llxull;\n  KVRM_JIT_LEAVE(kJitDispatch)\n", pc);
+      put(o, "  KVRM_JIT_LEAVE_AT(0x%llxull)\n", pc);
     } else if (blocks_[it->second].region == r) {
       put(o, "  goto B_%llx;\n", pc);
     } else {
@@ -333,7 +333,7 @@ void Translator::emit_regions(u32 first) {
           put(o, "  KVRM_JIT_OP(0x%llxull, %s, 0x%08xu, %zuu)\n", pc + 4 * k, op_name(b.ops[k]),
               b.words[k], k);
         }
-        put(o, "  f->left -= %zuu;\n", len);
+        put(o, "  KVRM_JIT_RETIRE(%zuu)\n", len);
         switch (b.end) {
           case BlockEnd::Direct: jump(o, r, b.target); break;
           case BlockEnd::Conditional:
@@ -342,7 +342,7 @@ void Translator::emit_regions(u32 first) {
             o += "  }\n";
             jump(o, r, b.next());
             break;
-          case BlockEnd::Indirect: o += "  f->pc = c.npc;\n  KVRM_JIT_LEAVE(kJitDispatch)\n"; break;
+          case BlockEnd::Indirect: o += "  KVRM_JIT_LEAVE_AT(c.npc)\n"; break;
           case BlockEnd::Stop:  // the handler always stops; never reached
           case BlockEnd::Fallthrough: jump(o, r, b.next()); break;
         }
@@ -412,6 +412,13 @@ run:
   if (next == kJitDispatch) goto dispatch;
   if (next == kJitRefill) goto refill;
   if (next == kJitStop) {  // instruction k of the block at f.pc stopped (an SVC retired)
+    if (f.sig == Signal::Fault) {
+      // A memory access with no fast path in translated code (isa/mmu.hpp, KVRM_MMU_SIDE_EXIT):
+      // the interpreter runs the instruction (k of the block, nothing of it done), reporting a
+      // fault if it is one, and goes on to the next translated entry.
+      f.left -= f.k;
+      goto interp;
+    }
     if (f.sig == Signal::Syscall) {
       f.pc += 4;
       f.left -= f.k + 1;

@@ -388,7 +388,7 @@ TEST(JitHost, ShouldBeFieldsAreTranslated) {
   const HostModule m(t.sources);
   InterpCounts counts;
   StopInfo ji{}, ri{};
-  const RunOutcome j = m.run(jw, ji, 100, 64, counts);
+  const RunOutcome j = m.run(jw, ji, 100, 64, counts, {data});  // its data page warm
   const RunOutcome r = run_reference(rw, ri, 100);
   EXPECT_EQ(r.signal, Signal::Halt);
   EXPECT_EQ(j.signal, r.signal);
