@@ -43,7 +43,7 @@ JitManager::JitManager(const JitOptions& options, int device, u32 frame_shift)
   check(cudaMemcpy(&d_ring_->capacity, &capacity, sizeof capacity, cudaMemcpyHostToDevice),
         "cudaMemcpy (hot targets)");
   slots_.resize(kRingSlots);
-  translator_ = std::make_unique<jit::Translator>();
+  translator_ = std::make_unique<jit::Translator>(jit::host_limits());
   active_ = true;
 }
 
@@ -202,7 +202,7 @@ void JitManager::start_over() {
     std::lock_guard lock(mu_);
     stale_ = true;
   }
-  translator_ = std::make_unique<jit::Translator>();
+  translator_ = std::make_unique<jit::Translator>(jit::host_limits());
   hot_.retry_all();  // the hot targets are translated again from the code as it is now
 }
 
