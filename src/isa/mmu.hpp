@@ -96,9 +96,9 @@ struct PageTableView {
 // (probed inline) is the whole access, and anything else (a Tlb miss, an unaligned or
 // page-crossing access, a fault) fails without recording anything, which leaves the translated
 // region at that instruction with nothing of it done; the engine's interpreter then runs the
-// instruction with the full slow path and reports a real fault as such. So translated code makes no call for memory and
-// keeps guest registers in machine registers across every access. kvrm's own kernels and the
-// host keep the slow paths inline. The host tests compile translated code with
+// instruction with the full slow path and reports a real fault as such. So translated code makes no
+// call for memory and keeps guest registers in machine registers across every access. kvrm's own
+// kernels and the host keep the slow paths inline. The host tests compile translated code with
 // KVRM_JIT_HOST_SIDE_EXIT, so that CI runs the side exits too.
 #if defined(__CUDACC_RTC__) || defined(KVRM_JIT_HOST_SIDE_EXIT)
 #define KVRM_MMU_SIDE_EXIT 1

@@ -98,9 +98,9 @@ u32 Translator::add(std::span<const u64> entries, const CodeReader& read) {
     }
     return it->second.bytes ? &it->second : nullptr;
   };
-  const u64 round = instructions_ == 0 ? std::min(limits_.first_round_instructions,
-                                                   limits_.round_instructions)
-                                        : limits_.round_instructions;
+  const u64 round = instructions_ == 0
+                        ? std::min(limits_.first_round_instructions, limits_.round_instructions)
+                        : limits_.round_instructions;
   const u64 room = instructions_ < limits_.max_instructions
                        ? std::min<u64>(round, limits_.max_instructions - instructions_)
                        : 0;
@@ -295,8 +295,8 @@ void Translator::emit_regions(u32 first) {
   for (const u32 w : region_weight) total += w;
   const u64 by_weight_parts = std::max<u64>(total / std::max(1u, limits_.part_weight),
                                             std::min(limits_.min_parts, limits_.max_parts));
-  const u32 parts = static_cast<u32>(
-      std::clamp<u64>(by_weight_parts, 1, std::min(limits_.max_parts, count)));
+  const u32 parts =
+      static_cast<u32>(std::clamp<u64>(by_weight_parts, 1, std::min(limits_.max_parts, count)));
   std::vector<u64> part_weight(parts, 0);
   std::vector<std::vector<u32>> part_regions(parts);
   std::vector<u32> by_weight(count);

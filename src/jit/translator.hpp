@@ -50,12 +50,12 @@ struct TranslatorLimits {
   u32 round_instructions = 2048;  // new instructions per round (what one compile takes on)
   u32 first_round_instructions = 256;  // the first round's: the hottest code, compiled in well
                                        // under a second, so that a run soon leaves the interpreter
-  u32 follow_depth = 16;          // direct successors followed from an entry
-  u32 region_weight = 160;        // per region function (a memory access weighs 6, else 1)
-  u32 part_weight = 300;          // per source part, at least (parts compile in parallel)
-  u32 max_parts = 16;             // new region parts per round
-  u32 min_parts = 1;              // ...and at least (where there are regions enough): the
-                                  // compiling threads the host can run at once
+  u32 follow_depth = 16;               // direct successors followed from an entry
+  u32 region_weight = 160;             // per region function (a memory access weighs 6, else 1)
+  u32 part_weight = 300;               // per source part, at least (parts compile in parallel)
+  u32 max_parts = 16;                  // new region parts per round
+  u32 min_parts = 1;                   // ...and at least (where there are regions enough): the
+                                       // compiling threads the host can run at once
 };
 
 // The default limits with min_parts set to the host's hardware threads (at most max_parts).

@@ -100,8 +100,8 @@ class HostModule {
     const std::string cmd = std::string(cxx ? cxx : KVRM_TEST_CXX) +
                             " -std=c++20 -O1 -shared -fPIC -fvisibility=hidden "
                             "-DKVRM_JIT_HOST_SIDE_EXIT -I" +
-                            (src ? src : KVRM_TEST_SRC) + " " +
-                            dir_ + "/module.cpp -o " + dir_ + "/module.so > " + dir_ + "/log 2>&1";
+                            (src ? src : KVRM_TEST_SRC) + " " + dir_ + "/module.cpp -o " + dir_ +
+                            "/module.so > " + dir_ + "/log 2>&1";
     if (std::system(cmd.c_str()) != 0) {
       std::ifstream log(dir_ + "/log");
       std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
