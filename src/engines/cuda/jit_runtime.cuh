@@ -83,14 +83,14 @@ namespace kvrm::jit_gen {
 // Copies what a region may read or change of the guest state, field by field, so that the
 // compiler drops the copies of fields the region never touches.
 KVRM_HD void copy_state(CoreState& to, const CoreState& from) {
-KVRM_JIT_UNROLL
+  KVRM_JIT_UNROLL
   for (int r = 0; r < 32; ++r) to.x[r] = from.x[r];
   to.nzcv = from.nzcv;
   to.fpcr = from.fpcr;
   to.fpsr = from.fpsr;
   to.tpidr_el0 = from.tpidr_el0;
   to.tpidrro_el0 = from.tpidrro_el0;
-KVRM_JIT_UNROLL
+  KVRM_JIT_UNROLL
   for (int r = 0; r < 32; ++r) to.v[r] = from.v[r];
   to.excl_addr = from.excl_addr;
   to.excl_size = from.excl_size;
@@ -99,54 +99,54 @@ KVRM_JIT_UNROLL
 
 }  // namespace kvrm::jit_gen
 
-#define KVRM_JIT_REGION_START                   \
-  KVRM_ASSUME_LOCAL(s);                         \
-  KVRM_ASSUME_LOCAL(m);                         \
-  KVRM_ASSUME_LOCAL(i);                         \
-  KVRM_ASSUME_LOCAL(f);                         \
-  Mmu mm;                                       \
-  mm.tag[0] = m->tag[0];                        \
-  mm.tag[1] = m->tag[1];                        \
-  mm.base[0] = m->base[0];                      \
-  mm.base[1] = m->base[1];                      \
-  mm.pt.shift = KVRM_JIT_FRAME_SHIFT;           \
-  mm.stop = i;                                  \
-  mm.tlb = m->tlb;                              \
-  KVRM_ASSUME_LOCAL(mm.tlb);                    \
-  CoreState g;                                  \
-  ::kvrm::jit_gen::copy_state(g, *s);           \
-  Context c{g, mm, *i};                         \
-  Signal sig = Signal::Running;                 \
-  u32 left = f->left;                           \
-  u64 out_pc = 0;                               \
-  u64 stop_pc = 0;                              \
-  u32 stop_k = 0;                               \
+#define KVRM_JIT_REGION_START         \
+  KVRM_ASSUME_LOCAL(s);               \
+  KVRM_ASSUME_LOCAL(m);               \
+  KVRM_ASSUME_LOCAL(i);               \
+  KVRM_ASSUME_LOCAL(f);               \
+  Mmu mm;                             \
+  mm.tag[0] = m->tag[0];              \
+  mm.tag[1] = m->tag[1];              \
+  mm.base[0] = m->base[0];            \
+  mm.base[1] = m->base[1];            \
+  mm.pt.shift = KVRM_JIT_FRAME_SHIFT; \
+  mm.stop = i;                        \
+  mm.tlb = m->tlb;                    \
+  KVRM_ASSUME_LOCAL(mm.tlb);          \
+  CoreState g;                        \
+  ::kvrm::jit_gen::copy_state(g, *s); \
+  Context c{g, mm, *i};               \
+  Signal sig = Signal::Running;       \
+  u32 left = f->left;                 \
+  u64 out_pc = 0;                     \
+  u64 stop_pc = 0;                    \
+  u32 stop_k = 0;                     \
   u32 ret = kJitDispatch;
 #define KVRM_JIT_LEAVE(X) \
   {                       \
     ret = (X);            \
     goto leave;           \
   }
-#define KVRM_JIT_LEAVE_AT(PC) \
-  {                           \
-    out_pc = (PC);            \
+#define KVRM_JIT_LEAVE_AT(PC)    \
+  {                              \
+    out_pc = (PC);               \
     KVRM_JIT_LEAVE(kJitDispatch) \
   }
 #define KVRM_JIT_RETIRE(N) left -= (N);
-#define KVRM_JIT_REGION_END               \
-  stopped:                                \
-  f->sig = sig;                           \
-  f->k = stop_k;                          \
-  out_pc = stop_pc;                       \
-  ret = kJitStop;                         \
-  leave:                                  \
-  f->pc = out_pc;                         \
-  f->left = left;                         \
-  ::kvrm::jit_gen::copy_state(*s, g);     \
-  m->tag[0] = mm.tag[0];                  \
-  m->tag[1] = mm.tag[1];                  \
-  m->base[0] = mm.base[0];                \
-  m->base[1] = mm.base[1];                \
+#define KVRM_JIT_REGION_END           \
+  stopped:                            \
+  f->sig = sig;                       \
+  f->k = stop_k;                      \
+  out_pc = stop_pc;                   \
+  ret = kJitStop;                     \
+  leave:                              \
+  f->pc = out_pc;                     \
+  f->left = left;                     \
+  ::kvrm::jit_gen::copy_state(*s, g); \
+  m->tag[0] = mm.tag[0];              \
+  m->tag[1] = mm.tag[1];              \
+  m->base[0] = mm.base[0];            \
+  m->base[1] = mm.base[1];            \
   return ret;
 
 // The two steps a region is written in: a block's entry (too little left of the quota: back to
