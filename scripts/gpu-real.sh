@@ -31,7 +31,7 @@ progs=(
   "md5sum|$bb md5sum $work/random.bin|"
   "sort-n|$bb sort -n $work/numbers.txt|"
   "gzip-6|$bb gzip -6 -c $work/text.txt|"
-  "awk|$bb awk {s+=\$NF;n[\$1]++}END{print s;for(k in n)print k,n[k]} $work/text.txt|"
+  "awk|$bb awk {s+=\$NF;c[\$1]++;t+=length(\$0)}END{print(s,t,c[\"kvrm\"],c[\"gpu\"])} $work/text.txt|"
   "workload|$dir/workload|$work/records.csv"
   "qsort|$dir/guest/qsort_O2|"
 )
@@ -54,8 +54,8 @@ for p in "${progs[@]}"; do
   ips=$(sed -n 's/.* s, \([0-9]*\) IPS.*/\1/p' <<<"$line")
   tr=$(sed -n 's/.*; \([0-9.]*\)% of the instructions ran translated.*/\1/p' <<<"$jit")
   cs=$(sed -n 's/.*, \([0-9.]*\) s compiling.*/\1/p' <<<"$jit")
-  qs=$(echo "$t1 - $t0" | bc)
-  ratio=$(echo "scale=1; ${ks:-0} / $qs" | bc 2>/dev/null)
+  qs=$(python3 -c "print(f'{$t1 - $t0:.3f}')")
+  ratio=$(python3 -c "print(f'{${ks:-0} / max($qs, 1e-3):.1f}')")
   printf '%-10s %12s %9s %10s %7s%% %9s %9.3f %7sx %s (rc %s)\n' "$name" "${n:-?}" "${ks:-?}" \
     "$(awk -v x="${ips:-0}" 'BEGIN{printf "%.1fM", x/1e6}')" "${tr:-?}" "${cs:-?}" "$qs" \
     "${ratio:-?}" "$same" "$krc"

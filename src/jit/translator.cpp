@@ -429,6 +429,31 @@ std::string Translator::dispatcher_source() const {
   for (u32 i = 0; i < n; ++i) put(s, "%s%u,", i % 12 ? " " : "\n    ", entry_of_[i]);
   s += "};\n";
   s += R"(
+// With KVRM_JIT_NVRTC_OPTIONS=-DKVRM_JIT_PROFILE, a core prints where its run went (regions
+// entered, dispatcher look-ups, side exits, interpreter calls and their share of the clock) when
+// a run of over a million instructions returns: for finding what costs time, not for use.
+#if defined(KVRM_JIT_PROFILE) && defined(__CUDACC__)
+struct JitProfile {
+  unsigned long long regions = 0, lookups = 0, refills = 0, side_exits = 0, interps = 0,
+                     interp_clock = 0, start = clock64();
+};
+#define KVRM_JIT_COUNT(F, N) prof.F += (N)
+#define KVRM_JIT_CLOCK() clock64()
+#define KVRM_JIT_REPORT(O)                                                                  \
+  if ((O).cycles > 1000000)                                                                 \
+    printf("kvrm jit profile: %llu instructions (%llu interpreted), %llu regions entered, "  \
+           "%llu look-ups, %llu refills, %llu side exits, %llu interpreter calls taking "    \
+           "%.1f%% of %llu clocks\n",                                                       \
+           (unsigned long long)(O).cycles, (unsigned long long)(O).interpreted, prof.regions, \
+           prof.lookups, prof.refills, prof.side_exits, prof.interps,                       \
+           100.0 * prof.interp_clock / (clock64() - prof.start), clock64() - prof.start);
+#else
+struct JitProfile {};
+#define KVRM_JIT_COUNT(F, N)
+#define KVRM_JIT_CLOCK() 0
+#define KVRM_JIT_REPORT(O)
+#endif
+
 // Runs from rec.pc until a stop, the budget, or a stop request (run_core()'s conventions).
 template <class Env>
 KVRM_HD RunOutcome run_translated(Env& env, CoreState& rec, StopInfo& info, Mmu& mem,
@@ -439,11 +464,15 @@ KVRM_HD RunOutcome run_translated(Env& env, CoreState& rec, StopInfo& info, Mmu&
   u64 base = 0;         // retired before the current quota
   u32 quota = 0;
   u32 next = 0;
+  RunOutcome out;
+  [[maybe_unused]] JitProfile prof;
   goto refill;
 dispatch:  // to the block at f.pc, if there is one
+  KVRM_JIT_COUNT(lookups, 1);
   next = jit_lookup(kEntryKeys, kEntryBlocks, kEntryMask, f.pc);
   if (next == kJitInterp) goto interp;
 run:
+  KVRM_JIT_COUNT(regions, 1);
   next = kBlockRegion[next](&rec, &mem, &info, &f, kBlockEntry[next]);
   if (next < kBlockCount) goto run;
   if (next == kJitDispatch) goto dispatch;
@@ -453,6 +482,7 @@ run:
       // A memory access with no fast path in translated code (isa/mmu.hpp, KVRM_MMU_SIDE_EXIT):
       // the interpreter runs the instruction (k of the block, nothing of it done), reporting a
       // fault if it is one, and goes on to the next translated entry.
+      KVRM_JIT_COUNT(side_exits, 1);
       f.left -= f.k;
       goto interp;
     }
@@ -463,32 +493,45 @@ run:
       f.left -= f.k;
     }
     rec.pc = f.pc;
-    return {f.sig, base + quota - f.left, interpreted};
+    out = {f.sig, base + quota - f.left, interpreted};
+    goto done;
   }
 interp:  // no translation at f.pc
   rec.pc = f.pc;
   {
+    KVRM_JIT_COUNT(interps, 1);
+    [[maybe_unused]] const auto t0 = KVRM_JIT_CLOCK();
     const RunOutcome o = env.interp(rec, info, mem, f.left, true);
+    KVRM_JIT_COUNT(interp_clock, KVRM_JIT_CLOCK() - t0);
     f.left -= static_cast<u32>(o.cycles);
     interpreted += o.cycles;
     f.pc = rec.pc;
     if (o.signal == Signal::Running) goto dispatch;  // at a translated entry
-    if (o.signal != Signal::Checkpoint) return {o.signal, base + quota - f.left, interpreted};
+    if (o.signal != Signal::Checkpoint) {
+      out = {o.signal, base + quota - f.left, interpreted};
+      goto done;
+    }
   }
 refill:  // the quota is used up, or too little is left of it for the next block
+  KVRM_JIT_COUNT(refills, 1);
   base += quota - f.left;
   quota = f.left = 0;
   rec.pc = f.pc;
   if (base >= max_cycles || (base != 0 && env.stop_requested())) {
-    return {Signal::Checkpoint, base, interpreted};
+    out = {Signal::Checkpoint, base, interpreted};
+    goto done;
   }
   if (max_cycles - base < kMaxBlock) {  // the last few instructions, exactly, interpreted
     const RunOutcome o = env.interp(rec, info, mem, max_cycles - base, false);
-    return {o.signal, base + o.cycles, interpreted + o.cycles};
+    out = {o.signal, base + o.cycles, interpreted + o.cycles};
+    goto done;
   }
   if (poll < kMaxBlock) poll = kMaxBlock;  // every block fits in a quota
   quota = f.left = static_cast<u32>(max_cycles - base < poll ? max_cycles - base : poll);
   goto dispatch;
+done:
+  KVRM_JIT_REPORT(out)
+  return out;
 }
 
 }  // namespace kvrm::jit_gen
