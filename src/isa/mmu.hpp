@@ -114,7 +114,7 @@ KVRM_HD constexpr u8 perm_for(Access a) {
 // page-table walks. On a GPU thread it lives in local memory, where a hit is one load instead of
 // a walk's three dependent ones (lanes' tables rarely stay in the GPU's caches); on the host a
 // walk hits the CPU's caches and the engines go without one.
-constexpr u32 kTlbSets = 16;
+constexpr u32 kTlbSets = 64;
 struct Tlb {
   u64 tag[3][kTlbSets];  // the page's guest address (low kPageBits clear; ~0 for none)
   u8* base[3][kTlbSets];

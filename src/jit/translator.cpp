@@ -357,8 +357,8 @@ void Translator::emit_regions(u32 first) {
         const size_t len = b.words.size();
         put(o, "B_%llx:\n  KVRM_JIT_ENTER(0x%llxull, %zuu)\n", pc, pc, len);
         for (size_t k = 0; k < len; ++k) {
-          put(o, "  KVRM_JIT_OP(0x%llxull, %s, 0x%08xu, %zuu)\n", pc + 4 * k, op_name(b.ops[k]),
-              b.words[k], k);
+          put(o, "  KVRM_JIT_OP(0x%llxull, %s, 0x%08xu, %zuu, %zuu)\n", pc + 4 * k,
+              op_name(b.ops[k]), b.words[k], k, len - k);
         }
         put(o, "  KVRM_JIT_RETIRE(%zuu)\n", len);
         switch (b.end) {
@@ -480,11 +480,19 @@ run:
   if (next == kJitStop) {  // instruction k of the block at f.pc stopped (an SVC retired)
     if (f.sig == Signal::Fault) {
       // A memory access with no fast path in translated code (isa/mmu.hpp, KVRM_MMU_SIDE_EXIT):
-      // the interpreter runs the instruction (k of the block, nothing of it done), reporting a
-      // fault if it is one, and goes on to the next translated entry.
+      // the interpreter runs the rest of the block from that instruction (nothing of it done;
+      // a fault is reported as such), and translated code goes on after it.
       KVRM_JIT_COUNT(side_exits, 1);
       f.left -= f.k;
-      goto interp;
+      rec.pc = f.pc;
+      KVRM_JIT_COUNT(interps, 1);
+      const RunOutcome o = env.interp(rec, info, mem, f.rest, false);
+      f.left -= static_cast<u32>(o.cycles);
+      interpreted += o.cycles;
+      f.pc = rec.pc;
+      if (o.signal == Signal::Checkpoint) goto dispatch;
+      out = {o.signal, base + quota - f.left, interpreted};
+      goto done;
     }
     if (f.sig == Signal::Syscall) {
       f.pc += 4;

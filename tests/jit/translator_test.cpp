@@ -390,18 +390,18 @@ TEST(JitHost, AccessesWithoutAFastPathLeaveForTheInterpreter) {
       subs_imm(10, 10, 1),     //
       b_cond(1, -28),          // b.ne loop
       kHlt,                    //
-      add_imm(4, 4, 1),        // the function: loads from four pages of one Tlb set
+      add_imm(4, 4, 1),        // the function: loads from four pages of one Tlb set (64 sets)
   };
   for (u32 k = 0; k < 4; ++k) {
-    words.insert(words.end(), {movz(13, k, 1), reg3(kAddReg, 13, 13, 9), ldr(6, 13, 0x10),
+    words.insert(words.end(), {movz(13, 4 * k, 1), reg3(kAddReg, 13, 13, 9), ldr(6, 13, 0x10),
                                reg3(kAddReg, 4, 4, 6)});
   }
   words.push_back(kRet);
   auto setup = [&](World& w) {
     w.mem.map(at, 0x1000, kPermRead | kPermExec);
     w.mem.write(at, words.data(), words.size() * 4);
-    w.mem.map(data, 0x40000, kPermRead | kPermWrite);
-    std::vector<u8> bytes(0x40000);
+    w.mem.map(data, 0x100000, kPermRead | kPermWrite);
+    std::vector<u8> bytes(0x100000);
     for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<u8>(i * 7 + 3);
     w.mem.write(data, bytes.data(), bytes.size());
     w.s.x[9] = data;
@@ -421,7 +421,7 @@ TEST(JitHost, AccessesWithoutAFastPathLeaveForTheInterpreter) {
   EXPECT_EQ(j.signal, r.signal);
   EXPECT_EQ(j.cycles, r.cycles);
   expect_same_state(jw.s, rw.s, "side exits");
-  std::vector<u8> a(0x40000), b(0x40000);
+  std::vector<u8> a(0x100000), b(0x100000);
   jw.mem.read(data, a.data(), a.size());
   rw.mem.read(data, b.data(), b.size());
   EXPECT_EQ(a, b);

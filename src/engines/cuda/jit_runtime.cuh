@@ -26,6 +26,7 @@ struct JitFrame {
                  // stopped (kJitStop)
   u32 left = 0;  // instructions left of the quota (decremented by whole blocks)
   u32 k = 0;     // kJitStop: instructions of the block retired before the stopping one
+  u32 rest = 0;  // kJitStop: instructions of the block from the stopping one on
   Signal sig = Signal::Running;  // kJitStop: the signal
 };
 
@@ -121,6 +122,7 @@ KVRM_HD void copy_state(CoreState& to, const CoreState& from) {
   u64 out_pc = 0;                     \
   u64 stop_pc = 0;                    \
   u32 stop_k = 0;                     \
+  u32 stop_rest = 0;                  \
   u32 ret = kJitDispatch;
 #define KVRM_JIT_LEAVE(X) \
   {                       \
@@ -137,6 +139,7 @@ KVRM_HD void copy_state(CoreState& to, const CoreState& from) {
   stopped:                            \
   f->sig = sig;                       \
   f->k = stop_k;                      \
+  f->rest = stop_rest;                \
   out_pc = stop_pc;                   \
   ret = kJitStop;                     \
   leave:                              \
@@ -151,20 +154,21 @@ KVRM_HD void copy_state(CoreState& to, const CoreState& from) {
 
 // The two steps a region is written in: a block's entry (too little left of the quota: back to
 // the dispatcher to refill it) and one instruction (its handler with the word as a constant; a
-// stop leaves with the instruction's index in the block).
+// stop leaves with the instruction's index in the block and the instructions left in it).
 #define KVRM_JIT_ENTER(PC, N)  \
   if (left < (N)) {            \
     out_pc = (PC);             \
     KVRM_JIT_LEAVE(kJitRefill) \
   }
-#define KVRM_JIT_OP(PC, NAME, WORD, K)  \
-  c.pc = (PC);                          \
-  c.npc = (PC) + 4;                     \
-  sig = ::kvrm::sem::NAME(c, (WORD));   \
-  if (sig != ::kvrm::Signal::Running) { \
-    stop_k = (K);                       \
-    stop_pc = (PC);                     \
-    goto stopped;                       \
+#define KVRM_JIT_OP(PC, NAME, WORD, K, R) \
+  c.pc = (PC);                            \
+  c.npc = (PC) + 4;                       \
+  sig = ::kvrm::sem::NAME(c, (WORD));     \
+  if (sig != ::kvrm::Signal::Running) {   \
+    stop_k = (K);                         \
+    stop_rest = (R);                      \
+    stop_pc = (PC);                       \
+    goto stopped;                         \
   }
 
 #if defined(__CUDACC__)
