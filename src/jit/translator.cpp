@@ -277,7 +277,12 @@ void Translator::emit_regions(u32 first) {
         const u32 k = new_index(to);
         if (k != kNone && region[k] == kNone) stack.push_back(k);
       };
-      if (b.end == BlockEnd::Conditional || b.end == BlockEnd::Fallthrough) edge(b.next());
+      // A call's return point joins its region too, so that the return can jump there.
+      const Op last = b.ops.back();
+      if (b.end == BlockEnd::Conditional || b.end == BlockEnd::Fallthrough || last == Op::BL ||
+          last == Op::BLR) {
+        edge(b.next());
+      }
       if (b.end == BlockEnd::Direct || b.end == BlockEnd::Conditional) edge(b.target);
     }
   }
