@@ -20,9 +20,9 @@ import random, sys
 work, scale = sys.argv[1], int(sys.argv[2])
 r = random.Random(7)
 open(f"{work}/random.bin", "wb").write(r.randbytes(4_000_000 * scale))
-open(f"{work}/numbers.txt", "w").write("".join(f"{r.randint(-10**9, 10**9)}\n" for _ in range(50_000 * scale)))
+open(f"{work}/numbers.txt", "w").write("".join(f"{r.randint(-10**9, 10**9)}\n" for _ in range(20_000 * scale)))
 words = ["alpha", "beta", "gamma", "delta", "kvrm", "gpu", "lane", "warp", "guest", "host"]
-open(f"{work}/text.txt", "w").write("".join(" ".join(r.choice(words) for _ in range(12)) + f" {i}\n" for i in range(40_000 * scale)))
+open(f"{work}/text.txt", "w").write("".join(" ".join(r.choice(words) for _ in range(12)) + f" {i}\n" for i in range(10_000 * scale)))
 open(f"{work}/records.csv", "w").write("".join(f"{r.choice(words)}{r.randint(0, 999)},{r.randint(1, 99)},{r.randint(1, 9999) / 100:.2f}\n" for _ in range(20_000 * scale)))
 PY
 bb=$dir/busybox
