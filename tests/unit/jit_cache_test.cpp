@@ -37,6 +37,33 @@ class TempDir {
   std::string path_;
 };
 
+// Sets (or with nullptr removes) an environment variable for a scope, then restores it.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    const char* old = std::getenv(name);
+    if (old) old_ = old;
+    had_ = old != nullptr;
+    if (value) {
+      ::setenv(name, value, 1);
+    } else {
+      ::unsetenv(name);
+    }
+  }
+  ~ScopedEnv() {
+    if (had_) {
+      ::setenv(name_, old_.c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+
+ private:
+  const char* name_;
+  std::string old_;
+  bool had_ = false;
+};
+
 CacheKey key_of(const std::string& s) { return Sha256().field(s).finish(); }
 
 std::vector<char> bytes(const std::string& s) { return {s.begin(), s.end()}; }
@@ -213,41 +240,50 @@ TEST(JitCache, ConcurrentWritersOfOneKeyLeaveAValidEntry) {
 TEST(JitCache, OffStoresNothing) {
   TempDir d;
   const std::string home = d.path() + "/home";
-  ::setenv("XDG_CACHE_HOME", home.c_str(), 1);
+  const ScopedEnv xdg("XDG_CACHE_HOME", home.c_str());
   JitDiskCache c("off");
   EXPECT_FALSE(c.enabled());
   c.put(key_of("x"), bytes("x"));
   EXPECT_FALSE(c.get(key_of("x")).has_value());
   EXPECT_EQ(open_jit_cache("off"), nullptr);
   EXPECT_FALSE(fs::exists(home));
-  ::unsetenv("XDG_CACHE_HOME");
 }
 
 TEST(JitCache, DefaultPlaceFollowsXdgThenHome) {
-  const char* old_home = std::getenv("HOME");
-  const std::string saved_home = old_home ? old_home : "";
-  ::setenv("XDG_CACHE_HOME", "/x/cache", 1);
-  ::setenv("HOME", "/h", 1);
-  EXPECT_EQ(default_jit_cache_dir(), "/x/cache/kvrm");
-  ::unsetenv("XDG_CACHE_HOME");
-  EXPECT_EQ(default_jit_cache_dir(), "/h/.cache/kvrm");
-  if (old_home) {
-    ::setenv("HOME", saved_home.c_str(), 1);
-  } else {
-    ::unsetenv("HOME");
+  const ScopedEnv home("HOME", "/h");
+  {
+    const ScopedEnv xdg("XDG_CACHE_HOME", "/x/cache");
+    EXPECT_EQ(default_jit_cache_dir(), "/x/cache/kvrm");
   }
+  const ScopedEnv xdg("XDG_CACHE_HOME", nullptr);
+  EXPECT_EQ(default_jit_cache_dir(), "/h/.cache/kvrm");
+  const ScopedEnv no_home("HOME", nullptr);
+  EXPECT_EQ(default_jit_cache_dir(), "");
+  // With no place at all the cache is off, with a note.
+  testing::internal::CaptureStderr();
+  JitDiskCache c("");
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_FALSE(c.enabled());
+  EXPECT_NE(err.find("XDG_CACHE_HOME"), std::string::npos) << err;
 }
 
 TEST(JitCache, SizeLimitFromTheEnvironment) {
-  ::setenv("KVRM_JIT_CACHE_MAX_BYTES", "64M", 1);
-  EXPECT_EQ(default_jit_cache_max_bytes(), u64{64} << 20);
-  ::setenv("KVRM_JIT_CACHE_MAX_BYTES", "12345", 1);
-  EXPECT_EQ(default_jit_cache_max_bytes(), 12345u);
-  for (const char* bad : {"lots", "12X", "-5", "1G2"}) {
-    ::setenv("KVRM_JIT_CACHE_MAX_BYTES", bad, 1);
+  {
+    const ScopedEnv v("KVRM_JIT_CACHE_MAX_BYTES", "64M");
+    EXPECT_EQ(default_jit_cache_max_bytes(), u64{64} << 20);
+  }
+  {
+    const ScopedEnv v("KVRM_JIT_CACHE_MAX_BYTES", "12345");
+    EXPECT_EQ(default_jit_cache_max_bytes(), 12345u);
+    TempDir d;
+    EXPECT_EQ(JitDiskCache(d.path()).max_bytes(), 12345u);
+    EXPECT_EQ(JitDiskCache(d.path(), 777).max_bytes(), 777u);  // an explicit limit wins
+  }
+  for (const char* bad : {"lots", "12X", "-5", "1G2", "99999999999999999999"}) {
+    const ScopedEnv v("KVRM_JIT_CACHE_MAX_BYTES", bad);
     EXPECT_THROW(default_jit_cache_max_bytes(), Error) << bad;
   }
-  ::unsetenv("KVRM_JIT_CACHE_MAX_BYTES");
+  const ScopedEnv v("KVRM_JIT_CACHE_MAX_BYTES", nullptr);
   EXPECT_EQ(default_jit_cache_max_bytes(), u64{1} << 30);
 }
 

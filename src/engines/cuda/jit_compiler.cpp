@@ -42,6 +42,9 @@ struct Api {
   int (*nvJitLinkGetLinkedCubin)(Handle, void*);
   int (*nvJitLinkGetErrorLogSize)(Handle, size_t*);
   int (*nvJitLinkGetErrorLog)(Handle, char*);
+  // Optional (their versions, for the cache's keys): null where a library lacks them.
+  int (*nvrtcVersion)(int*, int*);
+  int (*nvJitLinkVersion)(unsigned*, unsigned*);
 };
 constexpr int kInputCubin = 1;    // NVJITLINK_INPUT_CUBIN
 constexpr int kInputLibrary = 6;  // NVJITLINK_INPUT_LIBRARY (an archive of host objects)
@@ -111,6 +114,9 @@ const Loaded& loaded() {
     sym(link, "nvJitLinkGetLinkedCubin", a.nvJitLinkGetLinkedCubin);
     sym(link, "nvJitLinkGetErrorLogSize", a.nvJitLinkGetErrorLogSize);
     sym(link, "nvJitLinkGetErrorLog", a.nvJitLinkGetErrorLog);
+    a.nvrtcVersion = reinterpret_cast<decltype(a.nvrtcVersion)>(dlsym(rtc, "nvrtcVersion"));
+    a.nvJitLinkVersion =
+        reinterpret_cast<decltype(a.nvJitLinkVersion)>(dlsym(link, "nvJitLinkVersion"));
     if (!ok) r.api = Api{};
     return r;
   }();
@@ -262,6 +268,14 @@ const CacheKey& jit_build_key() {
                              files.device_library_size));
     h.field(jit_arch());
     for (const char* o : nvrtc_options()) h.field(o);
+    // Another compiler may compile the same source differently.
+    const Api& a = loaded().api;
+    int major = 0, minor = 0;
+    if (a.nvrtcVersion) a.nvrtcVersion(&major, &minor);
+    h.field(u64(major)).field(u64(minor));
+    unsigned lmajor = 0, lminor = 0;
+    if (a.nvJitLinkVersion) a.nvJitLinkVersion(&lmajor, &lminor);
+    h.field(u64{lmajor}).field(u64{lminor});
     return h.finish();
   }();
   return key;
