@@ -106,18 +106,9 @@ void JitManager::poll(const jit::CodeReader& read, std::span<const u64> also_hot
   for (const u64 pc : also_hot) hot_.add(pc);
   if (compiling_) return;
   if (!profile_loaded_) load_profile(read);
-  if (replayed_ < replay_.size() && replay(read)) return;
+  if (profile_.replaying() && replay(read)) return;
   if (!hot_.pending()) return;
-  Round round;
-  round.entries = hot_.round_entries(*translator_);
-  const u32 added = hot_.translate_round(*translator_, recording(read, round));
-  if (!round.entries.empty()) {
-    rounds_.push_back(std::move(round));
-    // The translation went its own way: the profile's sources would differ from here on.
-    replay_.clear();
-    replayed_ = 0;
-  }
-  if (added == 0) return;
+  if (profile_.translate_round(hot_, *translator_, read) == 0) return;
   start_compile(translator_->snapshot());
 }
 
@@ -128,49 +119,9 @@ std::vector<std::string> JitManager::module_sources(const jit::Translation& t) c
   return sources;
 }
 
-jit::CodeReader JitManager::recording(const jit::CodeReader& read, Round& r) {
-  return [&read, &r](u64 va, jit::CodePage& p) {
-    const bool ok = read(va, p);
-    CacheKey h{};
-    if (ok && jit::translatable(p.leaf) && p.bytes)
-      h = Sha256().update(p.bytes, kPageSize).finish();
-    r.pages.emplace_back(va, h);
-    return ok;
-  };
-}
-
-JitManager::PageCheck JitManager::check_pages(const Round& r, const jit::CodeReader& read) const {
-  for (const auto& [va, was] : r.pages) {
-    jit::CodePage p;
-    CacheKey now{};
-    if (read(va, p) && jit::translatable(p.leaf) && p.bytes) {
-      now = Sha256().update(p.bytes, kPageSize).finish();
-    }
-    if (now == was) continue;
-    // Code not mapped yet (a library the program loads later) may come; other code changed.
-    return now == CacheKey{} ? PageCheck::NotYet : PageCheck::Changed;
-  }
-  return PageCheck::Same;
-}
-
 bool JitManager::replay(const jit::CodeReader& read) {
   u32 added = 0;
-  while (replayed_ < replay_.size()) {
-    const Round& r = replay_[replayed_];
-    const PageCheck c = check_pages(r, read);
-    if (c == PageCheck::NotYet) break;
-    if (c == PageCheck::Changed) {
-      replay_.clear();
-      replayed_ = 0;
-      break;
-    }
-    Round again;
-    again.entries = r.entries;
-    added += translator_->add(again.entries, recording(read, again));
-    rounds_.push_back(std::move(again));
-    ++replayed_;
-    ++stats_.rounds_replayed;
-  }
+  stats_.rounds_replayed += profile_.replay(*translator_, read, &added);
   if (added == 0) return false;
   const std::shared_ptr<const jit::Translation> t = translator_->snapshot();
   std::optional<CompiledModule> m;
@@ -194,100 +145,22 @@ bool JitManager::replay(const jit::CodeReader& read) {
   return true;
 }
 
-CacheKey JitManager::profile_key(const jit::CodeReader& read) const {
-  Sha256 h;
-  h.field("profile").update(jit_build_key().data(), 32).field(u64{frame_shift_}).field(start_);
-  jit::CodePage p;
-  if (read(start_ & ~kPageMask, p) && jit::translatable(p.leaf) && p.bytes) {
-    h.update(p.bytes, kPageSize);
-  }
-  return h.finish();
-}
-
-namespace {
-
-// A profile's bytes: a tag, then per round its entries and its pages (little-endian u64s and
-// the pages' hashes). Nothing when malformed.
-constexpr u64 kProfileTag = 0x31464f5250544a4bull;  // "KJTPROF1"
-
-void put_u64(std::vector<char>& out, u64 v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-
-struct Parser {
-  std::span<const char> in;
-  bool ok = true;
-  u64 u() {
-    if (in.size() < 8) {
-      ok = false;
-      return 0;
-    }
-    u64 v = 0;
-    for (int i = 0; i < 8; ++i) v |= u64{static_cast<u8>(in[i])} << (8 * i);
-    in = in.subspan(8);
-    return v;
-  }
-  // A count of items of `size` bytes each that the rest can hold.
-  u64 count(u64 size) {
-    const u64 n = u();
-    if (n > in.size() / size) ok = false;
-    return ok ? n : 0;
-  }
-};
-
-}  // namespace
-
 void JitManager::load_profile(const jit::CodeReader& read) {
   if (!disk_ || !has_start_) return;
   profile_loaded_ = true;
-  profile_key_ = profile_key(read);
-  // Rounds before the profile would make every replayed source differ.
-  if (!rounds_.empty()) return;
+  profile_key_ = JitProfile::key(jit_build_key(), frame_shift_, start_, read);
   const std::optional<std::vector<char>> bytes = disk_->get(profile_key_);
   if (!bytes) return;
-  Parser p{*bytes};
-  std::vector<Round> rounds;
-  if (p.u() != kProfileTag) return;
-  for (u64 n = p.count(16); p.ok && n--;) {
-    Round r;
-    for (u64 k = p.count(8); p.ok && k--;) r.entries.push_back(p.u());
-    for (u64 k = p.count(40); p.ok && k--;) {
-      const u64 va = p.u();
-      CacheKey h{};
-      if (p.in.size() < h.size()) {
-        p.ok = false;
-        break;
-      }
-      std::memcpy(h.data(), p.in.data(), h.size());
-      p.in = p.in.subspan(h.size());
-      r.pages.emplace_back(va, h);
-    }
-    rounds.push_back(std::move(r));
+  if (std::optional<std::vector<JitProfile::Round>> rounds = JitProfile::parse(*bytes)) {
+    profile_.load(std::move(*rounds));
   }
-  if (!p.ok || !p.in.empty()) return;
-  replay_ = std::move(rounds);
-  replayed_ = 0;
 }
 
 void JitManager::store_profile() {
-  if (!disk_ || !has_start_ || !active_ || !profile_loaded_) return;
-  const std::vector<Round>& rounds = rounds_.size() >= longest_.size() ? rounds_ : longest_;
-  if (rounds.empty()) return;
-  // Unchanged since it was loaded: nothing new to store.
-  if (replayed_ == rounds.size() && replay_.size() == rounds.size() && &rounds == &rounds_) return;
-  std::vector<char> out;
-  put_u64(out, kProfileTag);
-  put_u64(out, rounds.size());
-  for (const Round& r : rounds) {
-    put_u64(out, r.entries.size());
-    for (const u64 e : r.entries) put_u64(out, e);
-    put_u64(out, r.pages.size());
-    for (const auto& [va, h] : r.pages) {
-      put_u64(out, va);
-      out.insert(out.end(), h.begin(), h.end());
-    }
+  if (!disk_ || !profile_loaded_ || !active_) return;
+  if (const std::optional<std::vector<char>> bytes = profile_.to_store()) {
+    disk_->put(profile_key_, *bytes);
   }
-  disk_->put(profile_key_, out);
 }
 
 void JitManager::start_compile(std::shared_ptr<const jit::Translation> t) {
@@ -388,12 +261,9 @@ void JitManager::start_over() {
     stale_ = true;
   }
   translator_ = std::make_unique<jit::Translator>();
-  // The rounds so far describe a translation that is gone; the longest such is kept for the
-  // profile (a program that unmaps its code at the end keeps the rounds it ran most with).
-  if (rounds_.size() > longest_.size()) longest_ = std::move(rounds_);
-  rounds_.clear();
-  replay_.clear();
-  replayed_ = 0;
+  // The rounds so far describe a translation that is gone; the profile keeps the longest such
+  // (a program that unmaps its code at the end keeps the rounds it ran most with).
+  profile_.start_over();
   hot_.retry_all();  // the hot targets are translated again from the code as it is now
 }
 

@@ -27,6 +27,7 @@
 #include "engines/cuda/cuda_engine.hpp"
 #include "engines/cuda/device_types.cuh"
 #include "engines/cuda/jit_cache.hpp"
+#include "engines/cuda/jit_profile.hpp"
 #include "jit/translator.hpp"
 
 namespace kvrm::cuda {
@@ -98,29 +99,18 @@ class JitManager {
   void count_interpreted_lanes(u64 n) { stats_.interpreted_lanes += n; }
 
  private:
-  // One round as recorded: its entries and the pages it read (a hash of each page's bytes,
-  // all zero where the page was absent or not translatable).
-  struct Round {
-    std::vector<u64> entries;
-    std::vector<std::pair<u64, CacheKey>> pages;
-  };
-  enum class PageCheck { Same, NotYet, Changed };
-
   void drain_ring();
   void start_over();
   void start_compile(std::shared_ptr<const jit::Translation> t);
   std::vector<std::string> module_sources(const jit::Translation& t) const;
   void fail(const std::string& why);
-  // The translation cache's profile of this program.
-  CacheKey profile_key(const jit::CodeReader& read) const;
+  // The program's profile in the translation cache: loaded at the first poll, stored at the
+  // end.
   void load_profile(const jit::CodeReader& read);
   void store_profile();
-  // Replays the profile's rounds whose pages read the same now; true when it added blocks (a
-  // module is then ready or compiling).
+  // Replays the profile's rounds whose pages read the same now; true when they added blocks
+  // (a module is then ready or compiling).
   bool replay(const jit::CodeReader& read);
-  PageCheck check_pages(const Round& r, const jit::CodeReader& read) const;
-  // `read`, noting each page it gives in `r`.
-  static jit::CodeReader recording(const jit::CodeReader& read, Round& r);
 
   JitOptions o_;
   int device_;
@@ -147,17 +137,14 @@ class JitManager {
   std::vector<char> result_;
   std::string error_;
   JitStats stats_;
-  // The translation cache on disk (nullptr: none), the program's start, the rounds of the
-  // translation as it is now (and the longest of those before it started over), and the
-  // rounds of the profile still to replay.
+  // The translation cache on disk (nullptr: none), the program's start and its profile (the
+  // rounds recorded, and those of a run before still to replay).
   std::shared_ptr<JitDiskCache> disk_;
   u64 start_ = 0;
   bool has_start_ = false;
   bool profile_loaded_ = false;
   CacheKey profile_key_{};
-  std::vector<Round> rounds_, longest_;
-  std::vector<Round> replay_;
-  size_t replayed_ = 0;  // of replay_
+  JitProfile profile_;
 };
 
 }  // namespace kvrm::cuda
