@@ -100,6 +100,10 @@ TEST(JitCacheSha256, FieldsAreDelimited) {
 
 TEST(JitCache, RoundTripAndANewInstance) {
   TempDir d;
+  // The directory is made, for its owner alone.
+  const std::string dir = d.path() + "/a/kvrm";
+  ASSERT_TRUE(JitDiskCache(dir).enabled());
+  EXPECT_EQ(fs::status(dir).permissions() & fs::perms::all, fs::perms::owner_all);
   const CacheKey k = key_of("module 1");
   const std::vector<char> payload = bytes(std::string(5000, 'x') + "end");
   {
@@ -307,6 +311,19 @@ TEST(JitCache, AnUnusableDirectoryLeavesTheCacheOff) {
   const std::string once = testing::internal::GetCapturedStderr();
   EXPECT_EQ(once.find("not usable"), once.rfind("not usable")) << once;
   EXPECT_NE(once.find("not usable"), std::string::npos);
+}
+
+TEST(JitCache, ADirectoryAnyoneMayWriteToIsNotUsed) {
+  // Entries are code the GPU runs: one that someone else could plant is never loaded.
+  TempDir d;
+  fs::permissions(d.path(), fs::perms::others_write, fs::perm_options::add);
+  testing::internal::CaptureStderr();
+  JitDiskCache c(d.path());
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_FALSE(c.enabled());
+  EXPECT_NE(err.find("anyone may write"), std::string::npos) << err;
+  fs::permissions(d.path(), fs::perms::others_write, fs::perm_options::remove);
+  EXPECT_TRUE(JitDiskCache(d.path()).enabled());
 }
 
 TEST(JitCache, SharedInstancesPerDirectory) {

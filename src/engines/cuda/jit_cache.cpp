@@ -238,8 +238,13 @@ JitDiskCache::JitDiskCache(const std::string& setting, u64 max_bytes)
     disable("no place for it (neither XDG_CACHE_HOME nor HOME is set; use --jit-cache DIR)");
     return;
   }
+  while (dir_.size() > 1 && dir_.back() == '/') dir_.pop_back();
   std::error_code ec;
-  fs::create_directories(dir_, ec);
+  const fs::path parent = fs::path(dir_).parent_path();
+  if (!parent.empty()) fs::create_directories(parent, ec);
+  if (!ec && ::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) {
+    ec = std::error_code(errno, std::generic_category());
+  }
   if (ec) {
     disable(ec.message());
     return;
@@ -250,6 +255,12 @@ JitDiskCache::JitDiskCache(const std::string& setting, u64 max_bytes)
   }
   if (::access(dir_.c_str(), W_OK | X_OK) != 0) {
     disable(std::strerror(errno));
+    return;
+  }
+  // What is loaded from here runs on the GPU: not from a directory anyone may write to.
+  struct stat st {};
+  if (::stat(dir_.c_str(), &st) != 0 || st.st_uid != ::geteuid() || (st.st_mode & S_IWOTH)) {
+    disable("it belongs to another user or anyone may write to it");
     return;
   }
   enabled_ = true;
