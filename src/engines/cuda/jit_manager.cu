@@ -34,6 +34,7 @@ JitManager::JitManager(const JitOptions& options, int device, u32 frame_shift)
     note_ = why;
     return;
   }
+  disk_ = open_jit_cache(o_.cache, o_.cache_max_bytes);  // before anything it would leak
   check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
   check(cudaMalloc(&d_counts_, kCounters * sizeof(u32)), "cudaMalloc (hot-spot counters)");
   check(cudaMemset(d_counts_, 0, kCounters * sizeof(u32)), "cudaMemset");
@@ -45,7 +46,6 @@ JitManager::JitManager(const JitOptions& options, int device, u32 frame_shift)
         "cudaMemcpy (hot targets)");
   slots_.resize(kRingSlots);
   translator_ = std::make_unique<jit::Translator>();
-  disk_ = open_jit_cache(o_.cache, o_.cache_max_bytes);
   active_ = true;
 }
 
