@@ -149,6 +149,14 @@ KVRM_HD T load_le_aligned(const u8* p) {
 #endif
 }
 template <class T>
+KVRM_HD void store_le_aligned(u8* p, T v) {
+#if defined(__CUDA_ARCH__)
+  *reinterpret_cast<T*>(p) = v;
+#else
+  memcpy(p, &v, sizeof(T));
+#endif
+}
+template <class T>
 KVRM_HD void store_le(u8* p, T v) {
 #if defined(__CUDA_ARCH__)
   if ((reinterpret_cast<unsigned long long>(p) & (sizeof(T) - 1)) == 0) {
@@ -158,5 +166,16 @@ KVRM_HD void store_le(u8* p, T v) {
 #endif
   memcpy(p, &v, sizeof(T));
 }
+
+// Tells the GPU compiler that a pointer is to global memory (guest frames) or to the thread's
+// local memory (a kernel's locals), so that it uses those accesses instead of generic ones and
+// knows the two never alias. Nothing on the host.
+#if defined(__CUDA_ARCH__)
+#define KVRM_ASSUME_GLOBAL(P) __builtin_assume(__isGlobal(P))
+#define KVRM_ASSUME_LOCAL(P) __builtin_assume(__isLocal(P))
+#else
+#define KVRM_ASSUME_GLOBAL(P) ((void)(P))
+#define KVRM_ASSUME_LOCAL(P) ((void)(P))
+#endif
 
 }  // namespace kvrm

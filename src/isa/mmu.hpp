@@ -91,26 +91,19 @@ struct PageTableView {
   }
 };
 
-// In translated guest code (compiled at run time, engines/cuda/jit_*), an access keeps only its
-// aligned fast path inline, with the translation caches in registers; the slow paths (the
-// *_outline functions) are called with a pointer to the engine's own Mmu (`home`: the region's
-// copy never has its address taken, so it stays in registers), work on a copy of it and return
-// the cache entry they leave, so that nothing the caller holds is forced into memory. They are
-// compiled once, into kvrm's device library (engines/cuda/jit_interp.cu), which every module
-// links with. (Inlined at every access site they made modules take minutes to compile; given
-// the Mmu by value, every call site copied it to the stack.) kvrm's own kernels keep the slow
-// paths inline: built out of line there too, the batch interpreter's code shrank from 1.5 MB to
-// 0.28 MB (sm_90) but the batch workload ran slower on an H200 (65.4 s against 51.2 s;
-// docs/PERFORMANCE.md).
-#if defined(__CUDACC_RTC__)
-#define KVRM_MMU_OUTLINE 1
+// In translated guest code (compiled at run time, engines/cuda/jit_*; KVRM_MMU_SIDE_EXIT) an
+// access has no slow path at all: a hit in the one-entry cache (in registers) or in the Tlb
+// (probed inline) is the whole access, and anything else (a Tlb miss, an unaligned or
+// page-crossing access, a fault) fails without recording anything, which leaves the translated
+// region at that instruction with nothing of it done; the engine's interpreter then runs the
+// instruction with the full slow path and reports a real fault as such. So translated code makes no
+// call for memory and keeps guest registers in machine registers across every access. kvrm's own
+// kernels and the host keep the slow paths inline. The host tests compile translated code with
+// KVRM_JIT_HOST_SIDE_EXIT, so that CI runs the side exits too.
+#if defined(__CUDACC_RTC__) || defined(KVRM_JIT_HOST_SIDE_EXIT)
+#define KVRM_MMU_SIDE_EXIT 1
 #else
-#define KVRM_MMU_OUTLINE 0
-#endif
-#if defined(__CUDACC__)
-#define KVRM_MMU_SLOW __device__ __noinline__
-#else
-#define KVRM_MMU_SLOW
+#define KVRM_MMU_SIDE_EXIT 0
 #endif
 
 KVRM_HD constexpr u8 perm_for(Access a) {
@@ -123,12 +116,12 @@ KVRM_HD constexpr u8 perm_for(Access a) {
 // walk hits the CPU's caches and the engines go without one.
 constexpr u32 kTlbSets = 16;
 struct Tlb {
-  u64 vpn[3][kTlbSets];
+  u64 tag[3][kTlbSets];  // the page's guest address (low kPageBits clear; ~0 for none)
   u8* base[3][kTlbSets];
 
   KVRM_HD void clear() {
     for (int k = 0; k < 3; ++k) {
-      for (u32 i = 0; i < kTlbSets; ++i) vpn[k][i] = ~u64{0};
+      for (u32 i = 0; i < kTlbSets; ++i) tag[k][i] = ~u64{0};
     }
   }
 };
@@ -148,10 +141,6 @@ struct Mmu {
   // when a walk finds them, so `written` and the Tlb must start afresh together.
   u8* written = nullptr;
   Tlb* tlb = nullptr;  // optional second-level cache; the engine calls flush() to clear it first
-  // Translated code only (KVRM_MMU_OUTLINE): the engine's Mmu, of which this one is a copy whose
-  // address is never taken; the slow paths start from it. Mappings do not change during a run,
-  // so the cache entries it holds, older than the copy's, are still right.
-  const Mmu* home = nullptr;
 
   KVRM_HD void flush() {
     tag[0] = tag[1] = tag[2] = ~u64{0};
@@ -173,7 +162,7 @@ struct Mmu {
     const int k = static_cast<int>(a);
     if (tag[k] == page_va) return base[k];
     const u32 set = static_cast<u32>(vpn) & (kTlbSets - 1);
-    if (tlb && tlb->vpn[k][set] == vpn) {
+    if (tlb && tlb->tag[k][set] == page_va) {
       tag[k] = page_va;
       base[k] = tlb->base[k][set];
       return base[k];
@@ -191,36 +180,33 @@ struct Mmu {
     tag[k] = page_va;
     base[k] = pt.frame(leaf_frame(e));
     if (tlb) {
-      tlb->vpn[k][set] = vpn;
+      tlb->tag[k][set] = page_va;
       tlb->base[k][set] = base[k];
     }
     return base[k];
   }
 
-  // What an out-of-line slow path returns: its result and the cache entry it left for `kind`.
-  template <class T>
-  struct Slow {
-    T value;
-    bool ok;
-    u64 tag;
-    u8* base;
-  };
-  template <class T>
-  KVRM_HD T take(const Slow<T>& r, Access a) {
-    tag[static_cast<int>(a)] = r.tag;
-    base[static_cast<int>(a)] = r.base;
-    return r.value;
+  // Translated code (KVRM_MMU_SIDE_EXIT): the page of an access of `size` bytes at va that is
+  // aligned to its size, from the Tlb, which then fills the one-entry cache; false on a miss.
+  // One masked compare checks both the page and the alignment; the engine always has a Tlb.
+  KVRM_HD bool tlb_hit(u64 va, u64 size, Access a) {
+    const int k = static_cast<int>(a);
+    const u32 set = static_cast<u32>(va >> kPageBits) & (kTlbSets - 1);
+    if ((va & (~kPageMask | (size - 1))) != tlb->tag[k][set]) return false;
+    tag[k] = va & ~kPageMask;
+    base[k] = tlb->base[k][set];
+    return true;
   }
 
   // Checks that [va, va+size) is accessible without touching it (size <= kPageSize).
   KVRM_HD bool probe(u64 va, u64 size, Access a) {
-#if KVRM_MMU_OUTLINE
-    return take(probe_outline(home, va, size, a), a);
+#if KVRM_MMU_SIDE_EXIT
+    const bool one_page = ((va & kPageMask) + size) <= kPageSize;
+    return one_page && ((va & ~kPageMask) == tag[static_cast<int>(a)] || tlb_hit(va, 1, a));
 #else
     return probe_pages(va, size, a);
 #endif
   }
-  static KVRM_MMU_SLOW Slow<bool> probe_outline(const Mmu* home, u64 va, u64 size, Access a);
   KVRM_HD bool probe_pages(u64 va, u64 size, Access a) {
     if (!page(va, a)) return false;
     const u64 last = va + size - 1;  // va < 2^48 here, so this cannot wrap
@@ -229,7 +215,12 @@ struct Mmu {
   }
 
   KVRM_HD bool aligned(u64 va, u64 size, Access a) {
+#if KVRM_MMU_SIDE_EXIT
+    (void)a;
+    return (va & (size - 1)) == 0;  // the interpreter reports the fault
+#else
     return (va & (size - 1)) == 0 ? true : fault(va, a, FaultCause::Alignment);
+#endif
   }
 
   // Reads or writes n bytes (n <= kPageSize) at va: all of it or, on a fault, none of it.
@@ -271,19 +262,16 @@ struct Mmu {
   KVRM_HD bool read(u64 va, T& out) {
     const int k = static_cast<int>(Access::Read);
     const u64 off = va & kPageMask;
-#if KVRM_MMU_OUTLINE
-    // Translated code accesses at most 8 bytes at a time (jit_interp.cu instantiates no more),
-    // so an aligned access never leaves a word of an interleaved frame.
+#if KVRM_MMU_SIDE_EXIT
+    // Accesses are at most 8 bytes wide here, so an aligned one never leaves a word of an
+    // interleaved frame.
     static_assert(sizeof(T) <= kFrameWordBytes);
-    if ((va & (~kPageMask | (sizeof(T) - 1))) == tag[k]) {  // this page, and aligned
-      const u8* p = base[k] + frame_byte(off, pt.shift);
-      __builtin_assume(__isGlobal(p));  // frames are device memory: no alias of the state
-      out = *reinterpret_cast<const T*>(p);
-      return true;
-    }
-    const Slow<T> r = read_outline<T>(home, va);
-    out = take(r, Access::Read);
-    return r.ok;
+    if ((va & (~kPageMask | (sizeof(T) - 1))) != tag[k] && !tlb_hit(va, sizeof(T), Access::Read))
+      return false;  // leave for the interpreter
+    const u8* p = base[k] + frame_byte(off, pt.shift);
+    KVRM_ASSUME_GLOBAL(p);  // frames are device memory: no alias of the state
+    out = load_le_aligned<T>(p);
+    return true;
 #else
     if ((va & ~kPageMask) == tag[k] && frame_contiguous(off, sizeof(T), pt.shift)) {
       out = load_le<T>(base[k] + frame_byte(off, pt.shift));
@@ -292,8 +280,6 @@ struct Mmu {
     return read_slow(va, out);
 #endif
   }
-  template <class T>
-  static KVRM_MMU_SLOW Slow<T> read_outline(const Mmu* home, u64 va);
   template <class T>
   KVRM_HD bool read_slow(u64 va, T& out) {
     const u64 off = va & kPageMask;
@@ -313,18 +299,14 @@ struct Mmu {
   KVRM_HD bool write(u64 va, T v) {
     const int k = static_cast<int>(Access::Write);
     const u64 off = va & kPageMask;
-#if KVRM_MMU_OUTLINE
-    // Translated code accesses at most 8 bytes at a time (jit_interp.cu instantiates no more),
-    // so an aligned access never leaves a word of an interleaved frame.
+#if KVRM_MMU_SIDE_EXIT
     static_assert(sizeof(T) <= kFrameWordBytes);
-    if ((va & (~kPageMask | (sizeof(T) - 1))) == tag[k]) {  // this page, and aligned
-      u8* p = base[k] + frame_byte(off, pt.shift);
-      __builtin_assume(__isGlobal(p));  // frames are device memory: no alias of the state
-      *reinterpret_cast<T*>(p) = v;
-      return true;
-    }
-    const Slow<bool> r = write_outline<T>(home, va, v);
-    return take(r, Access::Write);
+    if ((va & (~kPageMask | (sizeof(T) - 1))) != tag[k] && !tlb_hit(va, sizeof(T), Access::Write))
+      return false;  // leave for the interpreter
+    u8* p = base[k] + frame_byte(off, pt.shift);
+    KVRM_ASSUME_GLOBAL(p);
+    store_le_aligned<T>(p, v);
+    return true;
 #else
     if ((va & ~kPageMask) == tag[k] && frame_contiguous(off, sizeof(T), pt.shift)) {
       store_le<T>(base[k] + frame_byte(off, pt.shift), v);
@@ -333,8 +315,6 @@ struct Mmu {
     return write_slow(va, v);
 #endif
   }
-  template <class T>
-  static KVRM_MMU_SLOW Slow<bool> write_outline(const Mmu* home, u64 va, T v);
   template <class T>
   KVRM_HD bool write_slow(u64 va, T v) {
     const u64 off = va & kPageMask;

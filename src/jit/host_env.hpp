@@ -35,11 +35,11 @@ using HostRunFn = RunOutcome (*)(HostJitEnv& env, CoreState& s, StopInfo& info, 
 }  // namespace kvrm::jit
 
 // A module's host entry point, kvrm_jit_host_run (a HostRunFn).
-#define KVRM_JIT_HOST_ENTRY()                                                     \
-  extern "C" ::kvrm::RunOutcome kvrm_jit_host_run(                                \
-      ::kvrm::jit::HostJitEnv& env, ::kvrm::CoreState& s, ::kvrm::StopInfo& info, \
-      ::kvrm::Mmu& mmu, ::kvrm::u64 max_cycles, ::kvrm::u64 poll) {               \
-    env.entry_keys = ::kvrm::jit_gen::kEntryKeys;                                 \
-    env.entry_mask = ::kvrm::jit_gen::kEntryMask;                                 \
-    return ::kvrm::jit_gen::run_translated(env, s, info, mmu, max_cycles, poll);  \
+#define KVRM_JIT_HOST_ENTRY()                                                             \
+  extern "C" __attribute__((visibility("default"))) ::kvrm::RunOutcome kvrm_jit_host_run( \
+      ::kvrm::jit::HostJitEnv& env, ::kvrm::CoreState& s, ::kvrm::StopInfo& info,         \
+      ::kvrm::Mmu& mmu, ::kvrm::u64 max_cycles, ::kvrm::u64 poll) {                       \
+    env.entry_keys = ::kvrm::jit_gen::kEntryKeys;                                         \
+    env.entry_mask = ::kvrm::jit_gen::kEntryMask;                                         \
+    return ::kvrm::jit_gen::run_translated(env, s, info, mmu, max_cycles, poll);          \
   }

@@ -6,11 +6,18 @@
 #include <deque>
 #include <map>
 #include <set>
+#include <thread>
 #include <unordered_set>
 
 #include "engines/cuda/device_types.cuh"
 
 namespace kvrm::jit {
+
+TranslatorLimits host_limits() {
+  TranslatorLimits l;
+  l.min_parts = std::clamp(std::thread::hardware_concurrency(), 1u, l.max_parts);
+  return l;
+}
 
 bool translatable(u32 leaf) {
   return (leaf & kLeafPresent) && (leaf_perms(leaf) & kPermExec) &&
@@ -71,7 +78,9 @@ u64 branch_target(Op op, u32 w, u64 pc) {
 
 Translation translate(std::span<const u64> entries, const CodeReader& read,
                       const TranslatorLimits& limits) {
-  Translator t(limits);
+  TranslatorLimits one_round = limits;  // all of it at once: no smaller first round
+  one_round.first_round_instructions = limits.round_instructions;
+  Translator t(one_round);
   t.add(entries, read);
   return *t.snapshot();
 }
@@ -89,10 +98,12 @@ u32 Translator::add(std::span<const u64> entries, const CodeReader& read) {
     }
     return it->second.bytes ? &it->second : nullptr;
   };
-  const u64 room =
-      instructions_ < limits_.max_instructions
-          ? std::min<u64>(limits_.round_instructions, limits_.max_instructions - instructions_)
-          : 0;
+  const u64 round = instructions_ == 0
+                        ? std::min(limits_.first_round_instructions, limits_.round_instructions)
+                        : limits_.round_instructions;
+  const u64 room = instructions_ < limits_.max_instructions
+                       ? std::min<u64>(round, limits_.max_instructions - instructions_)
+                       : 0;
   u64 added = 0;
   std::deque<std::pair<u64, u32>> queue;  // (pc, depth)
   for (const u64 e : entries) queue.emplace_back(e, 0);
@@ -282,8 +293,10 @@ void Translator::emit_regions(u32 first) {
   // Parts of similar weight.
   u64 total = 0;
   for (const u32 w : region_weight) total += w;
-  const u32 parts = static_cast<u32>(std::clamp<u64>(total / std::max(1u, limits_.part_weight), 1,
-                                                     std::min(limits_.max_parts, count)));
+  const u64 by_weight_parts = std::max<u64>(total / std::max(1u, limits_.part_weight),
+                                            std::min(limits_.min_parts, limits_.max_parts));
+  const u32 parts =
+      static_cast<u32>(std::clamp<u64>(by_weight_parts, 1, std::min(limits_.max_parts, count)));
   std::vector<u64> part_weight(parts, 0);
   std::vector<std::vector<u32>> part_regions(parts);
   std::vector<u32> by_weight(count);
@@ -304,13 +317,27 @@ void Translator::emit_regions(u32 first) {
     const auto it = index_.find(to);
     const auto pc = static_cast<unsigned long long>(to);
     if (it == index_.end()) {
-      put(o, "  f->pc = 0x%llxull;\n  KVRM_JIT_LEAVE(kJitDispatch)\n", pc);
+      put(o, "  KVRM_JIT_LEAVE_AT(0x%llxull)\n", pc);
     } else if (blocks_[it->second].region == r) {
       put(o, "  goto B_%llx;\n", pc);
     } else {
       put(o, "  KVRM_JIT_LEAVE(%uu)\n", it->second);
     }
   };
+  // Per region: its blocks that follow a call (BL, BLR) in translated code, where its returns
+  // most likely go (at most kReturnPoints).
+  constexpr size_t kReturnPoints = 16;
+  std::unordered_set<u64> after_call;
+  for (const Block& b : blocks_) {
+    if (b.ops.back() == Op::BL || b.ops.back() == Op::BLR) after_call.insert(b.next());
+  }
+  std::vector<std::vector<u64>> return_points(count);
+  for (u32 local = 0; local < count; ++local) {
+    for (const u32 bi : members[local]) {
+      if (after_call.count(blocks_[bi].pc) && return_points[local].size() < kReturnPoints)
+        return_points[local].push_back(blocks_[bi].pc);
+    }
+  }
   for (u32 p = 0; p < parts; ++p) {
     std::string o;
     put(o, "// kvrm: translated guest code, regions of part %zu\n", parts_.size() + 1);
@@ -333,7 +360,7 @@ void Translator::emit_regions(u32 first) {
           put(o, "  KVRM_JIT_OP(0x%llxull, %s, 0x%08xu, %zuu)\n", pc + 4 * k, op_name(b.ops[k]),
               b.words[k], k);
         }
-        put(o, "  f->left -= %zuu;\n", len);
+        put(o, "  KVRM_JIT_RETIRE(%zuu)\n", len);
         switch (b.end) {
           case BlockEnd::Direct: jump(o, r, b.target); break;
           case BlockEnd::Conditional:
@@ -342,7 +369,17 @@ void Translator::emit_regions(u32 first) {
             o += "  }\n";
             jump(o, r, b.next());
             break;
-          case BlockEnd::Indirect: o += "  f->pc = c.npc;\n  KVRM_JIT_LEAVE(kJitDispatch)\n"; break;
+          case BlockEnd::Indirect:
+            // A return goes straight to a return point of this region when it is one.
+            if (b.ops.back() == Op::RET && !return_points[local].empty()) {
+              o += "  switch (c.npc) {\n";
+              for (const u64 at : return_points[local])
+                put(o, "    case 0x%llxull: goto B_%llx;\n", static_cast<unsigned long long>(at),
+                    static_cast<unsigned long long>(at));
+              o += "  }\n";
+            }
+            o += "  KVRM_JIT_LEAVE_AT(c.npc)\n";
+            break;
           case BlockEnd::Stop:  // the handler always stops; never reached
           case BlockEnd::Fallthrough: jump(o, r, b.next()); break;
         }
@@ -412,6 +449,13 @@ run:
   if (next == kJitDispatch) goto dispatch;
   if (next == kJitRefill) goto refill;
   if (next == kJitStop) {  // instruction k of the block at f.pc stopped (an SVC retired)
+    if (f.sig == Signal::Fault) {
+      // A memory access with no fast path in translated code (isa/mmu.hpp, KVRM_MMU_SIDE_EXIT):
+      // the interpreter runs the instruction (k of the block, nothing of it done), reporting a
+      // fault if it is one, and goes on to the next translated entry.
+      f.left -= f.k;
+      goto interp;
+    }
     if (f.sig == Signal::Syscall) {
       f.pc += 4;
       f.left -= f.k + 1;

@@ -48,11 +48,18 @@ struct TranslatorLimits {
   u32 max_block = 64;             // instructions per block (also the run's exact-finish window)
   u32 max_instructions = 65536;   // in all, over all rounds
   u32 round_instructions = 2048;  // new instructions per round (what one compile takes on)
-  u32 follow_depth = 16;          // direct successors followed from an entry
-  u32 region_weight = 160;        // per region function (a memory access weighs 6, else 1)
-  u32 part_weight = 300;          // per source part, at least (parts compile in parallel)
-  u32 max_parts = 16;             // new region parts per round
+  u32 first_round_instructions = 256;  // the first round's: the hottest code, compiled in well
+                                       // under a second, so that a run soon leaves the interpreter
+  u32 follow_depth = 16;               // direct successors followed from an entry
+  u32 region_weight = 160;             // per region function (a memory access weighs 6, else 1)
+  u32 part_weight = 300;               // per source part, at least (parts compile in parallel)
+  u32 max_parts = 16;                  // new region parts per round
+  u32 min_parts = 1;                   // ...and at least (where there are regions enough): the
+                                       // compiling threads the host can run at once
 };
+
+// The default limits with min_parts set to the host's hardware threads (at most max_parts).
+TranslatorLimits host_limits();
 
 // How a block ends.
 enum class BlockEnd : u8 {
@@ -158,7 +165,7 @@ class HotTargets {
   bool pending_ = false;
 };
 
-// Translator(limits).add(entries, read), as a Translation.
+// Translator(limits).add(entries, read), as a Translation (one round of round_instructions).
 Translation translate(std::span<const u64> entries, const CodeReader& read,
                       const TranslatorLimits& limits = {});
 

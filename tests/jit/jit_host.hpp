@@ -98,8 +98,10 @@ class HostModule {
     const char* cxx = std::getenv("KVRM_TEST_CXX");
     const char* src = std::getenv("KVRM_TEST_SRC");
     const std::string cmd = std::string(cxx ? cxx : KVRM_TEST_CXX) +
-                            " -std=c++20 -O1 -shared -fPIC -I" + (src ? src : KVRM_TEST_SRC) + " " +
-                            dir_ + "/module.cpp -o " + dir_ + "/module.so > " + dir_ + "/log 2>&1";
+                            " -std=c++20 -O1 -shared -fPIC -fvisibility=hidden "
+                            "-DKVRM_JIT_HOST_SIDE_EXIT -I" +
+                            (src ? src : KVRM_TEST_SRC) + " " + dir_ + "/module.cpp -o " + dir_ +
+                            "/module.so > " + dir_ + "/log 2>&1";
     if (std::system(cmd.c_str()) != 0) {
       std::ifstream log(dir_ + "/log");
       std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
@@ -117,7 +119,9 @@ class HostModule {
   HostModule(const HostModule&) = delete;
   HostModule& operator=(const HostModule&) = delete;
 
-  RunOutcome run(World& w, StopInfo& info, u64 budget, u64 poll, InterpCounts& counts) const {
+  // `warm`: pages whose translations the Tlb holds (for reading and writing) from the start.
+  RunOutcome run(World& w, StopInfo& info, u64 budget, u64 poll, InterpCounts& counts,
+                 std::initializer_list<u64> warm = {}) const {
     jit::HostJitEnv env;
     env.interp_fn = host_interp;
     env.stop_fn = [](const jit::HostJitEnv& e) {
@@ -125,7 +129,16 @@ class HostModule {
       return ++c->polls > c->stop_after;
     };
     env.user = &counts;
+    // As in the GPU's kernels: translated code's memory accesses hit the one-entry caches or
+    // the Tlb, and leave for the interpreter otherwise.
+    Tlb tlb;
     Mmu mmu{w.view(), &info};
+    mmu.tlb = &tlb;
+    mmu.flush();
+    for (const u64 va : warm) {
+      mmu.page(va, Access::Read);
+      mmu.page(va, Access::Write);
+    }
     return run_(env, w.s, info, mmu, budget, poll);
   }
 

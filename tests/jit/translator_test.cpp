@@ -353,6 +353,82 @@ TEST(JitHost, AStopRequestEndsAtAnExactInstructionCount) {
 
 // Words whose should-be fields (isa/a64.inc '+') hold other values are translated like any
 // other word, not left to the interpreter as UNDEFINED, and compute what the reference does.
+TEST(JitTranslator, TheFirstRoundIsSmallAndRoundsAreCutForEveryThread) {
+  const u64 at = 0x40000;
+  std::vector<u32> words;
+  for (int f = 0; f < 16; ++f) {  // 16 functions of 15 adds and a ret: a region each
+    for (int k = 0; k < 15; ++k) words.push_back(add_imm(0, 0, 1));
+    words.push_back(kRet);
+  }
+  Code c(at, words);
+  jit::Translator t({.first_round_instructions = 32, .min_parts = 4});
+  std::vector<u64> entries;
+  for (int f = 0; f < 16; ++f) entries.push_back(at + 64 * f);
+  EXPECT_GT(t.add(entries, c.w.reader()), 0u);
+  EXPECT_EQ(t.instructions(), 32u);             // two functions
+  EXPECT_EQ(t.snapshot()->sources.size(), 3u);  // the dispatcher and a part per region
+  EXPECT_GT(t.add(entries, c.w.reader()), 0u);  // the rest: 14 regions in 4 parts
+  EXPECT_EQ(t.instructions(), 256u);
+  EXPECT_EQ(t.snapshot()->sources.size(), 7u);
+}
+
+// Accesses translated code has no fast path for (unaligned, crossing a page, on more pages than
+// the caches hold) leave the region for the interpreter at that instruction, every time, with
+// the same results as the reference; a call and its return stay within one region.
+TEST(JitHost, AccessesWithoutAFastPathLeaveForTheInterpreter) {
+  const u64 at = 0x60000, data = 0x70000;
+  std::vector<u32> words = {
+      movz(10, 200),           // loop counter
+      add_imm(11, 9, 0xffc),   // 4 bytes before the end of the first data page
+      add_imm(12, 9, 3),       // unaligned
+      ldr(1, 11, 0),           // loop: 8 bytes across the page boundary
+      ldr(2, 12, 0),           // unaligned
+      reg3(kAddReg, 3, 1, 2),  //
+      str(3, 12, 8),           // unaligned store
+      str(3, 11, 0),           // page-crossing store
+      bl(16),                  // call the function
+      subs_imm(10, 10, 1),     //
+      b_cond(1, -28),          // b.ne loop
+      kHlt,                    //
+      add_imm(4, 4, 1),        // the function: loads from four pages of one Tlb set
+  };
+  for (u32 k = 0; k < 4; ++k) {
+    words.insert(words.end(), {movz(13, k, 1), reg3(kAddReg, 13, 13, 9), ldr(6, 13, 0x10),
+                               reg3(kAddReg, 4, 4, 6)});
+  }
+  words.push_back(kRet);
+  auto setup = [&](World& w) {
+    w.mem.map(at, 0x1000, kPermRead | kPermExec);
+    w.mem.write(at, words.data(), words.size() * 4);
+    w.mem.map(data, 0x40000, kPermRead | kPermWrite);
+    std::vector<u8> bytes(0x40000);
+    for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<u8>(i * 7 + 3);
+    w.mem.write(data, bytes.data(), bytes.size());
+    w.s.x[9] = data;
+    w.s.pc = at;
+  };
+  World jw, rw;
+  setup(jw);
+  setup(rw);
+  const u64 entry = at;
+  const jit::Translation t = jit::translate(std::span(&entry, 1), jw.reader());
+  const HostModule m(t.sources);
+  InterpCounts counts;
+  StopInfo ji{}, ri{};
+  const RunOutcome j = m.run(jw, ji, 100000, 64, counts);
+  const RunOutcome r = run_reference(rw, ri, 100000);
+  EXPECT_EQ(r.signal, Signal::Halt);
+  EXPECT_EQ(j.signal, r.signal);
+  EXPECT_EQ(j.cycles, r.cycles);
+  expect_same_state(jw.s, rw.s, "side exits");
+  std::vector<u8> a(0x40000), b(0x40000);
+  jw.mem.read(data, a.data(), a.size());
+  rw.mem.read(data, b.data(), b.size());
+  EXPECT_EQ(a, b);
+  EXPECT_GE(counts.calls, 200u);             // each iteration left for the interpreter
+  EXPECT_LT(counts.instructions, r.cycles);  // and came back to translated code
+}
+
 TEST(JitHost, ShouldBeFieldsAreTranslated) {
   const u64 at = 0x50000, data = 0x52000;
   const std::vector<u32> words = {
@@ -388,7 +464,7 @@ TEST(JitHost, ShouldBeFieldsAreTranslated) {
   const HostModule m(t.sources);
   InterpCounts counts;
   StopInfo ji{}, ri{};
-  const RunOutcome j = m.run(jw, ji, 100, 64, counts);
+  const RunOutcome j = m.run(jw, ji, 100, 64, counts, {data});  // its data page warm
   const RunOutcome r = run_reference(rw, ri, 100);
   EXPECT_EQ(r.signal, Signal::Halt);
   EXPECT_EQ(j.signal, r.signal);

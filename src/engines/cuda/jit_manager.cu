@@ -45,7 +45,7 @@ JitManager::JitManager(const JitOptions& options, int device, u32 frame_shift)
   check(cudaMemcpy(&d_ring_->capacity, &capacity, sizeof capacity, cudaMemcpyHostToDevice),
         "cudaMemcpy (hot targets)");
   slots_.resize(kRingSlots);
-  translator_ = std::make_unique<jit::Translator>();
+  translator_ = std::make_unique<jit::Translator>(jit::host_limits());
   active_ = true;
 }
 
@@ -260,7 +260,7 @@ void JitManager::start_over() {
     std::lock_guard lock(mu_);
     stale_ = true;
   }
-  translator_ = std::make_unique<jit::Translator>();
+  translator_ = std::make_unique<jit::Translator>(jit::host_limits());
   // The rounds so far describe a translation that is gone; the profile keeps the longest such
   // (a program that unmaps its code at the end keeps the rounds it ran most with).
   profile_.start_over();

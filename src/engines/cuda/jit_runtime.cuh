@@ -59,26 +59,51 @@ KVRM_HD u32 jit_lookup(const u64* keys, const u32* blocks, u32 mask, u64 pc) {
 #define KVRM_JIT_REGION_ATTR
 #endif
 
-// A region's prologue and epilogue: the MMU's read and write translation caches (all that its
-// inlined fast paths use besides the frames' layout, a constant; on the host, where the slow
-// paths are inline too, the whole Mmu) are copied into a local, so that they stay in registers,
-// and written back on the way out, where every exit (KVRM_JIT_LEAVE) goes; the slow paths start
-// from the engine's Mmu (`home`). An instruction that stops records only its place (stop_k,
-// stop_pc) and goes to the one `stopped` exit. On the GPU the state, MMU, stop record and frame
-// are locals of the kernel (kernels.cuh) and of run_translated(): saying so lets the compiler
-// reach them with local loads and stores instead of generic ones.
-#if defined(__CUDACC__)
-#define KVRM_JIT_ASSUME_LOCAL(P) __builtin_assume(__isLocal(P))
-#else
-#define KVRM_JIT_ASSUME_LOCAL(P)
-#endif
-#if KVRM_MMU_OUTLINE
-// The frames' layout is a constant of the module (JitManager defines it), so that the inline fast
-// paths compute a byte's place without reading it.
+// A region's prologue and epilogue. The guest state a region works on is a local copy (`g`)
+// whose address never escapes, so the compiler keeps the registers the region uses in machine
+// registers: loaded where the region starts (only those it reads), stored back on the way out
+// (only those it may have changed), where every exit (KVRM_JIT_LEAVE) goes. Likewise the MMU's
+// read and write translation caches. Memory accesses make no calls: anything but a cache hit
+// leaves the region at that instruction (isa/mmu.hpp, KVRM_MMU_SIDE_EXIT). An instruction that
+// stops records only its place (stop_k, stop_pc) and goes to the one `stopped` exit. On the GPU
+// the state, MMU, stop record and frame are locals of the kernel (kernels.cuh) and of
+// run_translated(): saying so lets the compiler reach them with local loads and stores.
 #ifndef KVRM_JIT_FRAME_SHIFT
-#define KVRM_JIT_FRAME_SHIFT 0
+#define KVRM_JIT_FRAME_SHIFT 0  // the frames' layout, a constant of the module (JitManager)
 #endif
-#define KVRM_JIT_MMU_IN               \
+
+#if defined(__CUDACC__)
+#define KVRM_JIT_UNROLL _Pragma("unroll")
+#else
+#define KVRM_JIT_UNROLL
+#endif
+
+namespace kvrm::jit_gen {
+
+// Copies what a region may read or change of the guest state, field by field, so that the
+// compiler drops the copies of fields the region never touches.
+KVRM_HD void copy_state(CoreState& to, const CoreState& from) {
+  KVRM_JIT_UNROLL
+  for (int r = 0; r < 32; ++r) to.x[r] = from.x[r];
+  to.nzcv = from.nzcv;
+  to.fpcr = from.fpcr;
+  to.fpsr = from.fpsr;
+  to.tpidr_el0 = from.tpidr_el0;
+  to.tpidrro_el0 = from.tpidrro_el0;
+  KVRM_JIT_UNROLL
+  for (int r = 0; r < 32; ++r) to.v[r] = from.v[r];
+  to.excl_addr = from.excl_addr;
+  to.excl_size = from.excl_size;
+  to.excl_valid = from.excl_valid;
+}
+
+}  // namespace kvrm::jit_gen
+
+#define KVRM_JIT_REGION_START         \
+  KVRM_ASSUME_LOCAL(s);               \
+  KVRM_ASSUME_LOCAL(m);               \
+  KVRM_ASSUME_LOCAL(i);               \
+  KVRM_ASSUME_LOCAL(f);               \
   Mmu mm;                             \
   mm.tag[0] = m->tag[0];              \
   mm.tag[1] = m->tag[1];              \
@@ -86,48 +111,50 @@ KVRM_HD u32 jit_lookup(const u64* keys, const u32* blocks, u32 mask, u64 pc) {
   mm.base[1] = m->base[1];            \
   mm.pt.shift = KVRM_JIT_FRAME_SHIFT; \
   mm.stop = i;                        \
-  mm.home = m;
-#define KVRM_JIT_MMU_OUT   \
-  m->tag[0] = mm.tag[0];   \
-  m->tag[1] = mm.tag[1];   \
-  m->base[0] = mm.base[0]; \
-  m->base[1] = mm.base[1];
-#else  // translated code compiled for the host (tests): the slow paths are inline, on the copy
-#define KVRM_JIT_MMU_IN Mmu mm = *m;
-#define KVRM_JIT_MMU_OUT *m = mm;
-#endif
-#define KVRM_JIT_REGION_START   \
-  KVRM_JIT_ASSUME_LOCAL(s);     \
-  KVRM_JIT_ASSUME_LOCAL(m);     \
-  KVRM_JIT_ASSUME_LOCAL(i);     \
-  KVRM_JIT_ASSUME_LOCAL(f);     \
-  KVRM_JIT_MMU_IN               \
-  Context c{*s, mm, *i};        \
-  Signal sig = Signal::Running; \
-  u64 stop_pc = 0;              \
-  u32 stop_k = 0;               \
+  mm.tlb = m->tlb;                    \
+  KVRM_ASSUME_LOCAL(mm.tlb);          \
+  CoreState g;                        \
+  ::kvrm::jit_gen::copy_state(g, *s); \
+  Context c{g, mm, *i};               \
+  Signal sig = Signal::Running;       \
+  u32 left = f->left;                 \
+  u64 out_pc = 0;                     \
+  u64 stop_pc = 0;                    \
+  u32 stop_k = 0;                     \
   u32 ret = kJitDispatch;
 #define KVRM_JIT_LEAVE(X) \
   {                       \
     ret = (X);            \
     goto leave;           \
   }
-#define KVRM_JIT_REGION_END \
-  stopped:                  \
-  f->sig = sig;             \
-  f->k = stop_k;            \
-  f->pc = stop_pc;          \
-  ret = kJitStop;           \
-  leave:                    \
-  KVRM_JIT_MMU_OUT          \
+#define KVRM_JIT_LEAVE_AT(PC)    \
+  {                              \
+    out_pc = (PC);               \
+    KVRM_JIT_LEAVE(kJitDispatch) \
+  }
+#define KVRM_JIT_RETIRE(N) left -= (N);
+#define KVRM_JIT_REGION_END           \
+  stopped:                            \
+  f->sig = sig;                       \
+  f->k = stop_k;                      \
+  out_pc = stop_pc;                   \
+  ret = kJitStop;                     \
+  leave:                              \
+  f->pc = out_pc;                     \
+  f->left = left;                     \
+  ::kvrm::jit_gen::copy_state(*s, g); \
+  m->tag[0] = mm.tag[0];              \
+  m->tag[1] = mm.tag[1];              \
+  m->base[0] = mm.base[0];            \
+  m->base[1] = mm.base[1];            \
   return ret;
 
 // The two steps a region is written in: a block's entry (too little left of the quota: back to
 // the dispatcher to refill it) and one instruction (its handler with the word as a constant; a
 // stop leaves with the instruction's index in the block).
 #define KVRM_JIT_ENTER(PC, N)  \
-  if (f->left < (N)) {         \
-    f->pc = (PC);              \
+  if (left < (N)) {            \
+    out_pc = (PC);             \
     KVRM_JIT_LEAVE(kJitRefill) \
   }
 #define KVRM_JIT_OP(PC, NAME, WORD, K)  \
