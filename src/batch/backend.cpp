@@ -86,6 +86,11 @@ class RunnerBackend final : public Backend {
       total.hot_targets = std::max(total.hot_targets, s.hot_targets);
       total.compile_seconds += s.compile_seconds;
       total.link_seconds += s.link_seconds;
+      total.parts_compiled += s.parts_compiled;
+      total.parts_from_disk += s.parts_from_disk;
+      total.modules_from_disk += s.modules_from_disk;
+      total.rounds_replayed += s.rounds_replayed;
+      if (total.cache.empty()) total.cache = s.cache;
       total.translated_run += s.translated_run;
       total.interpreted_run += s.interpreted_run;
       total.interpreted_lanes += s.interpreted_lanes;

@@ -10,10 +10,11 @@
 
 namespace kvrm::cli {
 
-// Block translation on the CUDA backends (--jit, --jit-threshold; JitOptions).
+// Block translation on the CUDA backends (--jit, --jit-threshold, --jit-cache; JitOptions).
 struct JitCliOptions {
   std::string mode = "auto";
   u32 threshold = 64;
+  std::string cache;  // "": the default place
 };
 void add_jit_options(CLI::App* app, JitCliOptions& o);
 JitOptions jit_options(const JitCliOptions& o);

@@ -71,10 +71,14 @@ void add_jit_options(CLI::App* app, JitCliOptions& o) {
   app->add_option("--jit-threshold", o.threshold,
                   "CUDA: taken branches to a target that make it hot (default 64)")
       ->check(CLI::Range(1u, 1u << 30));
+  app->add_option("--jit-cache", o.cache,
+                  "CUDA: where translated code is kept between runs (default "
+                  "$XDG_CACHE_HOME/kvrm, else ~/.cache/kvrm), or off; the size limit is "
+                  "KVRM_JIT_CACHE_MAX_BYTES (default 1G)");
 }
 
 JitOptions jit_options(const JitCliOptions& o) {
-  return {.mode = parse_jit_mode(o.mode), .hot_threshold = o.threshold};
+  return {.mode = parse_jit_mode(o.mode), .hot_threshold = o.threshold, .cache = o.cache};
 }
 
 void add_frame_layout_option(CLI::App* app, std::string& layout) {
@@ -107,6 +111,18 @@ std::string describe_jit(const JitStats& s) {
   }
   if (s.interpreted_lanes) {
     out += "; " + std::to_string(s.interpreted_lanes) + " lane launches interpreted only";
+  }
+  if (s.cache.empty()) {
+    out += "; no translation cache";
+  } else {
+    std::snprintf(buf, sizeof buf,
+                  "; jit cache: %llu parts from disk, %llu compiled, %llu modules from disk, "
+                  "%llu rounds replayed (",
+                  static_cast<unsigned long long>(s.parts_from_disk),
+                  static_cast<unsigned long long>(s.parts_compiled),
+                  static_cast<unsigned long long>(s.modules_from_disk),
+                  static_cast<unsigned long long>(s.rounds_replayed));
+    out += buf + s.cache + ")";
   }
   if (!s.active) out += "; translation stopped: " + s.note;
   return out;

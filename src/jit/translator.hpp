@@ -142,6 +142,17 @@ class HotTargets {
   bool pending() const { return pending_; }
   // One round of `t` over the pending targets; returns the blocks it added.
   u32 translate_round(Translator& t, const CodeReader& read);
+  // The entries translate_round(t, ...) gives Translator::add, in order (pending targets `t`
+  // has no block for; none: it does not call add). A run's rounds are recorded with them and
+  // replayed in a later run (engines/cuda/jit_manager.hpp).
+  std::vector<u64> round_entries(const Translator& t) const {
+    std::vector<u64> entries;
+    for (const u64 pc : order_) {
+      const auto it = dropped_.find(pc);
+      if (!t.has_block(pc) && !(it != dropped_.end() && it->second)) entries.push_back(pc);
+    }
+    return entries;
+  }
   // The targets dropped within [addr, addr + size) may be translatable now.
   void forget(u64 addr, u64 size);
   // Every target is pending again (the translation starts over).

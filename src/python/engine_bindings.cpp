@@ -234,25 +234,28 @@ void bind_engine(py::module_& m) {
   m.def(
       "cuda_engine",
       [](u64 memory_limit, int device, double watchdog_seconds, const std::string& jit,
-         u32 jit_threshold) {
+         u32 jit_threshold, const std::string& jit_cache) {
         const JitMode mode = parse_jit_mode(jit);  // a bad name is an error with or without GPU
         if (jit_threshold == 0) throw Error("jit_threshold must be at least 1");
         std::string why;
         if (!cuda_available(&why))
           throw CudaUnavailable("the CUDA engine is not available: " + why);
-        return std::make_unique<PyEngine>(
-            make_cuda_engine({.memory_limit = memory_limit,
-                              .device = device,
-                              .watchdog_seconds = watchdog_seconds,
-                              .jit = {.mode = mode, .hot_threshold = jit_threshold}}));
+        return std::make_unique<PyEngine>(make_cuda_engine(
+            {.memory_limit = memory_limit,
+             .device = device,
+             .watchdog_seconds = watchdog_seconds,
+             .jit = {.mode = mode, .hot_threshold = jit_threshold, .cache = jit_cache}}));
       },
       py::arg("memory_limit") = u64{1} << 30, py::arg("device") = 0,
       py::arg("watchdog_seconds") = 0.0, py::arg("jit") = "auto", py::arg("jit_threshold") = 64,
+      py::arg("jit_cache") = "",
       "The CUDA engine on GPU `device`. memory_limit bytes of guest memory are reserved on the "
       "GPU. watchdog_seconds > 0 stops a launch that runs longer (CHECKPOINT). jit: 'auto' "
       "(translate hot code on read-only executable pages into native GPU code when the CUDA "
       "run-time compiler is installed), 'on' (an error where it is not) or 'off'; "
-      "jit_threshold: taken branches that make a target hot. Raises CudaUnavailableError "
+      "jit_threshold: taken branches that make a target hot; jit_cache: where translated code "
+      "is kept between runs ('' for $XDG_CACHE_HOME/kvrm, else ~/.cache/kvrm; 'off': nowhere; "
+      "the size limit is KVRM_JIT_CACHE_MAX_BYTES). Raises CudaUnavailableError "
       "where this build has no CUDA engine or no GPU is usable.");
   m.def(
       "cuda_available", [] { return cuda_available(nullptr); },

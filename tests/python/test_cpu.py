@@ -520,6 +520,7 @@ def test_cuda_without_gpu_is_a_clear_error():
         lambda: kvrm.ContinuousCudaCPU(),  # backend="cuda" is the default
         lambda: kvrm.CudaCPU(memory_size=4096, backend="cuda"),
         lambda: kvrm.cuda_engine(),
+        lambda: kvrm.cuda_engine(jit_cache="off"),
         lambda: kvrm.make_engine("cuda"),
     ):
         with pytest.raises(kvrm.CudaUnavailableError, match="CUDA engine is not available") as e:

@@ -331,6 +331,7 @@ class CudaEngine final : public Engine {
       if (wait || t0 >= next_poll_) {
         next_poll_ = t0 + std::chrono::milliseconds(2);
         const u64 start[] = {state_.pc};
+        jit_->set_start(state_.pc);  // the first launch's PC names the program's profile
         jit_->poll(code_reader(), wait ? std::span<const u64>(start) : std::span<const u64>());
         if (wait) jit_->wait();
       }

@@ -24,6 +24,11 @@ struct JitOptions {
   u32 hot_threshold = 64;  // taken branches to a target that make it hot (>= 1)
   bool wait = false;       // before each launch, compile what is hot, the start PC included,
                            // and wait for it (deterministic: tests, benchmarks' warm-up)
+  // The translation cache on disk (engines/cuda/jit_cache.hpp): compiled code and the rounds
+  // of translation a program went through, so that running it again compiles nothing. A
+  // directory, "" for $XDG_CACHE_HOME/kvrm (else $HOME/.cache/kvrm), or "off".
+  std::string cache{};
+  u64 cache_max_bytes = 0;  // its size limit; 0: KVRM_JIT_CACHE_MAX_BYTES, else 1 GiB
 };
 
 // "off", "auto", "on"; kvrm::Error for anything else.
@@ -46,6 +51,11 @@ struct JitStats {
   u64 hot_targets = 0;         // branch targets found hot so far
   double compile_seconds = 0;  // NVRTC, summed (in the background)
   double link_seconds = 0;     // nvJitLink, summed
+  u64 parts_compiled = 0;      // source parts NVRTC compiled
+  u64 parts_from_disk = 0;     // ...and found compiled in the translation cache on disk
+  u64 modules_from_disk = 0;   // linked modules found there (no compile, no link)
+  u64 rounds_replayed = 0;     // rounds of translation replayed from a run before
+  std::string cache;           // the translation cache's directory ("": none)
   u64 translated_run = 0;      // instructions retired in translated code
   u64 interpreted_run = 0;     // ...and by the interpreter, while translation was on
   u64 interpreted_lanes = 0;   // lane launches run interpreted (their code pages differ)

@@ -1,5 +1,6 @@
 // The run-time compiler of translated guest code (jit_compiler.hpp): NVRTC and nvJitLink through
-// dlopen, kvrm's headers and device library from inside kvrm itself, and a per-process cache.
+// dlopen, kvrm's headers and device library from inside kvrm itself, a per-process cache and
+// the translation cache on disk (jit_cache.hpp).
 #include "engines/cuda/jit_compiler.hpp"
 
 #include <dlfcn.h>
@@ -9,6 +10,7 @@
 #include <cstdlib>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -40,6 +42,9 @@ struct Api {
   int (*nvJitLinkGetLinkedCubin)(Handle, void*);
   int (*nvJitLinkGetErrorLogSize)(Handle, size_t*);
   int (*nvJitLinkGetErrorLog)(Handle, char*);
+  // Optional (their versions, for the cache's keys): null where a library lacks them.
+  int (*nvrtcVersion)(int*, int*);
+  int (*nvJitLinkVersion)(unsigned*, unsigned*);
 };
 constexpr int kInputCubin = 1;    // NVJITLINK_INPUT_CUBIN
 constexpr int kInputLibrary = 6;  // NVJITLINK_INPUT_LIBRARY (an archive of host objects)
@@ -109,6 +114,9 @@ const Loaded& loaded() {
     sym(link, "nvJitLinkGetLinkedCubin", a.nvJitLinkGetLinkedCubin);
     sym(link, "nvJitLinkGetErrorLogSize", a.nvJitLinkGetErrorLogSize);
     sym(link, "nvJitLinkGetErrorLog", a.nvJitLinkGetErrorLog);
+    a.nvrtcVersion = reinterpret_cast<decltype(a.nvrtcVersion)>(dlsym(rtc, "nvrtcVersion"));
+    a.nvJitLinkVersion =
+        reinterpret_cast<decltype(a.nvJitLinkVersion)>(dlsym(link, "nvJitLinkVersion"));
     if (!ok) r.api = Api{};
     return r;
   }();
@@ -245,37 +253,132 @@ bool jit_compiler_available(std::string* why) {
 
 const char* jit_arch() { return KVRM_JIT_ARCH; }
 
-CompiledModule compile_module(const std::vector<std::string>& sources) {
-  static std::mutex mu;
-  static std::unordered_map<std::string, std::vector<char>> cache;       // sources -> linked cubin
-  static std::unordered_map<std::string, std::vector<char>> objects_of;  // a part -> its object
+const CacheKey& jit_build_key() {
+  static const CacheKey key = [] {
+    Sha256 h;
+    h.field("kvrm translated code");
+    h.field(u64{JitDiskCache::kFormatVersion});
+    const JitFiles& files = jit_files();
+    h.field(u64{files.header_count});
+    for (size_t i = 0; i < files.header_count; ++i) {
+      h.field(files.headers[i].name);
+      h.field(files.headers[i].text);
+    }
+    h.field(std::string_view(reinterpret_cast<const char*>(files.device_library),
+                             files.device_library_size));
+    h.field(jit_arch());
+    for (const char* o : nvrtc_options()) h.field(o);
+    // Another compiler may compile the same source differently.
+    const Api& a = loaded().api;
+    int major = 0, minor = 0;
+    if (a.nvrtcVersion) a.nvrtcVersion(&major, &minor);
+    h.field(u64(major)).field(u64(minor));
+    unsigned lmajor = 0, lminor = 0;
+    if (a.nvJitLinkVersion) a.nvJitLinkVersion(&lmajor, &lminor);
+    h.field(u64{lmajor}).field(u64{lminor});
+    return h.finish();
+  }();
+  return key;
+}
+
+namespace {
+
+CacheKey part_key(const std::string& source) {
+  return Sha256().field("part").update(jit_build_key().data(), 32).field(source).finish();
+}
+
+CacheKey module_key(const std::vector<std::string>& sources) {
+  Sha256 h;
+  h.field("module").update(jit_build_key().data(), 32).field(u64{sources.size()});
+  for (const auto& s : sources) h.field(s);
+  return h.finish();
+}
+
+// The compiler's per-process caches: linked modules by their sources, objects by their part.
+struct ProcessCache {
+  std::mutex mu;
+  std::unordered_map<std::string, std::vector<char>> modules;
+  std::unordered_map<std::string, std::vector<char>> objects;
+};
+ProcessCache& process_cache() {
+  static ProcessCache c;
+  return c;
+}
+
+std::string joined(const std::vector<std::string>& sources) {
   std::string key;
   for (const auto& src : sources) {
     key += src;
     key += '\0';
   }
+  return key;
+}
+
+}  // namespace
+
+void forget_compiled_modules() {
+  ProcessCache& pc = process_cache();
+  std::lock_guard lock(pc.mu);
+  pc.modules.clear();
+  pc.objects.clear();
+}
+
+std::optional<CompiledModule> find_compiled_module(const std::vector<std::string>& sources,
+                                                   JitDiskCache* disk) {
+  ProcessCache& pc = process_cache();
+  const std::string key = joined(sources);
   {
-    std::lock_guard lock(mu);
-    const auto it = cache.find(key);
-    if (it != cache.end()) return CompiledModule{it->second, 0, 0, true};
+    std::lock_guard lock(pc.mu);
+    const auto it = pc.modules.find(key);
+    if (it != pc.modules.end()) {
+      CompiledModule m;
+      m.cubin = it->second;
+      m.cached = true;
+      return m;
+    }
   }
-  const Api& a = api();
+  if (!disk) return std::nullopt;
+  std::optional<std::vector<char>> cubin = disk->get(module_key(sources));
+  if (!cubin) return std::nullopt;
+  CompiledModule m;
+  m.cubin = std::move(*cubin);
+  m.from_disk = true;
+  std::lock_guard lock(pc.mu);
+  pc.modules.emplace(key, m.cubin);
+  return m;
+}
+
+CompiledModule compile_module(const std::vector<std::string>& sources, JitDiskCache* disk) {
+  if (std::optional<CompiledModule> found = find_compiled_module(sources, disk)) return *found;
+  ProcessCache& pc = process_cache();
   CompiledModule m;
   auto t = std::chrono::steady_clock::now();
-  // Parts compiled before (a translation that grew keeps its earlier parts) are not again.
+  // Parts compiled before (a translation that grew keeps its earlier parts; a run before left
+  // them on disk) are not again.
   std::vector<std::vector<char>> objects(sources.size());
   std::vector<size_t> todo;
   {
-    std::lock_guard lock(mu);
+    std::lock_guard lock(pc.mu);
     for (size_t i = 0; i < sources.size(); ++i) {
-      const auto it = objects_of.find(sources[i]);
-      if (it != objects_of.end()) {
+      const auto it = pc.objects.find(sources[i]);
+      if (it != pc.objects.end()) {
         objects[i] = it->second;
       } else {
         todo.push_back(i);
       }
     }
   }
+  if (disk) {
+    std::erase_if(todo, [&](size_t i) {
+      std::optional<std::vector<char>> o = disk->get(part_key(sources[i]));
+      if (!o) return false;
+      objects[i] = std::move(*o);
+      ++m.parts_from_disk;
+      return true;
+    });
+  }
+  // Only what was not found needs the compiler (and NVRTC loaded at all).
+  const Api& a = api();
   std::vector<std::string> errors(sources.size());
   const auto one = [&](size_t i) {
     try {
@@ -291,17 +394,22 @@ CompiledModule compile_module(const std::vector<std::string>& sources) {
   for (const auto& e : errors) {
     if (!e.empty()) throw Error(e);
   }
-  {
-    std::lock_guard lock(mu);
-    for (const size_t i : todo) objects_of.emplace(sources[i], objects[i]);
+  m.parts_compiled = todo.size();
+  if (disk) {
+    for (const size_t i : todo) disk->put(part_key(sources[i]), objects[i]);
   }
-  m.compile_seconds = seconds_since(t);
+  {
+    std::lock_guard lock(pc.mu);
+    for (size_t i = 0; i < sources.size(); ++i) pc.objects.emplace(sources[i], objects[i]);
+  }
+  m.compile_seconds = todo.empty() ? 0 : seconds_since(t);
   t = std::chrono::steady_clock::now();
   m.cubin = link(a, objects);
   m.link_seconds = seconds_since(t);
-  std::lock_guard lock(mu);
+  if (disk) disk->put(module_key(sources), m.cubin);
+  std::lock_guard lock(pc.mu);
   dump(sources, m.cubin);
-  cache.emplace(std::move(key), m.cubin);
+  pc.modules.emplace(joined(sources), m.cubin);
   return m;
 }
 

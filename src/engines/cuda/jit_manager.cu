@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "engines/cuda/cuda_check.hpp"
 #include "engines/cuda/jit_compiler.hpp"
@@ -33,6 +34,7 @@ JitManager::JitManager(const JitOptions& options, int device, u32 frame_shift)
     note_ = why;
     return;
   }
+  disk_ = open_jit_cache(o_.cache, o_.cache_max_bytes);  // before anything it would leak
   check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
   check(cudaMalloc(&d_counts_, kCounters * sizeof(u32)), "cudaMalloc (hot-spot counters)");
   check(cudaMemset(d_counts_, 0, kCounters * sizeof(u32)), "cudaMemset");
@@ -49,6 +51,11 @@ JitManager::JitManager(const JitOptions& options, int device, u32 frame_shift)
 
 JitManager::~JitManager() {
   wait();
+  try {
+    store_profile();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kvrm: the translation profile was not stored: %s\n", e.what());
+  }
   cudaSetDevice(device_);
   current_.reset();
   cudaFree(d_counts_);
@@ -97,9 +104,63 @@ void JitManager::poll(const jit::CodeReader& read, std::span<const u64> also_hot
   if (!active_) return;
   drain_ring();
   for (const u64 pc : also_hot) hot_.add(pc);
-  if (compiling_ || !hot_.pending()) return;
-  if (hot_.translate_round(*translator_, read) == 0) return;
+  if (compiling_) return;
+  if (!profile_loaded_) load_profile(read);
+  if (profile_.replaying() && replay(read)) return;
+  if (!hot_.pending()) return;
+  if (profile_.translate_round(hot_, *translator_, read) == 0) return;
   start_compile(translator_->snapshot());
+}
+
+std::vector<std::string> JitManager::module_sources(const jit::Translation& t) const {
+  const std::string layout = "#define KVRM_JIT_FRAME_SHIFT " + std::to_string(frame_shift_) + "\n";
+  std::vector<std::string> sources;
+  for (const std::string& s : t.sources) sources.push_back(layout + s);
+  return sources;
+}
+
+bool JitManager::replay(const jit::CodeReader& read) {
+  u32 added = 0;
+  stats_.rounds_replayed += profile_.replay(*translator_, read, &added);
+  if (added == 0) return false;
+  const std::shared_ptr<const jit::Translation> t = translator_->snapshot();
+  std::optional<CompiledModule> m;
+  try {
+    m = find_compiled_module(module_sources(*t), disk_.get());
+  } catch (const std::exception&) {
+    m.reset();  // compiled as usual below, where errors are reported
+  }
+  if (!m) {
+    start_compile(t);
+    return true;
+  }
+  // Found compiled: ready for installed() now, with no compile in the background.
+  compiling_ = t;
+  std::lock_guard lock(mu_);
+  stale_ = false;
+  error_.clear();
+  result_ = std::move(m->cubin);
+  stats_.modules_from_disk += m->from_disk;
+  done_ = true;
+  return true;
+}
+
+void JitManager::load_profile(const jit::CodeReader& read) {
+  if (!disk_ || !has_start_) return;
+  profile_loaded_ = true;
+  profile_key_ = JitProfile::key(jit_build_key(), frame_shift_, start_, read);
+  const std::optional<std::vector<char>> bytes = disk_->get(profile_key_);
+  if (!bytes) return;
+  if (std::optional<std::vector<JitProfile::Round>> rounds = JitProfile::parse(*bytes)) {
+    profile_.load(std::move(*rounds));
+  }
+}
+
+void JitManager::store_profile() {
+  if (!disk_ || !profile_loaded_ || !active_) return;
+  if (const std::optional<std::vector<char>> bytes = profile_.to_store()) {
+    disk_->put(profile_key_, *bytes);
+  }
 }
 
 void JitManager::start_compile(std::shared_ptr<const jit::Translation> t) {
@@ -114,24 +175,21 @@ void JitManager::start_compile(std::shared_ptr<const jit::Translation> t) {
   worker_ = std::thread([this, t] {
     std::vector<char> cubin;
     std::string error;
-    double compile = 0, link = 0;
+    CompiledModule m;
     try {
-      const std::string layout =
-          "#define KVRM_JIT_FRAME_SHIFT " + std::to_string(frame_shift_) + "\n";
-      std::vector<std::string> sources;
-      for (const std::string& s : t->sources) sources.push_back(layout + s);
-      CompiledModule m = compile_module(sources);
+      m = compile_module(module_sources(*t), disk_.get());
       cubin = std::move(m.cubin);
-      compile = m.compile_seconds;
-      link = m.link_seconds;
     } catch (const std::exception& e) {
       error = e.what();
     }
     std::lock_guard lock(mu_);
     result_ = std::move(cubin);
     error_ = std::move(error);
-    stats_.compile_seconds += compile;
-    stats_.link_seconds += link;
+    stats_.compile_seconds += m.compile_seconds;
+    stats_.link_seconds += m.link_seconds;
+    stats_.parts_compiled += m.parts_compiled;
+    stats_.parts_from_disk += m.parts_from_disk;
+    stats_.modules_from_disk += m.from_disk;
     done_ = true;
   });
 }
@@ -203,6 +261,9 @@ void JitManager::start_over() {
     stale_ = true;
   }
   translator_ = std::make_unique<jit::Translator>(jit::host_limits());
+  // The rounds so far describe a translation that is gone; the profile keeps the longest such
+  // (a program that unmaps its code at the end keeps the rounds it ran most with).
+  profile_.start_over();
   hot_.retry_all();  // the hot targets are translated again from the code as it is now
 }
 
@@ -244,6 +305,7 @@ JitStats JitManager::stats() const {
   }
   s.active = active_;
   s.note = note_;
+  if (disk_) s.cache = disk_->dir();
   s.hot_targets = hot_.size();
   if (current_) {
     s.blocks = current_->translation->blocks.size();

@@ -3,6 +3,14 @@
 // (src/jit/translator.hpp), the compile in a background thread (jit_compiler.hpp), and the
 // installed module whose kernels replace the interpreter's.
 //
+// With the translation cache on disk (jit_cache.hpp) a run also records its rounds of
+// translation (the entries of each, and a hash of every page each read) and stores them at the
+// end as the program's profile. The next run of the program replays them at its first polls,
+// each round as soon as the pages it read hold the same bytes again, so the translator writes
+// the same sources as before and their module comes from disk at once. Replay is always safe:
+// the translator reads the code as it is; a page that changed stops the replay, and the rounds
+// after it come from hot code as usual.
+//
 // Used from one host thread (the engine's), whose current device is this manager's; only the
 // compile runs elsewhere.
 #pragma once
@@ -18,6 +26,8 @@
 
 #include "engines/cuda/cuda_engine.hpp"
 #include "engines/cuda/device_types.cuh"
+#include "engines/cuda/jit_cache.hpp"
+#include "engines/cuda/jit_profile.hpp"
 #include "jit/translator.hpp"
 
 namespace kvrm::cuda {
@@ -54,9 +64,18 @@ class JitManager {
   // The interpreter's hooks without entries: the counters, the ring, the threshold.
   InterpHooks hooks() const;
 
+  // The PC the program starts at, which names its profile in the translation cache; the first
+  // call counts. Without it no profile is replayed or stored.
+  void set_start(u64 pc) {
+    if (has_start_) return;
+    start_ = pc;
+    has_start_ = true;
+  }
+
   // Takes the branch targets that became hot since the last call (and `also_hot`) and, when
   // that gives new code to translate and no compile is running, translates it (reading code
-  // through `read`, on this thread) and starts compiling it.
+  // through `read`, on this thread) and starts compiling it. Rounds of a profile are replayed
+  // first; a module found compiled is ready at once (update_ready()).
   void poll(const jit::CodeReader& read, std::span<const u64> also_hot = {});
   // True when a compile has finished and installed() would install something new.
   bool update_ready() const;
@@ -83,7 +102,15 @@ class JitManager {
   void drain_ring();
   void start_over();
   void start_compile(std::shared_ptr<const jit::Translation> t);
+  std::vector<std::string> module_sources(const jit::Translation& t) const;
   void fail(const std::string& why);
+  // The program's profile in the translation cache: loaded at the first poll, stored at the
+  // end.
+  void load_profile(const jit::CodeReader& read);
+  void store_profile();
+  // Replays the profile's rounds whose pages read the same now; true when they added blocks
+  // (a module is then ready or compiling).
+  bool replay(const jit::CodeReader& read);
 
   JitOptions o_;
   int device_;
@@ -110,6 +137,14 @@ class JitManager {
   std::vector<char> result_;
   std::string error_;
   JitStats stats_;
+  // The translation cache on disk (nullptr: none), the program's start and its profile (the
+  // rounds recorded, and those of a run before still to replay).
+  std::shared_ptr<JitDiskCache> disk_;
+  u64 start_ = 0;
+  bool has_start_ = false;
+  bool profile_loaded_ = false;
+  CacheKey profile_key_{};
+  JitProfile profile_;
 };
 
 }  // namespace kvrm::cuda

@@ -397,6 +397,7 @@ class CudaLaneRunner final : public LaneRunner {
                                        std::span<const CoreState> states) {
     if (!jit_->active()) return nullptr;
     const jit::CodeReader read = code_reader(frames, tables[lane_table[0]]);
+    if (!states.empty()) jit_->set_start(states[0].pc);  // names the program's profile
     std::vector<u64> start;
     if (jit_->options().wait) {
       for (const CoreState& s : states) start.push_back(s.pc);
