@@ -42,6 +42,18 @@ for p in "${progs[@]}"; do
   # shellcheck disable=SC2086
   timeout 300 "$dir/kvrm" run --backend cuda --stats "$@" $cmd <"$in" >"$work/$name.kvrm" 2>"$work/$name.err"
   krc=$?
+  # KVRM_JIT_PROFILE's lines come on stdout (device printf): keep them with stderr.
+  python3 - "$work/$name.kvrm" "$work/$name.err" <<'PY'
+import sys
+out, err = sys.argv[1], sys.argv[2]
+data = open(out, "rb").read()
+keep, prof = [], []
+for line in data.splitlines(keepends=True):
+    (prof if line.startswith(b"kvrm jit profile") else keep).append(line)
+if prof:
+    open(out, "wb").write(b"".join(keep))
+    open(err, "ab").write(b"".join(prof))
+PY
   t0=$(date +%s.%N)
   # shellcheck disable=SC2086
   timeout 300 "$dir/qemu-aarch64-static" $cmd <"$in" >"$work/$name.qemu" 2>/dev/null

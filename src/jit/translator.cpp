@@ -168,10 +168,7 @@ bool HotTargets::add(u64 pc) {
 
 u32 HotTargets::translate_round(Translator& t, const CodeReader& read) {
   pending_ = false;
-  std::vector<u64> entries;
-  for (const u64 pc : order_) {
-    if (!t.has_block(pc) && !dropped_[pc]) entries.push_back(pc);
-  }
+  const std::vector<u64> entries = round_entries(t);
   if (entries.empty()) return 0;
   const u32 added = t.add(entries, read);
   for (const u64 pc : entries) {
