@@ -6,7 +6,9 @@
 // translation and compiles nothing.
 #if defined(KVRM_HAVE_CUDA)
 #include <gtest/gtest.h>
+
 #include <unistd.h>
+#include "../unit/temp_dir.hpp"
 
 #include <chrono>
 #include <cstring>
@@ -40,21 +42,7 @@ const std::vector<u32> kTwoLoops = {
     0xd4400000,  // 24: hlt #0
 };
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "kvrm-jit-cache-gpu-XXXXXX").string();
-    path_ = ::mkdtemp(t.data()) ? t : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using test::TempDir;
 
 // The code page, read-only and executable, as the translator reads guest code.
 struct Code {

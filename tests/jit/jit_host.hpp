@@ -148,6 +148,28 @@ class HostModule {
   jit::HostRunFn run_ = nullptr;
 };
 
+// One piece of code run twice from the same start: translated (from `entry`, one round) in `jw`,
+// on the reference loop in `rw`; `setup` maps and fills each World alike.
+struct SideBySide {
+  World jw, rw;
+  jit::Translation t;
+  InterpCounts counts;
+  RunOutcome j{}, r{};
+};
+template <class Setup>
+std::unique_ptr<SideBySide> run_side_by_side(Setup&& setup, u64 entry, u64 budget,
+                                             std::initializer_list<u64> warm = {}) {
+  auto x = std::make_unique<SideBySide>();
+  setup(x->jw);
+  setup(x->rw);
+  x->t = jit::translate(std::span(&entry, 1), x->jw.reader());
+  const HostModule m(x->t.sources);
+  StopInfo ji{}, ri{};
+  x->j = m.run(x->jw, ji, budget, 64, x->counts, warm);
+  x->r = run_reference(x->rw, ri, budget);
+  return x;
+}
+
 // ---- Random programs ------------------------------------------------------------------------
 
 constexpr u64 kProgCode = 0x400000;  // program i: code at kProgCode + i * kProgStride

@@ -407,26 +407,17 @@ TEST(JitHost, AccessesWithoutAFastPathLeaveForTheInterpreter) {
     w.s.x[9] = data;
     w.s.pc = at;
   };
-  World jw, rw;
-  setup(jw);
-  setup(rw);
-  const u64 entry = at;
-  const jit::Translation t = jit::translate(std::span(&entry, 1), jw.reader());
-  const HostModule m(t.sources);
-  InterpCounts counts;
-  StopInfo ji{}, ri{};
-  const RunOutcome j = m.run(jw, ji, 100000, 64, counts);
-  const RunOutcome r = run_reference(rw, ri, 100000);
-  EXPECT_EQ(r.signal, Signal::Halt);
-  EXPECT_EQ(j.signal, r.signal);
-  EXPECT_EQ(j.cycles, r.cycles);
-  expect_same_state(jw.s, rw.s, "side exits");
+  const auto x = run_side_by_side(setup, at, 100000);
+  EXPECT_EQ(x->r.signal, Signal::Halt);
+  EXPECT_EQ(x->j.signal, x->r.signal);
+  EXPECT_EQ(x->j.cycles, x->r.cycles);
+  expect_same_state(x->jw.s, x->rw.s, "side exits");
   std::vector<u8> a(0x100000), b(0x100000);
-  jw.mem.read(data, a.data(), a.size());
-  rw.mem.read(data, b.data(), b.size());
+  x->jw.mem.read(data, a.data(), a.size());
+  x->rw.mem.read(data, b.data(), b.size());
   EXPECT_EQ(a, b);
-  EXPECT_GE(counts.calls, 200u);             // each iteration left for the interpreter
-  EXPECT_LT(counts.instructions, r.cycles);  // and came back to translated code
+  EXPECT_GE(x->counts.calls, 200u);                // each iteration left for the interpreter
+  EXPECT_LT(x->counts.instructions, x->r.cycles);  // and came back to translated code
 }
 
 TEST(JitHost, ShouldBeFieldsAreTranslated) {
@@ -454,23 +445,15 @@ TEST(JitHost, ShouldBeFieldsAreTranslated) {
     w.s.x[5] = 0x5555;
     w.s.pc = at;
   };
-  World jw, rw;
-  setup(jw);
-  setup(rw);
-  const u64 entry = at;
-  const jit::Translation t = jit::translate(std::span(&entry, 1), jw.reader());
-  ASSERT_EQ(t.blocks.size(), 1u);
-  EXPECT_EQ(t.blocks[0].words.size(), words.size());
-  const HostModule m(t.sources);
-  InterpCounts counts;
-  StopInfo ji{}, ri{};
-  const RunOutcome j = m.run(jw, ji, 100, 64, counts, {data});  // its data page warm
-  const RunOutcome r = run_reference(rw, ri, 100);
-  EXPECT_EQ(r.signal, Signal::Halt);
-  EXPECT_EQ(j.signal, r.signal);
-  EXPECT_EQ(j.cycles, r.cycles);
-  EXPECT_EQ(counts.instructions, 0u);  // nothing fell back to the interpreter
-  expect_same_state(jw.s, rw.s, "should-be fields");
+  const auto x = run_side_by_side(setup, at, 100, {data});  // its data page warm
+  ASSERT_EQ(x->t.blocks.size(), 1u);
+  EXPECT_EQ(x->t.blocks[0].words.size(), words.size());
+  EXPECT_EQ(x->r.signal, Signal::Halt);
+  EXPECT_EQ(x->j.signal, x->r.signal);
+  EXPECT_EQ(x->j.cycles, x->r.cycles);
+  EXPECT_EQ(x->counts.instructions, 0u);  // nothing fell back to the interpreter
+  expect_same_state(x->jw.s, x->rw.s, "should-be fields");
+  const World& rw = x->rw;
   EXPECT_EQ(rw.s.x[11], 0x1122334455667788ull);  // ldxr
   EXPECT_EQ(rw.s.x[12], 0u);                     // stxr succeeded
   EXPECT_EQ(rw.s.x[13], rw.s.x[9]);              // ldar read back what stxr stored

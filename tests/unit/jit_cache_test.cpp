@@ -15,27 +15,13 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "temp_dir.hpp"
 
 namespace kvrm::cuda {
 namespace {
 namespace fs = std::filesystem;
 
-// A fresh directory under the system's temporary one, removed at the end.
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "kvrm-jit-cache-XXXXXX").string();
-    path_ = ::mkdtemp(t.data()) ? t : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using test::TempDir;
 
 // Sets (or with nullptr removes) an environment variable for a scope, then restores it.
 class ScopedEnv {
