@@ -62,6 +62,19 @@ struct GuestRun {
   }
 };
 
+// The main program's page and the library's, both mapped.
+Code main_and_lib() {
+  Code code;
+  code.map(kMain, kMainCode);
+  code.map(kLib, kLibCode);
+  return code;
+}
+// A run that translated the main program in one round and the library in the next.
+void main_then_lib(GuestRun& run, const Code& code) {
+  run.round({kMain}, code);
+  run.round({kLib}, code);
+}
+
 std::vector<JitProfile::Round> stored(const JitProfile& p) {
   const auto bytes = p.to_store();
   EXPECT_TRUE(bytes.has_value());
@@ -72,9 +85,7 @@ std::vector<JitProfile::Round> stored(const JitProfile& p) {
 }
 
 TEST(JitProfile, ReplayWritesTheSameSources) {
-  Code code;
-  code.map(kMain, kMainCode);
-  code.map(kLib, kLibCode);
+  const Code code = main_and_lib();
   GuestRun first;
   first.round({kMain}, code);
   first.round({kLib, kMain + 8}, code);
@@ -102,12 +113,9 @@ TEST(JitProfile, ReplayWritesTheSameSources) {
 }
 
 TEST(JitProfile, CodeNotMappedYetHoldsTheReplayBack) {
-  Code code;
-  code.map(kMain, kMainCode);
-  code.map(kLib, kLibCode);
+  const Code code = main_and_lib();
   GuestRun first;
-  first.round({kMain}, code);
-  first.round({kLib}, code);
+  main_then_lib(first, code);
   const auto recorded = first.t.snapshot();
 
   Code early;  // the library is not mapped yet
@@ -126,12 +134,9 @@ TEST(JitProfile, CodeNotMappedYetHoldsTheReplayBack) {
 }
 
 TEST(JitProfile, ChangedCodeEndsTheReplay) {
-  Code code;
-  code.map(kMain, kMainCode);
-  code.map(kLib, kLibCode);
+  const Code code = main_and_lib();
   GuestRun first;
-  first.round({kMain}, code);
-  first.round({kLib}, code);
+  main_then_lib(first, code);
 
   Code changed = code;
   std::vector<u32> other = kLibCode;
@@ -198,12 +203,9 @@ TEST(JitProfile, MalformedBytesAreNoProfile) {
 }
 
 TEST(JitProfile, StartingOverKeepsTheLongestTranslation) {
-  Code code;
-  code.map(kMain, kMainCode);
-  code.map(kLib, kLibCode);
+  const Code code = main_and_lib();
   GuestRun run;
-  run.round({kMain}, code);
-  run.round({kLib}, code);
+  main_then_lib(run, code);
   run.profile.start_over();  // e.g. the code was unmapped
   run.t = jit::Translator();
   run.hot.retry_all();
