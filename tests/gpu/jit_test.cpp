@@ -72,9 +72,12 @@ TEST(Jit, PersistentRunSwitchesToTranslatedCodeWhileItRuns) {
   KVRM_REQUIRE_GPU();
   constexpr u64 kCalls = 20000;  // 20 M instructions: seconds interpreted
   auto ref = loaded(make_reference_engine(u64{16} << 20), kLoopWithSyscalls);
-  auto gpu = loaded(make_cuda_engine({.memory_limit = u64{16} << 20,
-                                      .jit = {.mode = JitMode::On, .hot_threshold = 16}}),
-                    kLoopWithSyscalls);
+  // Without the translation cache: the test before ran the same program, and its rounds
+  // replayed from the cache would have the kernel start translated.
+  auto gpu =
+      loaded(make_cuda_engine({.memory_limit = u64{16} << 20,
+                               .jit = {.mode = JitMode::On, .hot_threshold = 16, .cache = "off"}}),
+             kLoopWithSyscalls);
   const RunResult a = run_calls(*ref, kCalls, [](Engine&, u64) {});
   const RunResult b = run_calls(*gpu, kCalls, [](Engine&, u64) {});
   EXPECT_EQ(a.signal, b.signal);
