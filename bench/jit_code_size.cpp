@@ -15,15 +15,11 @@
 #include "core/error.hpp"
 #include "engines/cuda/jit_compiler.hpp"
 #include "jit/translator.hpp"
+#include "os/elf.hpp"
 
 namespace {
 
 using namespace kvrm;
-
-std::vector<char> read_file(const char* path) {
-  std::ifstream f(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), {}};
-}
 
 template <class T>
 const T* at(const std::vector<char>& img, u64 off) {
@@ -55,28 +51,26 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "usage: kvrm_jit_size PROGRAM FUNCTION|0xADDRESS...\n");
     return 2;
   }
-  const std::vector<char> img = read_file(argv[1]);
-  if (img.size() < sizeof(Elf64_Ehdr) || std::memcmp(img.data(), ELFMAG, SELFMAG) != 0)
-    throw Error(std::string(argv[1]) + ": not an ELF file");
-  const auto* eh = at<Elf64_Ehdr>(img, 0);
-  struct Segment {
-    u64 va, size, offset;
-  };
-  std::vector<Segment> code;
-  for (int i = 0; i < eh->e_phnum; ++i) {
-    const auto* ph = at<Elf64_Phdr>(img, eh->e_phoff + static_cast<u64>(i) * eh->e_phentsize);
-    if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && ph->p_offset + ph->p_filesz <= img.size())
-      code.push_back({ph->p_vaddr, ph->p_filesz, ph->p_offset});
+  // The whole file (os::read_program_file reads only what is loaded; the symbols lie beyond).
+  std::ifstream in(argv[1], std::ios::binary);
+  if (!in) throw Error(std::string("cannot read ") + argv[1]);
+  const std::vector<char> img{std::istreambuf_iterator<char>(in), {}};
+  const std::vector<u8> file(img.begin(), img.end());
+  const os::ElfImage elf = os::parse_elf(file, argv[1]);
+  std::vector<os::ElfSegment> code;
+  for (const os::ElfSegment& s : elf.loads) {
+    if (s.flags & PF_X) code.push_back(s);
   }
   std::map<u64, std::vector<u8>> pages;
   const jit::CodeReader read = [&](u64 va, jit::CodePage& p) {
-    for (const Segment& s : code) {
-      if (va + kPageSize <= s.va || va >= s.va + s.size) continue;
+    for (const os::ElfSegment& s : code) {
+      if (va + kPageSize <= s.vaddr || va >= s.vaddr + s.filesz) continue;
       std::vector<u8>& bytes = pages[va];
       if (bytes.empty()) {
         bytes.assign(kPageSize, 0);
         for (u64 i = 0; i < kPageSize; ++i) {
-          if (va + i >= s.va && va + i < s.va + s.size) bytes[i] = img[s.offset + va + i - s.va];
+          if (va + i >= s.vaddr && va + i < s.vaddr + s.filesz)
+            bytes[i] = file[s.offset + va + i - s.vaddr];
         }
       }
       p.leaf = make_leaf(1, kPermRead | kPermExec);

@@ -157,16 +157,10 @@ struct Mmu {
   // Pointer to the first byte of the frame holding va's page (bytes at frame_byte() from it), or
   // nullptr after recording a fault.
   KVRM_HD u8* page(u64 va, Access a) {
-    const u64 vpn = va >> kPageBits;
     const u64 page_va = va & ~kPageMask;
     const int k = static_cast<int>(a);
     if (tag[k] == page_va) return base[k];
-    const u32 set = static_cast<u32>(vpn) & (kTlbSets - 1);
-    if (tlb && tlb->tag[k][set] == page_va) {
-      tag[k] = page_va;
-      base[k] = tlb->base[k][set];
-      return base[k];
-    }
+    if (tlb && tlb_hit(va, 1, a)) return base[k];
     const u32 e = pt.leaf(va);
     if (!(e & kLeafPresent)) {
       fault(va, a, FaultCause::Unmapped);
@@ -180,18 +174,20 @@ struct Mmu {
     tag[k] = page_va;
     base[k] = pt.frame(leaf_frame(e));
     if (tlb) {
-      tlb->tag[k][set] = page_va;
-      tlb->base[k][set] = base[k];
+      tlb->tag[k][tlb_set(va)] = page_va;
+      tlb->base[k][tlb_set(va)] = base[k];
     }
     return base[k];
   }
 
-  // Translated code (KVRM_MMU_SIDE_EXIT): the page of an access of `size` bytes at va that is
-  // aligned to its size, from the Tlb, which then fills the one-entry cache; false on a miss.
-  // One masked compare checks both the page and the alignment; the engine always has a Tlb.
+  // The Tlb set of va's page.
+  static KVRM_HD u32 tlb_set(u64 va) { return static_cast<u32>(va >> kPageBits) & (kTlbSets - 1); }
+  // The page of an access of `size` bytes at va that is aligned to its size, from the Tlb (which
+  // must be there), which then fills the one-entry cache; false on a miss. One masked compare
+  // checks both the page and the alignment (size 1: the page alone).
   KVRM_HD bool tlb_hit(u64 va, u64 size, Access a) {
     const int k = static_cast<int>(a);
-    const u32 set = static_cast<u32>(va >> kPageBits) & (kTlbSets - 1);
+    const u32 set = tlb_set(va);
     if ((va & (~kPageMask | (size - 1))) != tlb->tag[k][set]) return false;
     tag[k] = va & ~kPageMask;
     base[k] = tlb->base[k][set];
