@@ -431,28 +431,63 @@ std::string Translator::dispatcher_source() const {
   for (u32 i = 0; i < n; ++i) put(s, "%s%u,", i % 12 ? " " : "\n    ", entry_of_[i]);
   s += "};\n";
   s += R"(
-// With KVRM_JIT_NVRTC_OPTIONS=-DKVRM_JIT_PROFILE, a core prints where its run went (regions
-// entered, dispatcher look-ups, side exits, interpreter calls and their share of the clock) when
-// a run of over a million instructions returns: for finding what costs time, not for use.
+// With KVRM_JIT_NVRTC_OPTIONS=-DKVRM_JIT_PROFILE, a core adds up where its run goes (regions
+// entered, dispatcher look-ups, side exits, interpreter calls and their share of the clock, the
+// PCs the interpreter is entered at most, odd for side exits) and prints the sums at every 2^24
+// instructions: for finding what costs time, not for use (one core; lanes would race on them).
 #if defined(KVRM_JIT_PROFILE) && defined(__CUDACC__)
 struct JitProfile {
-  unsigned long long regions = 0, lookups = 0, refills = 0, side_exits = 0, interps = 0,
-                     interp_clock = 0, start = clock64();
+  unsigned long long regions = 0, lookups = 0, refills = 0, side_exits = 0, side_instructions = 0,
+                     interps = 0, interp_clock = 0, start = clock64();
 };
+struct JitProfileSums {
+  unsigned long long instructions, interpreted, calls, clock, regions, lookups, refills,
+      side_exits, side_instructions, interps, interp_clock;
+  unsigned long long pc[256], count[256], lost;
+};
+__device__ JitProfileSums kJitProfileSums;
+__device__ void jit_profile_pc(u64 pc, u64 n) {
+  JitProfileSums& t = kJitProfileSums;
+  const u32 h = cuda::pc_hash(pc) & 255;
+  if (t.pc[h] == 0) t.pc[h] = pc;
+  if (t.pc[h] == pc) t.count[h] += n; else t.lost += n;
+}
 #define KVRM_JIT_COUNT(F, N) prof.F += (N)
 #define KVRM_JIT_CLOCK() clock64()
-#define KVRM_JIT_REPORT(O)                                                                  \
-  if ((O).cycles > 1000000)                                                                 \
-    printf("kvrm jit profile: %llu instructions (%llu interpreted), %llu regions entered, "  \
-           "%llu look-ups, %llu refills, %llu side exits, %llu interpreter calls taking "    \
-           "%.1f%% of %llu clocks\n",                                                       \
-           (unsigned long long)(O).cycles, (unsigned long long)(O).interpreted, prof.regions, \
-           prof.lookups, prof.refills, prof.side_exits, prof.interps,                       \
-           100.0 * prof.interp_clock / (clock64() - prof.start), clock64() - prof.start);
+#define KVRM_JIT_PC(PC, N) jit_profile_pc(PC, N)
+#define KVRM_JIT_REPORT(O)                                                                    \
+  {                                                                                           \
+    JitProfileSums& t = kJitProfileSums;                                                      \
+    const unsigned long long before = t.instructions;                                         \
+    t.instructions += (O).cycles, t.interpreted += (O).interpreted, t.calls += 1;             \
+    t.clock += clock64() - prof.start, t.regions += prof.regions, t.lookups += prof.lookups;  \
+    t.refills += prof.refills, t.side_exits += prof.side_exits;                               \
+    t.side_instructions += prof.side_instructions, t.interps += prof.interps;                 \
+    t.interp_clock += prof.interp_clock;                                                      \
+    if ((before >> 24) != (t.instructions >> 24)) {                                           \
+      printf("kvrm jit profile: %llu instructions (%llu interpreted, %llu of them in %llu "   \
+             "side exits), %llu calls, %llu regions entered, %llu look-ups, %llu refills, "   \
+             "%llu interpreter calls taking %.1f%% of %llu clocks\n",                         \
+             t.instructions, t.interpreted, t.side_instructions, t.side_exits, t.calls,       \
+             t.regions, t.lookups, t.refills, t.interps, 100.0 * t.interp_clock / t.clock,    \
+             t.clock);                                                                        \
+      for (int r = 0; r < 12; ++r) {                                                          \
+        int best = -1;                                                                        \
+        for (int j = 0; j < 256; ++j)                                                         \
+          if (t.count[j] && (best < 0 || t.count[j] > t.count[best])) best = j;               \
+        if (best < 0) break;                                                                  \
+        printf("kvrm jit profile:   interpreted from 0x%llx: %llu\n", t.pc[best],             \
+               t.count[best]);                                                                \
+        t.count[best] = 0, t.pc[best] = 0;                                                    \
+      }                                                                                       \
+      printf("kvrm jit profile:   elsewhere: %llu\n", t.lost);                                \
+    }                                                                                         \
+  }
 #else
 struct JitProfile {};
 #define KVRM_JIT_COUNT(F, N)
 #define KVRM_JIT_CLOCK() 0
+#define KVRM_JIT_PC(PC, N)
 #define KVRM_JIT_REPORT(O)
 #endif
 
@@ -488,7 +523,11 @@ run:
       f.left -= f.k;
       rec.pc = f.pc;
       KVRM_JIT_COUNT(interps, 1);
+      [[maybe_unused]] const auto t0 = KVRM_JIT_CLOCK();
       const RunOutcome o = env.interp(rec, info, mem, f.rest, false);
+      KVRM_JIT_COUNT(interp_clock, KVRM_JIT_CLOCK() - t0);
+      KVRM_JIT_COUNT(side_instructions, o.cycles);
+      KVRM_JIT_PC(f.pc | 1, o.cycles);
       f.left -= static_cast<u32>(o.cycles);
       interpreted += o.cycles;
       f.pc = rec.pc;
@@ -513,6 +552,7 @@ interp:  // no translation at f.pc
     [[maybe_unused]] const auto t0 = KVRM_JIT_CLOCK();
     const RunOutcome o = env.interp(rec, info, mem, f.left, true);
     KVRM_JIT_COUNT(interp_clock, KVRM_JIT_CLOCK() - t0);
+    KVRM_JIT_PC(f.pc, o.cycles);
     f.left -= static_cast<u32>(o.cycles);
     interpreted += o.cycles;
     f.pc = rec.pc;
