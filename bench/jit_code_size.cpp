@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "engines/cuda/jit_compiler.hpp"
+#include "jit/compiler.hpp"
 #include "jit/translator.hpp"
 #include "os/elf.hpp"
 
@@ -98,7 +98,7 @@ int run(int argc, char** argv) {
   if (t.sources.empty()) throw Error("nothing to translate at those entries");
   std::map<u32, u64> guest;  // region -> its guest instructions
   for (const jit::Block& b : t.blocks) guest[b.region] += b.words.size();
-  const cuda::CompiledModule m = cuda::compile_module(t.sources);
+  const jit::CompiledModule m = jit::compile_module(t.sources);
   // The region functions' sizes, from the linked cubin's symbol table.
   u64 bytes = 0, counted = 0;
   const auto* ce = at<Elf64_Ehdr>(m.cubin, 0);
@@ -123,7 +123,7 @@ int run(int argc, char** argv) {
       t.blocks.size(), static_cast<unsigned long long>(t.instructions), t.regions,
       t.sources.size() - 1, m.compile_seconds, m.link_seconds,
       static_cast<unsigned long long>(bytes), static_cast<double>(bytes) / counted,
-      static_cast<double>(bytes) / counted / 16, cuda::jit_arch());
+      static_cast<double>(bytes) / counted / 16, jit::jit_arch());
   return 0;
 }
 

@@ -4,7 +4,7 @@
 #pragma once
 
 #if defined(__CUDACC_RTC__)
-// NVRTC (the run-time compiler of translated guest code, engines/cuda/jit_*) has no C++ standard
+// NVRTC (the run-time compiler of translated guest code, src/jit/) has no C++ standard
 // library: the fixed-width types are defined here as <cstdint> defines them on 64-bit Linux, so
 // that names mangle alike in translated code and in the device library it links with, and memcpy
 // is a device builtin.

@@ -91,7 +91,7 @@ struct PageTableView {
   }
 };
 
-// In translated guest code (compiled at run time, engines/cuda/jit_*; KVRM_MMU_SIDE_EXIT) an
+// In translated guest code (compiled at run time, src/jit/; KVRM_MMU_SIDE_EXIT) an
 // access has no slow path at all: a hit in the one-entry cache (in registers) or in the Tlb
 // (probed inline) is the whole access, and anything else (a Tlb miss, an unaligned or
 // page-crossing access, a fault) fails without recording anything, which leaves the translated

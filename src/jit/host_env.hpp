@@ -4,8 +4,8 @@
 // the module's host entry point.
 #pragma once
 
-#include "engines/cuda/device_types.cuh"
 #include "isa/context.hpp"
+#include "jit/hooks.hpp"
 
 namespace kvrm::jit {
 
@@ -24,8 +24,7 @@ struct HostJitEnv {
   }
   bool stop_requested() const { return stop_fn(*this); }
   bool is_entry(u64 pc) const {
-    return cuda::is_entry(cuda::InterpHooks{.entry_keys = entry_keys, .entry_mask = entry_mask},
-                          pc);
+    return jit::is_entry(InterpHooks{.entry_keys = entry_keys, .entry_mask = entry_mask}, pc);
   }
 };
 
@@ -35,7 +34,7 @@ using HostRunFn = RunOutcome (*)(HostJitEnv& env, CoreState& s, StopInfo& info, 
 }  // namespace kvrm::jit
 
 // A module's host entry point, kvrm_jit_host_run (a HostRunFn).
-#define KVRM_JIT_HOST_ENTRY()                                                             \
+#define KVRM_JIT_MODULE_ENTRY()                                                           \
   extern "C" __attribute__((visibility("default"))) ::kvrm::RunOutcome kvrm_jit_host_run( \
       ::kvrm::jit::HostJitEnv& env, ::kvrm::CoreState& s, ::kvrm::StopInfo& info,         \
       ::kvrm::Mmu& mmu, ::kvrm::u64 max_cycles, ::kvrm::u64 poll) {                       \

@@ -9,7 +9,7 @@
 #include <thread>
 #include <unordered_set>
 
-#include "engines/cuda/device_types.cuh"
+#include "jit/hooks.hpp"
 
 namespace kvrm::jit {
 
@@ -343,7 +343,7 @@ void Translator::emit_regions(u32 first) {
   for (u32 p = 0; p < parts; ++p) {
     std::string o;
     put(o, "// kvrm: translated guest code, regions of part %zu\n", parts_.size() + 1);
-    o += "#include \"engines/cuda/jit_runtime.cuh\"\n\nnamespace kvrm::jit_gen {\n";
+    o += "#include \"jit/runtime.cuh\"\n\nnamespace kvrm::jit_gen {\n";
     for (const u32 local : part_regions[p]) {
       const u32 r = regions_ + local;
       put(o, "\nKVRM_JIT_REGION_ATTR KVRM_JIT_REGION(%u) {\n", r);
@@ -399,11 +399,11 @@ std::string Translator::dispatcher_source() const {
   // The entries as an open-addressing table: PC -> block index.
   u32 slots = 16;
   while (slots < 2 * n) slots *= 2;
-  std::vector<u64> keys(slots, cuda::kEmptyEntry);
+  std::vector<u64> keys(slots, kEmptyEntry);
   std::vector<u32> values(slots, 0);
   for (u32 i = 0; i < n; ++i) {
-    u32 h = cuda::pc_hash(blocks_[i].pc) & (slots - 1);
-    while (keys[h] != cuda::kEmptyEntry) h = (h + 1) & (slots - 1);
+    u32 h = pc_hash(blocks_[i].pc) & (slots - 1);
+    while (keys[h] != kEmptyEntry) h = (h + 1) & (slots - 1);
     keys[h] = blocks_[i].pc;
     values[h] = i;
   }
@@ -413,7 +413,7 @@ std::string Translator::dispatcher_source() const {
       "// kvrm: translated guest code, %u blocks, %llu instructions, %u regions in %zu parts "
       "(src/jit/translator.cpp)\n",
       n, static_cast<unsigned long long>(instructions_), regions_, parts_.size());
-  s += "#include \"engines/cuda/jit_runtime.cuh\"\n\nnamespace kvrm::jit_gen {\n\n";
+  s += "#include \"jit/runtime.cuh\"\n\nnamespace kvrm::jit_gen {\n\n";
   put(s, "constexpr u32 kMaxBlock = %u;\nconstexpr u32 kBlockCount = %u;\n", limits_.max_block, n);
   put(s, "constexpr u32 kEntryMask = %u;\n", slots - 1);
   s += "KVRM_DEVICE_TABLE const u64 kEntryKeys[] = {";
@@ -448,7 +448,7 @@ struct JitProfileSums {
 __device__ JitProfileSums kJitProfileSums;
 __device__ void jit_profile_pc(u64 pc, u64 n) {
   JitProfileSums& t = kJitProfileSums;
-  const u32 h = cuda::pc_hash(pc) & 255;
+  const u32 h = pc_hash(pc) & 255;
   if (t.pc[h] == 0) t.pc[h] = pc;
   if (t.pc[h] == pc) t.count[h] += n; else t.lost += n;
 }
@@ -586,11 +586,7 @@ done:
 
 }  // namespace kvrm::jit_gen
 
-#if defined(__CUDACC__)
-KVRM_JIT_KERNELS()
-#else
-KVRM_JIT_HOST_ENTRY()
-#endif
+KVRM_JIT_MODULE_ENTRY()
 )";
   return s;
 }

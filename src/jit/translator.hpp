@@ -6,7 +6,7 @@
 // what a region works on in machine registers, and links its blocks by direct jumps. A
 // dispatcher, run_translated(), moves between regions (through a table of region functions)
 // and counts the budget. Code it has no translation for runs in the interpreter, which hands
-// back at the next taken branch to a translated entry (engines/cuda/jit_runtime.cuh has the
+// back at the next taken branch to a translated entry (jit/runtime.cuh has the
 // contract).
 //
 // Translation grows in rounds: each round adds the blocks that became hot as regions of their
@@ -144,7 +144,7 @@ class HotTargets {
   u32 translate_round(Translator& t, const CodeReader& read);
   // The entries translate_round(t, ...) gives Translator::add, in order (pending targets `t`
   // has no block for; none: it does not call add). A run's rounds are recorded with them and
-  // replayed in a later run (engines/cuda/jit_manager.hpp).
+  // replayed in a later run (jit/manager.hpp).
   std::vector<u64> round_entries(const Translator& t) const {
     std::vector<u64> entries;
     for (const u64 pc : order_) {

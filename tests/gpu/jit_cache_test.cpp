@@ -1,4 +1,4 @@
-// The translation cache on disk with the run-time compiler (engines/cuda/jit_cache.hpp,
+// The translation cache on disk with the run-time compiler (jit/cache.hpp,
 // jit_compiler.hpp): a module compiled once comes from disk whole the next time (no NVRTC, no
 // nvJitLink, the same cubin), a grown translation compiles only its new parts, and a damaged
 // entry is compiled again. These need NVRTC but no GPU (skipped without NVRTC). Where a GPU is
@@ -18,10 +18,10 @@
 #include <vector>
 
 #include "engines/cuda/cuda_engine.hpp"
-#include "engines/cuda/jit_cache.hpp"
-#include "engines/cuda/jit_compiler.hpp"
 #include "engines/engine.hpp"
 #include "isa/mmu.hpp"
+#include "jit/cache.hpp"
+#include "jit/compiler.hpp"
 #include "jit/translator.hpp"
 #include "require_gpu.hpp"
 
@@ -73,16 +73,16 @@ std::string run_tag() {
 
 TEST(JitCacheCompiler, ASecondCompileComesFromDisk) {
   std::string why;
-  if (!cuda::jit_compiler_available(&why)) GTEST_SKIP() << why;
+  if (!jit::jit_compiler_available(&why)) GTEST_SKIP() << why;
   TempDir d;
-  cuda::JitDiskCache disk(d.path());
+  jit::JitDiskCache disk(d.path());
   ASSERT_TRUE(disk.enabled());
   const Code code;
   const u64 entry = kCode;
   const std::vector<std::string> sources =
       own(jit::translate(std::span(&entry, 1), code.reader()).sources, run_tag());
 
-  const cuda::CompiledModule first = cuda::compile_module(sources, &disk);
+  const jit::CompiledModule first = jit::compile_module(sources, &disk);
   EXPECT_FALSE(first.from_disk);
   EXPECT_FALSE(first.cached);
   EXPECT_EQ(first.parts_compiled, sources.size());
@@ -95,16 +95,16 @@ TEST(JitCacheCompiler, ASecondCompileComesFromDisk) {
                            4));
 
   // As a new process: only the disk has it.
-  cuda::forget_compiled_modules();
-  const cuda::CompiledModule second = cuda::compile_module(sources, &disk);
+  jit::forget_compiled_modules();
+  const jit::CompiledModule second = jit::compile_module(sources, &disk);
   EXPECT_TRUE(second.from_disk);
   EXPECT_EQ(second.parts_compiled, 0u);
   EXPECT_EQ(second.compile_seconds, 0.0);
   EXPECT_EQ(second.link_seconds, 0.0);
   EXPECT_EQ(second.cubin, first.cubin);
   // find_compiled_module answers the same without compiling.
-  cuda::forget_compiled_modules();
-  const auto found = cuda::find_compiled_module(sources, &disk);
+  jit::forget_compiled_modules();
+  const auto found = jit::find_compiled_module(sources, &disk);
   ASSERT_TRUE(found.has_value());
   EXPECT_TRUE(found->from_disk);
   EXPECT_EQ(found->cubin, first.cubin);
@@ -119,9 +119,9 @@ TEST(JitCacheCompiler, ASecondCompileComesFromDisk) {
     f.seekp(-1, std::ios::end);
     f.write(&c, 1);
   }
-  cuda::forget_compiled_modules();
-  EXPECT_FALSE(cuda::find_compiled_module(sources, &disk).has_value());
-  const cuda::CompiledModule third = cuda::compile_module(sources, &disk);
+  jit::forget_compiled_modules();
+  EXPECT_FALSE(jit::find_compiled_module(sources, &disk).has_value());
+  const jit::CompiledModule third = jit::compile_module(sources, &disk);
   EXPECT_FALSE(third.from_disk);
   EXPECT_EQ(third.parts_compiled, sources.size());
   EXPECT_GE(disk.rejected(), 1 + sources.size());
@@ -129,15 +129,15 @@ TEST(JitCacheCompiler, ASecondCompileComesFromDisk) {
                            "\x7f"
                            "ELF",
                            4));
-  cuda::forget_compiled_modules();
-  EXPECT_TRUE(cuda::compile_module(sources, &disk).from_disk);
+  jit::forget_compiled_modules();
+  EXPECT_TRUE(jit::compile_module(sources, &disk).from_disk);
 }
 
 TEST(JitCacheCompiler, AGrownTranslationCompilesOnlyItsNewParts) {
   std::string why;
-  if (!cuda::jit_compiler_available(&why)) GTEST_SKIP() << why;
+  if (!jit::jit_compiler_available(&why)) GTEST_SKIP() << why;
   TempDir d;
-  cuda::JitDiskCache disk(d.path());
+  jit::JitDiskCache disk(d.path());
   const Code code;
   const std::string tag = run_tag();
   // Round one translates the first loop, round two the second.
@@ -149,9 +149,9 @@ TEST(JitCacheCompiler, AGrownTranslationCompilesOnlyItsNewParts) {
   const std::vector<std::string> two = own(t.snapshot()->sources, tag);
   ASSERT_GT(two.size(), one.size());
 
-  cuda::compile_module(one, &disk);
-  cuda::forget_compiled_modules();
-  const cuda::CompiledModule grown = cuda::compile_module(two, &disk);
+  jit::compile_module(one, &disk);
+  jit::forget_compiled_modules();
+  const jit::CompiledModule grown = jit::compile_module(two, &disk);
   EXPECT_FALSE(grown.from_disk);
   EXPECT_GT(grown.parts_from_disk, 0u);
   EXPECT_EQ(grown.parts_from_disk + grown.parts_compiled, two.size());
@@ -180,15 +180,15 @@ JitStats run_two_loops(const std::string& cache) {
 TEST(JitCacheEngine, ASecondRunReplaysTheRoundsAndCompilesNothing) {
   KVRM_REQUIRE_GPU();
   std::string why;
-  if (!cuda::jit_compiler_available(&why)) GTEST_SKIP() << why;
+  if (!jit::jit_compiler_available(&why)) GTEST_SKIP() << why;
   TempDir d;
-  cuda::forget_compiled_modules();
+  jit::forget_compiled_modules();
   const JitStats first = run_two_loops(d.path());
   EXPECT_GT(first.compiles, 0u);
   EXPECT_EQ(first.rounds_replayed, 0u);
   EXPECT_EQ(first.cache, d.path());
 
-  cuda::forget_compiled_modules();  // as a new process
+  jit::forget_compiled_modules();  // as a new process
   const JitStats second = run_two_loops(d.path());
   EXPECT_GT(second.rounds_replayed, 0u);
   EXPECT_GT(second.modules_from_disk, 0u);
@@ -198,7 +198,7 @@ TEST(JitCacheEngine, ASecondRunReplaysTheRoundsAndCompilesNothing) {
   EXPECT_EQ(second.blocks, first.blocks);
 
   // With the cache off nothing is replayed and nothing is written.
-  cuda::forget_compiled_modules();
+  jit::forget_compiled_modules();
   const JitStats off = run_two_loops("off");
   EXPECT_EQ(off.rounds_replayed, 0u);
   EXPECT_TRUE(off.cache.empty());

@@ -16,7 +16,7 @@
 #include "jit_host.hpp"
 
 #if defined(KVRM_HAVE_CUDA)
-#include "engines/cuda/jit_compiler.hpp"
+#include "jit/compiler.hpp"
 #endif
 
 namespace kvrm::test {
@@ -464,7 +464,7 @@ TEST(JitHost, ShouldBeFieldsAreTranslated) {
 #if defined(KVRM_HAVE_CUDA)
 TEST(JitDevice, ModulesCompileAndLinkForTheGpu) {
   std::string why;
-  if (!cuda::jit_compiler_available(&why)) GTEST_SKIP() << why;
+  if (!jit::jit_compiler_available(&why)) GTEST_SKIP() << why;
   const Fleet f = make_fleet(0x5eed, 40);
   World w;
   load_fleet(w, f);
@@ -473,7 +473,7 @@ TEST(JitDevice, ModulesCompileAndLinkForTheGpu) {
   char dir[] = "/tmp/kvrm-jit-dump-XXXXXX";  // KVRM_JIT_DUMP keeps what is compiled
   ASSERT_NE(mkdtemp(dir), nullptr);
   setenv("KVRM_JIT_DUMP", dir, 1);
-  const cuda::CompiledModule m = cuda::compile_module(t.sources);
+  const jit::CompiledModule m = jit::compile_module(t.sources);
   unsetenv("KVRM_JIT_DUMP");
   std::vector<std::filesystem::path> dumped;
   for (const auto& e : std::filesystem::directory_iterator(dir)) dumped.push_back(e.path());
@@ -495,8 +495,8 @@ TEST(JitDevice, ModulesCompileAndLinkForTheGpu) {
                            "ELF",
                            4));
   EXPECT_FALSE(m.cached);
-  EXPECT_TRUE(cuda::compile_module(t.sources).cached);
-  EXPECT_THROW(cuda::compile_module({"this is not C++"}), Error);
+  EXPECT_TRUE(jit::compile_module(t.sources).cached);
+  EXPECT_THROW(jit::compile_module({"this is not C++"}), Error);
 }
 #endif
 

@@ -1,7 +1,7 @@
-// The translation cache on disk (engines/cuda/jit_cache.hpp): SHA-256, entries that survive
+// The translation cache on disk (jit/cache.hpp): SHA-256, entries that survive
 // the process, damaged entries rejected and rebuilt, the size bound, concurrent writers, "off"
 // and an unusable directory.
-#include "engines/cuda/jit_cache.hpp"
+#include "jit/cache.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -17,7 +17,7 @@
 #include "core/error.hpp"
 #include "temp_dir.hpp"
 
-namespace kvrm::cuda {
+namespace kvrm::jit {
 namespace {
 namespace fs = std::filesystem;
 
@@ -321,4 +321,4 @@ TEST(JitCache, SharedInstancesPerDirectory) {
 }
 
 }  // namespace
-}  // namespace kvrm::cuda
+}  // namespace kvrm::jit

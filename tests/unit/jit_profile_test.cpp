@@ -1,7 +1,7 @@
 // A program's rounds of translation, recorded in one run and replayed in the next
-// (engines/cuda/jit_profile.hpp): the replay writes the same sources as the run recorded, waits
+// (jit/profile.hpp): the replay writes the same sources as the run recorded, waits
 // for code not mapped yet, stops at code that changed, and the profile survives its bytes.
-#include "engines/cuda/jit_profile.hpp"
+#include "jit/profile.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 
 #include "isa/mmu.hpp"
 
-namespace kvrm::cuda {
+namespace kvrm::jit {
 namespace {
 
 constexpr u64 kMain = 0x400000;
@@ -221,4 +221,4 @@ TEST(JitProfile, StartingOverKeepsTheLongestTranslation) {
 }
 
 }  // namespace
-}  // namespace kvrm::cuda
+}  // namespace kvrm::jit

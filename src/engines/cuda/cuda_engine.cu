@@ -24,17 +24,16 @@
 #include <vector>
 
 #include "core/address_space.hpp"
-#include "engines/cuda/cuda_check.hpp"
+#include "core/cuda_check.hpp"
 #include "engines/cuda/cuda_engine.hpp"
 #include "engines/cuda/device_core.cuh"
-#include "engines/cuda/jit_manager.hpp"
 #include "engines/cuda/kernels.cuh"
+#include "jit/manager.hpp"
 
 namespace kvrm {
 namespace {
 
 using cuda::CoreRecord;
-using cuda::InterpHooks;
 using cuda::kDecodeCacheEntries;
 using cuda::kMailDone;
 using cuda::kMailIdle;
@@ -49,11 +48,12 @@ using cuda::kReplyX0;
 using cuda::kReplyX0InBox;
 using cuda::kReplyYield;
 using cuda::Mailbox;
+using jit::InterpHooks;
 
 using cuda::check;
 
 // The interpreter's kernel: one core per thread (the JIT's modules have one of their own with
-// the same parameters, engines/cuda/jit_runtime.cuh). Hooks without counters: none.
+// the same parameters, jit/runtime.cuh). Hooks without counters: none.
 __global__ void run_kernel(KVRM_SINGLE_CORE_PARAMS) {
   const InterpHooks* hp = hooks.counts ? &hooks : nullptr;
   cuda::single_core_body(cores, n_cores, pt, mail, persistent,
@@ -101,7 +101,7 @@ class CudaEngine final : public Engine {
       std::memset(static_cast<void*>(mail_), 0, sizeof(Mailbox));
       check(cudaHostGetDevicePointer(reinterpret_cast<void**>(&d_mail_), m, 0),
             "cudaHostGetDevicePointer");
-      jit_ = std::make_unique<cuda::JitManager>(o.jit, o.device);
+      jit_ = std::make_unique<jit::JitManager>(o.jit, o.device);
     } catch (...) {
       release();
       throw;
@@ -323,7 +323,7 @@ class CudaEngine final : public Engine {
     using Clock = std::chrono::steady_clock;
     const auto t0 = Clock::now();
     upload(stream_);
-    std::shared_ptr<cuda::JitModule> mod;
+    std::shared_ptr<jit::JitModule> mod;
     if (jit_->active()) {
       // Hot code is looked for every few milliseconds (launches may come faster: one per
       // syscall when they are serviced by relaunching), and always in wait mode.
@@ -513,7 +513,7 @@ class CudaEngine final : public Engine {
   Mailbox* d_mail_ = nullptr;
   u64 epoch_ = 0;
   mutable std::vector<u64> frame_epoch_;
-  std::unique_ptr<cuda::JitManager> jit_;
+  std::unique_ptr<jit::JitManager> jit_;
 };
 
 }  // namespace

@@ -1,4 +1,4 @@
-// The interpreter as the modules of translated code call it (engines/cuda/jit_runtime.cuh):
+// The interpreter as the modules of translated code call it (jit/runtime.cuh):
 // run_core() compiled once with kvrm, in relocatable device code that the run-time linker
 // links into every module, together with the cold path (cold_part*.cu). Translated code's own
 // memory accesses leave for it on anything but a translation-cache hit (isa/mmu.hpp,

@@ -1,6 +1,6 @@
 // The bodies of the CUDA engines' kernels, written once for every kernel that runs them: the
 // kernels built with kvrm (the interpreter: cuda_engine.cu, lane_runner.cu) and those of each
-// module of translated guest code (engines/cuda/jit_runtime.cuh), which differ only in the
+// module of translated guest code (jit/runtime.cuh), which differ only in the
 // function that runs a core:
 //   RunOutcome run(u32 id, CoreState& s, StopInfo& info, Mmu& mmu, u64 max_cycles,
 //                  const volatile u32* stop_request, u64 poll, bool interpret_only)
@@ -123,10 +123,10 @@ __device__ __forceinline__ void lanes_body(CoreRecord* lanes, const PageTableVie
 #define KVRM_SINGLE_CORE_PARAMS                                                   \
   ::kvrm::cuda::CoreRecord *cores, ::kvrm::u32 n_cores, ::kvrm::PageTableView pt, \
       ::kvrm::u64 *dcache, ::kvrm::cuda::Mailbox *mail, bool persistent,          \
-      ::kvrm::cuda::InterpHooks hooks
+      ::kvrm::jit::InterpHooks hooks
 #define KVRM_LANES_PARAMS                                                                  \
   ::kvrm::cuda::CoreRecord *lanes, const ::kvrm::PageTableView *views, ::kvrm::u32 n,      \
       ::kvrm::u64 *dcache, ::kvrm::u8 *written, ::kvrm::u32 *flags, ::kvrm::u32 end_after, \
-      ::kvrm::u32 per_warp, ::kvrm::cuda::InterpHooks hooks
+      ::kvrm::u32 per_warp, ::kvrm::jit::InterpHooks hooks
 
 }  // namespace kvrm::cuda

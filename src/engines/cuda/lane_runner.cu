@@ -19,19 +19,19 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/cuda_check.hpp"
 #include "core/page_table.hpp"
-#include "engines/cuda/cuda_check.hpp"
 #include "engines/cuda/cuda_engine.hpp"
 #include "engines/cuda/device_core.cuh"
-#include "engines/cuda/jit_manager.hpp"
 #include "engines/cuda/kernels.cuh"
 #include "engines/cuda/lane_runner.hpp"
+#include "jit/manager.hpp"
 
 namespace kvrm::cuda {
 namespace {
 
 // The interpreter's kernel: lane i on thread t, per_warp lanes a warp (the JIT's modules have
-// one of their own with the same parameters, engines/cuda/jit_runtime.cuh). Every lane shares
+// one of their own with the same parameters, jit/runtime.cuh). Every lane shares
 // one decoded-instruction cache. Hooks without counters: none.
 __global__ void lanes_kernel(KVRM_LANES_PARAMS) {
   const InterpHooks* hp = hooks.counts ? &hooks : nullptr;
@@ -143,7 +143,7 @@ class CudaLaneRunner final : public LaneRunner {
     check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, lanes_kernel, kThreadsPerBlock, 0),
           "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
     resident_warps_ = resident_warps(blocks);
-    jit_ = std::make_unique<JitManager>(jit, device, frame_shift);
+    jit_ = std::make_unique<jit::JitManager>(jit, device, frame_shift);
     const char* trace = std::getenv("KVRM_BATCH_TRACE");
     trace_ = trace && *trace && std::strcmp(trace, "0") != 0;
   }
@@ -186,7 +186,7 @@ class CudaLaneRunner final : public LaneRunner {
     const double up_s = since(t);
     times_.transfer += up_s;
     t = Clock::now();
-    const std::shared_ptr<JitModule> mod = translate(frames, tables, lane_table, states);
+    const std::shared_ptr<jit::JitModule> mod = translate(frames, tables, lane_table, states);
     times_.jit += since(t);
     t = Clock::now();
 
@@ -392,9 +392,9 @@ class CudaLaneRunner final : public LaneRunner {
 
   // Block translation before a launch: hot code (read through the first lane's table) is
   // translated and compiled in the background; the module to launch, if one is ready.
-  std::shared_ptr<JitModule> translate(const u8* frames, std::span<const LaneTable> tables,
-                                       std::span<const u32> lane_table,
-                                       std::span<const CoreState> states) {
+  std::shared_ptr<jit::JitModule> translate(const u8* frames, std::span<const LaneTable> tables,
+                                            std::span<const u32> lane_table,
+                                            std::span<const CoreState> states) {
     if (!jit_->active()) return nullptr;
     const jit::CodeReader read = code_reader(frames, tables[lane_table[0]]);
     if (!states.empty()) jit_->set_start(states[0].pc);  // names the program's profile
@@ -406,7 +406,7 @@ class CudaLaneRunner final : public LaneRunner {
     }
     jit_->poll(read, start);
     if (jit_->options().wait) jit_->wait();
-    std::shared_ptr<JitModule> mod = jit_->installed();
+    std::shared_ptr<jit::JitModule> mod = jit_->installed();
     if (mod != compat_module_) {
       compatible_.clear();
       compat_module_ = mod;
@@ -453,7 +453,7 @@ class CudaLaneRunner final : public LaneRunner {
 
   // True when a lane on `table` sees the translated code: every page translated maps the same
   // frame with the same permissions (else the lane runs interpreted). Cached per table version.
-  bool runs_translated(const LaneTable& table, const u8* frames, const JitModule& mod) {
+  bool runs_translated(const LaneTable& table, const u8* frames, const jit::JitModule& mod) {
     const auto [it, fresh] = compatible_.try_emplace(table.version, true);
     if (fresh) {
       const PageTableView v{table.nodes, const_cast<u8*>(frames)};
@@ -535,9 +535,9 @@ class CudaLaneRunner final : public LaneRunner {
   u32 shift_;           // the layout of the device's frames (frame_start)
   int sms_ = 0;
   u64 resident_warps_ = 1;  // of the interpreter's kernel
-  std::unique_ptr<JitManager> jit_;
-  std::shared_ptr<JitModule> compat_module_;  // what compatible_ was computed for
-  std::unordered_map<u64, bool> compatible_;  // table version -> runs translated code
+  std::unique_ptr<jit::JitManager> jit_;
+  std::shared_ptr<jit::JitModule> compat_module_;  // what compatible_ was computed for
+  std::unordered_map<u64, bool> compatible_;       // table version -> runs translated code
   cudaStream_t st_ = nullptr;
   cudaStream_t side_ = nullptr;  // the stop request, while a launch runs on st_
   PinnedArray<u32> stop_value_;  // holds 1

@@ -9,7 +9,7 @@
 // The larger primitives (KVRM_FP_DECL here, defined in softfloat_ops.hpp) are compiled once
 // rather than inlined into every handler on the device (KVRM_HD force-inlines there), which keeps
 // the CUDA engine's dispatch function small. Translated guest code (compiled at run time,
-// engines/cuda/jit_*) sees only their declarations and calls the copies in kvrm's device library,
+// src/jit/) sees only their declarations and calls the copies in kvrm's device library,
 // so that each module does not compile and optimize them again.
 #if defined(__CUDA_ARCH__)
 #define KVRM_FP_HD __host__ __device__ __noinline__ inline

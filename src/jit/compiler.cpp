@@ -1,7 +1,7 @@
-// The run-time compiler of translated guest code (jit_compiler.hpp): NVRTC and nvJitLink through
+// The run-time compiler of translated guest code (compiler.hpp): NVRTC and nvJitLink through
 // dlopen, kvrm's headers and device library from inside kvrm itself, a per-process cache and
-// the translation cache on disk (jit_cache.hpp).
-#include "engines/cuda/jit_compiler.hpp"
+// the translation cache on disk (cache.hpp).
+#include "jit/compiler.hpp"
 
 #include <dlfcn.h>
 
@@ -17,9 +17,9 @@
 #include <unordered_map>
 
 #include "core/error.hpp"
-#include "engines/cuda/jit_files.hpp"
+#include "jit/files.hpp"
 
-namespace kvrm::cuda {
+namespace kvrm::jit {
 namespace {
 
 // The two libraries' entry points kvrm uses (their C ABI; handles are opaque).
@@ -133,12 +133,17 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-// NVRTC's options: kvrm's, then those in KVRM_JIT_NVRTC_OPTIONS (separated by spaces), which
-// come later and so win where they conflict.
+// NVRTC's options: kvrm's (the module header among them: files.hpp), then those in
+// KVRM_JIT_NVRTC_OPTIONS (separated by spaces), which come later and so win where they conflict.
 const std::vector<const char*>& nvrtc_options() {
   static const std::vector<std::string> words = [] {
-    std::vector<std::string> w = {std::string("-arch=") + jit_arch(), "-rdc=true", "-std=c++20",
-                                  "-default-device", "-DNDEBUG"};
+    std::vector<std::string> w = {
+        std::string("-arch=") + jit_arch(),
+        "-rdc=true",
+        "-std=c++20",
+        "-default-device",
+        "-DNDEBUG",
+        std::string("-DKVRM_JIT_MODULE=\"") + jit_files().module_header + "\""};
     if (const char* extra = std::getenv("KVRM_JIT_NVRTC_OPTIONS")) {
       std::istringstream in(extra);
       for (std::string word; in >> word;) w.push_back(word);
@@ -413,4 +418,4 @@ CompiledModule compile_module(const std::vector<std::string>& sources, JitDiskCa
   return m;
 }
 
-}  // namespace kvrm::cuda
+}  // namespace kvrm::jit

@@ -1,23 +1,24 @@
-// What a module of translated guest code (src/jit/translator.hpp writes its source; the
-// run-time compiler builds it: engines/cuda/jit_compiler.hpp) is built on: the shared
-// semantics (isa/sem/), the shared kernel bodies (kernels.cuh), and the interpreter, which kvrm
-// compiles once (jit_interp.cu) and links into every module for the code that is not
-// translated.
+// What a module of translated guest code is built on (the translator writes its source:
+// jit/translator.hpp; the run-time compiler builds it: jit/compiler.hpp): the shared semantics
+// (isa/sem/), the region functions' prologue, steps and exits below, and the module's entry
+// points, which the engine running it provides (KVRM_JIT_MODULE, at the end).
 //
 // A module defines, in namespace kvrm::jit_gen, its region functions (KVRM_JIT_REGION), the
 // table of its entries (kEntryKeys, kEntryMask) and
 //   template <class Env> KVRM_HD RunOutcome run_translated(Env& env, CoreState& s,
 //       StopInfo& info, Mmu& mmu, u64 max_cycles, u64 poll);
-// (run_core()'s conventions; Env gives the interpreter and the stop request: DeviceJitEnv
-// below on the GPU, a host one in the tests), then says KVRM_JIT_KERNELS(): the module's two
-// kernels, with the interpreter kernels' parameters.
+// (the interpreter loop's conventions; Env gives the interpreter and the stop request: the
+// engine's on the GPU, jit/host_env.hpp's in the tests), then says KVRM_JIT_MODULE_ENTRY().
 #pragma once
 
-#include "engines/cuda/device_types.cuh"
 #include "isa/context.hpp"
 #include "isa/sem/all.hpp"
+#include "jit/hooks.hpp"
 
 namespace kvrm::jit_gen {
+
+using jit::kEmptyEntry;
+using jit::pc_hash;
 
 // What a region function and the dispatcher share: where to go on, the quota's instructions
 // left, and how a stop happened.
@@ -41,9 +42,9 @@ using RegionFn = u32 (*)(CoreState* s, Mmu* m, StopInfo* i, JitFrame* f, u32 ent
 
 // The block index of the entry at pc, or kJitInterp.
 KVRM_HD u32 jit_lookup(const u64* keys, const u32* blocks, u32 mask, u64 pc) {
-  for (u32 i = cuda::pc_hash(pc) & mask;; i = (i + 1) & mask) {
+  for (u32 i = pc_hash(pc) & mask;; i = (i + 1) & mask) {
     if (keys[i] == pc) return blocks[i];
-    if (keys[i] == cuda::kEmptyEntry) return kJitInterp;
+    if (keys[i] == kEmptyEntry) return kJitInterp;
   }
 }
 
@@ -171,77 +172,12 @@ KVRM_HD void copy_state(CoreState& to, const CoreState& from) {
     goto stopped;                         \
   }
 
-#if defined(__CUDACC__)
-#include "engines/cuda/kernels.cuh"
-
-namespace kvrm::cuda {
-
-// run_core() (device_core.cuh), compiled with kvrm: the interpreter a module falls back to.
-extern "C" __device__ RunOutcome kvrm_jit_interp(CoreState& s, StopInfo& info, Mmu& mmu, u64* dc,
-                                                 u64 max_cycles, const volatile u32* stop_request,
-                                                 u64 poll, const InterpHooks* hooks);
-
-// The environment of translated code on the GPU: the interpreter over the core's decoded-
-// instruction cache with the kernel's hooks (whose entries are the module's), and the host's
-// stop request.
-struct DeviceJitEnv {
-  u64* dc;
-  const volatile u32* stop_request;
-  const InterpHooks* hooks;
-  u64 poll;
-
-  // Interprets from s.pc for at most `budget` instructions; with to_entry, a taken branch to a
-  // translated entry ends it with RUNNING there.
-  __device__ RunOutcome interp(CoreState& s, StopInfo& info, Mmu& mmu, u64 budget,
-                               bool to_entry) const {
-    InterpHooks h = *hooks;
-    if (!to_entry) h.entry_keys = nullptr;
-    return kvrm_jit_interp(s, info, mmu, dc, budget, stop_request, poll,
-                           h.entry_keys || h.counts ? &h : nullptr);
-  }
-  __device__ bool stop_requested() const { return *stop_request != 0; }
-};
-
-// An outcome all of whose instructions the interpreter retired.
-__device__ __forceinline__ RunOutcome interpreted(RunOutcome o) {
-  o.interpreted = o.cycles;
-  return o;
-}
-
-}  // namespace kvrm::cuda
-
-// The module's kernels: the interpreter kernels' bodies with run_translated() as the core loop
-// (a lane or core marked interpret_only runs the interpreter alone).
-#define KVRM_JIT_KERNELS()                                                                       \
-  extern "C" __global__ void kvrm_jit_single_kernel(KVRM_SINGLE_CORE_PARAMS) {                   \
-    hooks.entry_keys = ::kvrm::jit_gen::kEntryKeys;                                              \
-    hooks.entry_mask = ::kvrm::jit_gen::kEntryMask;                                              \
-    ::kvrm::cuda::single_core_body(                                                              \
-        cores, n_cores, pt, mail, persistent,                                                    \
-        [&](::kvrm::u32 id, ::kvrm::CoreState& s, ::kvrm::StopInfo& info, ::kvrm::Mmu& mmu,      \
-            ::kvrm::u64 max_cycles, const volatile ::kvrm::u32* stop, ::kvrm::u64 poll,          \
-            bool interpret_only) {                                                               \
-          ::kvrm::cuda::DeviceJitEnv env{                                                        \
-              dcache + ::kvrm::u64{id} * ::kvrm::cuda::kDecodeCacheEntries, stop, &hooks, poll}; \
-          if (interpret_only)                                                                    \
-            return ::kvrm::cuda::interpreted(env.interp(s, info, mmu, max_cycles, false));       \
-          return ::kvrm::jit_gen::run_translated(env, s, info, mmu, max_cycles, poll);           \
-        });                                                                                      \
-  }                                                                                              \
-  extern "C" __global__ void kvrm_jit_lanes_kernel(KVRM_LANES_PARAMS) {                          \
-    hooks.entry_keys = ::kvrm::jit_gen::kEntryKeys;                                              \
-    hooks.entry_mask = ::kvrm::jit_gen::kEntryMask;                                              \
-    ::kvrm::cuda::lanes_body(                                                                    \
-        lanes, views, n, written, flags, end_after, per_warp,                                    \
-        [&](::kvrm::u32, ::kvrm::CoreState& s, ::kvrm::StopInfo& info, ::kvrm::Mmu& mmu,         \
-            ::kvrm::u64 max_cycles, const volatile ::kvrm::u32* stop, ::kvrm::u64 poll,          \
-            bool interpret_only) {                                                               \
-          ::kvrm::cuda::DeviceJitEnv env{dcache, stop, &hooks, poll};                            \
-          if (interpret_only)                                                                    \
-            return ::kvrm::cuda::interpreted(env.interp(s, info, mmu, max_cycles, false));       \
-          return ::kvrm::jit_gen::run_translated(env, s, info, mmu, max_cycles, poll);           \
-        });                                                                                      \
-  }
+// A module's entry points, KVRM_JIT_MODULE_ENTRY(): on the GPU, the kernels of the engine whose
+// header the run-time compiler is told in KVRM_JIT_MODULE (jit/files.hpp, module_header: the
+// CUDA engines' engines/cuda/jit_module.cuh); compiled by the host's C++ compiler (the tests),
+// a host entry.
+#if defined(KVRM_JIT_MODULE)
+#include KVRM_JIT_MODULE
 #else
 #include "jit/host_env.hpp"
 #endif

@@ -1,15 +1,17 @@
-// Block translation for one engine or lane runner (jit_manager.hpp).
-#include "engines/cuda/jit_manager.hpp"
+// Block translation for one engine or lane runner (manager.hpp).
+#include "jit/manager.hpp"
 
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <optional>
 
-#include "engines/cuda/cuda_check.hpp"
-#include "engines/cuda/jit_compiler.hpp"
+#include "core/cuda_check.hpp"
+#include "jit/compiler.hpp"
 
-namespace kvrm::cuda {
+namespace kvrm::jit {
+
+using cuda::check;
 namespace {
 
 constexpr u32 kCounters = 1u << 16;  // hot-spot counters (hash-indexed)
@@ -45,7 +47,7 @@ JitManager::JitManager(const JitOptions& options, int device, u32 frame_shift)
   check(cudaMemcpy(&d_ring_->capacity, &capacity, sizeof capacity, cudaMemcpyHostToDevice),
         "cudaMemcpy (hot targets)");
   slots_.resize(kRingSlots);
-  translator_ = std::make_unique<jit::Translator>(jit::host_limits());
+  translator_ = std::make_unique<Translator>(host_limits());
   active_ = true;
 }
 
@@ -100,7 +102,7 @@ void JitManager::drain_ring() {
   }
 }
 
-void JitManager::poll(const jit::CodeReader& read, std::span<const u64> also_hot) {
+void JitManager::poll(const CodeReader& read, std::span<const u64> also_hot) {
   if (!active_) return;
   drain_ring();
   for (const u64 pc : also_hot) hot_.add(pc);
@@ -112,18 +114,18 @@ void JitManager::poll(const jit::CodeReader& read, std::span<const u64> also_hot
   start_compile(translator_->snapshot());
 }
 
-std::vector<std::string> JitManager::module_sources(const jit::Translation& t) const {
+std::vector<std::string> JitManager::module_sources(const Translation& t) const {
   const std::string layout = "#define KVRM_JIT_FRAME_SHIFT " + std::to_string(frame_shift_) + "\n";
   std::vector<std::string> sources;
   for (const std::string& s : t.sources) sources.push_back(layout + s);
   return sources;
 }
 
-bool JitManager::replay(const jit::CodeReader& read) {
+bool JitManager::replay(const CodeReader& read) {
   u32 added = 0;
   stats_.rounds_replayed += profile_.replay(*translator_, read, &added);
   if (added == 0) return false;
-  const std::shared_ptr<const jit::Translation> t = translator_->snapshot();
+  const std::shared_ptr<const Translation> t = translator_->snapshot();
   std::optional<CompiledModule> m;
   try {
     m = find_compiled_module(module_sources(*t), disk_.get());
@@ -145,7 +147,7 @@ bool JitManager::replay(const jit::CodeReader& read) {
   return true;
 }
 
-void JitManager::load_profile(const jit::CodeReader& read) {
+void JitManager::load_profile(const CodeReader& read) {
   if (!disk_ || !has_start_) return;
   profile_loaded_ = true;
   profile_key_ = JitProfile::key(jit_build_key(), frame_shift_, start_, read);
@@ -163,7 +165,7 @@ void JitManager::store_profile() {
   }
 }
 
-void JitManager::start_compile(std::shared_ptr<const jit::Translation> t) {
+void JitManager::start_compile(std::shared_ptr<const Translation> t) {
   compiling_ = t;
   {
     std::lock_guard lock(mu_);
@@ -219,7 +221,7 @@ std::shared_ptr<JitModule> JitManager::installed() {
   if (!active_) return nullptr;
   if (compiling_ && update_ready()) {
     if (worker_.joinable()) worker_.join();
-    const std::shared_ptr<const jit::Translation> t = std::move(compiling_);
+    const std::shared_ptr<const Translation> t = std::move(compiling_);
     compiling_.reset();
     if (!error_.empty()) {
       fail(error_);
@@ -260,7 +262,7 @@ void JitManager::start_over() {
     std::lock_guard lock(mu_);
     stale_ = true;
   }
-  translator_ = std::make_unique<jit::Translator>(jit::host_limits());
+  translator_ = std::make_unique<Translator>(host_limits());
   // The rounds so far describe a translation that is gone; the profile keeps the longest such
   // (a program that unmaps its code at the end keeps the rounds it ran most with).
   profile_.start_over();
@@ -314,4 +316,4 @@ JitStats JitManager::stats() const {
   return s;
 }
 
-}  // namespace kvrm::cuda
+}  // namespace kvrm::jit

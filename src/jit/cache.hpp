@@ -22,7 +22,7 @@
 
 #include "isa/hd.hpp"
 
-namespace kvrm::cuda {
+namespace kvrm::jit {
 
 // SHA-256 (FIPS 180-4), incremental.
 class Sha256 {
@@ -105,4 +105,4 @@ class JitDiskCache {
 // when the setting is "off" or its directory is unusable.
 std::shared_ptr<JitDiskCache> open_jit_cache(const std::string& setting, u64 max_bytes = 0);
 
-}  // namespace kvrm::cuda
+}  // namespace kvrm::jit

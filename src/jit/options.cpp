@@ -1,6 +1,7 @@
-// The translation modes by name (cuda_engine.hpp), in every build, so that command lines mean
-// the same with or without CUDA.
-#include "engines/cuda/cuda_engine.hpp"
+// The translation modes by name (options.hpp).
+#include "jit/options.hpp"
+
+#include "core/error.hpp"
 
 namespace kvrm {
 

@@ -1,9 +1,9 @@
 // One engine's (or lane runner's) block translation on one GPU: the hot-spot counters the
 // interpreter fills, the hot targets it reports, the translation of what is hot
-// (src/jit/translator.hpp), the compile in a background thread (jit_compiler.hpp), and the
+// (src/jit/translator.hpp), the compile in a background thread (compiler.hpp), and the
 // installed module whose kernels replace the interpreter's.
 //
-// With the translation cache on disk (jit_cache.hpp) a run also records its rounds of
+// With the translation cache on disk (cache.hpp) a run also records its rounds of
 // translation (the entries of each, and a hash of every page each read) and stores them at the
 // end as the program's profile. The next run of the program replays them at its first polls,
 // each round as soon as the pages it read hold the same bytes again, so the translator writes
@@ -24,22 +24,24 @@
 #include <thread>
 #include <vector>
 
-#include "engines/cuda/cuda_engine.hpp"
-#include "engines/cuda/device_types.cuh"
-#include "engines/cuda/jit_cache.hpp"
-#include "engines/cuda/jit_profile.hpp"
+#include "jit/cache.hpp"
+#include "jit/hooks.hpp"
+#include "jit/options.hpp"
+#include "jit/profile.hpp"
 #include "jit/translator.hpp"
 
-namespace kvrm::cuda {
+namespace kvrm::jit {
 
-// A loaded module of translated code: its two kernels (jit_runtime.cuh's KVRM_JIT_KERNELS) and
-// what it translated. Unloaded when the last launch holding it lets go.
+// A loaded module of translated code: its two kernels (the module header's
+// KVRM_JIT_MODULE_ENTRY(): kvrm_jit_single_kernel and kvrm_jit_lanes_kernel, with the
+// interpreter kernels' parameters) and what it translated. Unloaded when the last launch holding it
+// lets go.
 struct JitModule {
   cudaLibrary_t library = nullptr;
   const void* single = nullptr;  // kvrm_jit_single_kernel, launchable with cudaLaunchKernel
   const void* lanes = nullptr;   // kvrm_jit_lanes_kernel
   int lanes_blocks_per_sm = 0;   // resident 128-thread blocks of the lanes kernel per SM
-  std::shared_ptr<const jit::Translation> translation;
+  std::shared_ptr<const Translation> translation;
 
   JitModule() = default;
   JitModule(const JitModule&) = delete;
@@ -76,7 +78,7 @@ class JitManager {
   // that gives new code to translate and no compile is running, translates it (reading code
   // through `read`, on this thread) and starts compiling it. Rounds of a profile are replayed
   // first; a module found compiled is ready at once (update_ready()).
-  void poll(const jit::CodeReader& read, std::span<const u64> also_hot = {});
+  void poll(const CodeReader& read, std::span<const u64> also_hot = {});
   // True when a compile has finished and installed() would install something new.
   bool update_ready() const;
   // Waits for the running compile, if any.
@@ -101,16 +103,16 @@ class JitManager {
  private:
   void drain_ring();
   void start_over();
-  void start_compile(std::shared_ptr<const jit::Translation> t);
-  std::vector<std::string> module_sources(const jit::Translation& t) const;
+  void start_compile(std::shared_ptr<const Translation> t);
+  std::vector<std::string> module_sources(const Translation& t) const;
   void fail(const std::string& why);
   // The program's profile in the translation cache: loaded at the first poll, stored at the
   // end.
-  void load_profile(const jit::CodeReader& read);
+  void load_profile(const CodeReader& read);
   void store_profile();
   // Replays the profile's rounds whose pages read the same now; true when they added blocks
   // (a module is then ready or compiling).
-  bool replay(const jit::CodeReader& read);
+  bool replay(const CodeReader& read);
 
   JitOptions o_;
   int device_;
@@ -125,11 +127,11 @@ class JitManager {
   std::vector<u64> slots_;
   // What is translated (grows round by round; starts over when its code changes) and the hot
   // targets it is translated from.
-  std::unique_ptr<jit::Translator> translator_;
-  jit::HotTargets hot_;
+  std::unique_ptr<Translator> translator_;
+  HotTargets hot_;
   // The installed module and the compile in flight.
   std::shared_ptr<JitModule> current_;
-  std::shared_ptr<const jit::Translation> compiling_;
+  std::shared_ptr<const Translation> compiling_;
   std::thread worker_;
   mutable std::mutex mu_;  // guards done_, result_, error_
   bool done_ = false;
@@ -147,4 +149,4 @@ class JitManager {
   JitProfile profile_;
 };
 
-}  // namespace kvrm::cuda
+}  // namespace kvrm::jit

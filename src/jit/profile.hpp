@@ -1,5 +1,5 @@
 // A program's rounds of translation, recorded in one run and replayed in the next (the
-// "profile" that engines/cuda/jit_manager.hpp keeps in the translation cache on disk). Rounds
+// "profile" that jit/manager.hpp keeps in the translation cache on disk). Rounds
 // depend on timing (a round is taken when the compile before it finishes), so a second run
 // would translate other rounds, write other sources and miss the cache; replaying the first
 // run's rounds makes the translator write the same sources again. Host only, no CUDA.
@@ -16,10 +16,10 @@
 #include <utility>
 #include <vector>
 
-#include "engines/cuda/jit_cache.hpp"
+#include "jit/cache.hpp"
 #include "jit/translator.hpp"
 
-namespace kvrm::cuda {
+namespace kvrm::jit {
 
 class JitProfile {
  public:
@@ -32,12 +32,11 @@ class JitProfile {
 
   // The profile's name in the cache: kvrm's build (`build`), the frame layout, the start PC
   // and the bytes of the page there.
-  static CacheKey key(const CacheKey& build, u32 frame_shift, u64 start,
-                      const jit::CodeReader& read);
+  static CacheKey key(const CacheKey& build, u32 frame_shift, u64 start, const CodeReader& read);
 
   // `read`, noting each page it gives in `r` (valid while `read` and `r` are).
-  static jit::CodeReader recording(const jit::CodeReader& read, Round& r);
-  static PageCheck check(const Round& r, const jit::CodeReader& read);
+  static CodeReader recording(const CodeReader& read, Round& r);
+  static PageCheck check(const Round& r, const CodeReader& read);
 
   // A profile's bytes, and back (nothing when malformed).
   static std::vector<char> serialize(const std::vector<Round>& rounds);
@@ -49,11 +48,11 @@ class JitProfile {
   bool replaying() const { return replayed_ < replay_.size(); }
   // Replays into `t` the profile's next rounds whose pages read the same now; returns the
   // rounds replayed, with the blocks they added in *added.
-  u32 replay(jit::Translator& t, const jit::CodeReader& read, u32* added);
+  u32 replay(Translator& t, const CodeReader& read, u32* added);
 
   // One round `hot` makes of `t` (HotTargets::translate_round), recorded; the profile's rounds
   // are not replayed after it (the sources would differ from here on). Returns its blocks.
-  u32 translate_round(jit::HotTargets& hot, jit::Translator& t, const jit::CodeReader& read);
+  u32 translate_round(HotTargets& hot, Translator& t, const CodeReader& read);
   // The translation started over: its rounds so far are kept if they are the most yet.
   void start_over();
 
@@ -68,4 +67,4 @@ class JitProfile {
   size_t replayed_ = 0;                  // of replay_
 };
 
-}  // namespace kvrm::cuda
+}  // namespace kvrm::jit

@@ -1,5 +1,5 @@
-// The translation cache on disk (jit_cache.hpp).
-#include "engines/cuda/jit_cache.hpp"
+// The translation cache on disk (cache.hpp).
+#include "jit/cache.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -17,7 +17,7 @@
 
 #include "core/error.hpp"
 
-namespace kvrm::cuda {
+namespace kvrm::jit {
 namespace fs = std::filesystem;
 
 // ---- SHA-256 -------------------------------------------------------------------------------
@@ -387,4 +387,4 @@ std::shared_ptr<JitDiskCache> open_jit_cache(const std::string& setting, u64 max
   return c->enabled() ? c : nullptr;
 }
 
-}  // namespace kvrm::cuda
+}  // namespace kvrm::jit

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "engines/cuda/jit_cache.hpp"
 #include "isa/hd.hpp"
+#include "jit/cache.hpp"
 
-namespace kvrm::cuda {
+namespace kvrm::jit {
 
 // True when NVRTC and nvJitLink can be loaded; otherwise false with the reason in *why.
 bool jit_compiler_available(std::string* why = nullptr);
@@ -45,11 +45,11 @@ std::optional<CompiledModule> find_compiled_module(const std::vector<std::string
 void forget_compiled_modules();
 
 // What every cached item of this kvrm depends on besides its own bytes: the headers and device
-// library kvrm carries (jit_files.hpp), the GPU architecture and the compiler's and linker's
+// library kvrm carries (files.hpp), the GPU architecture and the compiler's and linker's
 // options (KVRM_JIT_NVRTC_OPTIONS included).
 const CacheKey& jit_build_key();
 
 // The architecture modules are built for, e.g. "sm_90".
 const char* jit_arch();
 
-}  // namespace kvrm::cuda
+}  // namespace kvrm::jit

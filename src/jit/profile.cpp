@@ -1,17 +1,17 @@
-// A program's rounds of translation, recorded and replayed (jit_profile.hpp).
-#include "engines/cuda/jit_profile.hpp"
+// A program's rounds of translation, recorded and replayed (profile.hpp).
+#include "jit/profile.hpp"
 
 #include <cstring>
 
 #include "isa/mmu.hpp"
 
-namespace kvrm::cuda {
+namespace kvrm::jit {
 namespace {
 
 // The hash of a page as a round saw it (all zero: absent or not translatable).
-CacheKey page_hash(u64 va, const jit::CodeReader& read) {
-  jit::CodePage p;
-  if (!read(va, p) || !jit::translatable(p.leaf) || !p.bytes) return CacheKey{};
+CacheKey page_hash(u64 va, const CodeReader& read) {
+  CodePage p;
+  if (!read(va, p) || !translatable(p.leaf) || !p.bytes) return CacheKey{};
   return Sha256().update(p.bytes, kPageSize).finish();
 }
 
@@ -47,7 +47,7 @@ struct Parser {
 }  // namespace
 
 CacheKey JitProfile::key(const CacheKey& build, u32 frame_shift, u64 start,
-                         const jit::CodeReader& read) {
+                         const CodeReader& read) {
   const CacheKey page = page_hash(start & ~kPageMask, read);
   return Sha256()
       .field("profile")
@@ -58,18 +58,17 @@ CacheKey JitProfile::key(const CacheKey& build, u32 frame_shift, u64 start,
       .finish();
 }
 
-jit::CodeReader JitProfile::recording(const jit::CodeReader& read, Round& r) {
-  return [&read, &r](u64 va, jit::CodePage& p) {
+CodeReader JitProfile::recording(const CodeReader& read, Round& r) {
+  return [&read, &r](u64 va, CodePage& p) {
     const bool ok = read(va, p);
     CacheKey h{};
-    if (ok && jit::translatable(p.leaf) && p.bytes)
-      h = Sha256().update(p.bytes, kPageSize).finish();
+    if (ok && translatable(p.leaf) && p.bytes) h = Sha256().update(p.bytes, kPageSize).finish();
     r.pages.emplace_back(va, h);
     return ok;
   };
 }
 
-JitProfile::PageCheck JitProfile::check(const Round& r, const jit::CodeReader& read) {
+JitProfile::PageCheck JitProfile::check(const Round& r, const CodeReader& read) {
   for (const auto& [va, was] : r.pages) {
     const CacheKey now = page_hash(va, read);
     if (now == was) continue;
@@ -121,7 +120,7 @@ void JitProfile::load(std::vector<Round> rounds) {
   replayed_ = 0;
 }
 
-u32 JitProfile::replay(jit::Translator& t, const jit::CodeReader& read, u32* added) {
+u32 JitProfile::replay(Translator& t, const CodeReader& read, u32* added) {
   u32 n = 0;
   *added = 0;
   while (replayed_ < replay_.size()) {
@@ -143,8 +142,7 @@ u32 JitProfile::replay(jit::Translator& t, const jit::CodeReader& read, u32* add
   return n;
 }
 
-u32 JitProfile::translate_round(jit::HotTargets& hot, jit::Translator& t,
-                                const jit::CodeReader& read) {
+u32 JitProfile::translate_round(HotTargets& hot, Translator& t, const CodeReader& read) {
   Round round;
   round.entries = hot.round_entries(t);
   const u32 added = hot.translate_round(t, recording(read, round));
@@ -172,4 +170,4 @@ std::optional<std::vector<char>> JitProfile::to_store() const {
   return serialize(rounds);
 }
 
-}  // namespace kvrm::cuda
+}  // namespace kvrm::jit
