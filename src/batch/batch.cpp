@@ -177,6 +177,13 @@ struct Batch::Impl {
     // against it (LaneMemory::dedup) as the lane starts.
     const std::vector<u8> file = os::read_program_file(o.program);
     const os::ElfImage elf = os::parse_elf(file, o.program);
+    if (!elf.interp.empty()) {
+      throw os::ExecError(
+          os::kExitNotExecutable,
+          o.program + ": dynamically linked (interpreter " + elf.interp +
+              "); kvrm batch runs statically linked programs only (kvrm run -L runs "
+              "dynamic ones)");
+    }
     // A backend that mirrors frames (a GPU) needs every write recorded, those of jobs that run
     // beside its first launch too (a lane blocked in the host).
     if (!backend->lanes_independent()) pool.set_dirty_tracking(true);

@@ -48,6 +48,7 @@ struct RunOptions {
   std::vector<std::string> set_env, unset_env;
   std::string root = "/";            // --root: the guest's "/"
   std::vector<std::string> rw_dirs;  // --rw: where the guest may write
+  std::string ld_prefix;             // -L (else KVRM_LD_PREFIX): the target's sysroot
   JitCliOptions jit{};
   std::string program;
   std::vector<std::string> args;

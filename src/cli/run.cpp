@@ -1,6 +1,7 @@
 // `kvrm run PROGRAM [ARGS...]`: runs a static AArch64 Linux program like qemu-aarch64 does, on
 // the host CPU (reference engine) or the GPU (CUDA engine).
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
@@ -34,6 +35,10 @@ void add_run_command(CLI::App& app, RunOptions& o) {
   r->add_option("-U", o.unset_env, "Remove VAR from the guest environment (repeatable)")
       ->allow_extra_args(false);
   r->add_option("--root", o.root, "Host directory the guest sees as / (default: /, read-only)")
+      ->allow_extra_args(false);
+  r->add_option("-L", o.ld_prefix,
+                "Target sysroot, as qemu-aarch64 -L: absolute guest paths name its files first "
+                "(the program interpreter, libraries); default $KVRM_LD_PREFIX")
       ->allow_extra_args(false);
   add_jit_options(r, o.jit);
   r->add_option("--rw", o.rw_dirs, "Host directory below which the guest may write (repeatable)")
@@ -154,6 +159,10 @@ int run_run(RunOptions& o) {
   po.relaunch_per_syscall = o.syscalls == "relaunch";
   po.sandbox.root = o.root;
   po.sandbox.rw_dirs = o.rw_dirs;
+  po.sandbox.ld_prefix = o.ld_prefix;
+  if (po.sandbox.ld_prefix.empty()) {
+    if (const char* v = std::getenv("KVRM_LD_PREFIX")) po.sandbox.ld_prefix = v;
+  }
   try {
     os::Process p(*e, std::move(po));
     int status;

@@ -153,14 +153,13 @@ ElfImage parse_elf(std::span<const u8> f, const std::string& name) {
     const u32 flags = get<u32>(f, ph + 4);
     ElfSegment s{get<u64>(f, ph + 8), get<u64>(f, ph + 16), get<u64>(f, ph + 32),
                  get<u64>(f, ph + 40), flags};
-    if (ptype == PT_INTERP) {
-      std::string interp = "?";
-      if (inside(s.offset, s.filesz, size) && s.filesz > 0 && s.filesz < 4096) {
-        const char* p = reinterpret_cast<const char*>(f.data() + s.offset);
-        interp.assign(p, strnlen(p, s.filesz));
-      }
-      bad(name, "dynamically linked (interpreter " + interp +
-                    "); kvrm runs statically linked programs only");
+    if (ptype == PT_INTERP) {  // a dynamically linked program: ld.so's path, NUL-terminated
+      if (!inside(s.offset, s.filesz, size) || s.filesz < 2 || s.filesz > 4096)
+        bad(name, "bad program interpreter (PT_INTERP) segment");
+      const char* p = reinterpret_cast<const char*>(f.data() + s.offset);
+      const size_t n = strnlen(p, s.filesz);
+      if (n == 0 || n == s.filesz) bad(name, "bad program interpreter (PT_INTERP) path");
+      img.interp.assign(p, n);
     }
     if (ptype == PT_GNU_STACK) img.exec_stack = (flags & PF_X) != 0;
     if (ptype == PT_PHDR) img.phdr_vaddr = s.vaddr;
@@ -195,9 +194,15 @@ ElfImage parse_elf(std::span<const u8> f, const std::string& name) {
   return img;
 }
 
-LoadedImage load_elf(Engine& e, const ElfImage& img, std::span<const u8> file) {
+u64 image_span(const ElfImage& img) {
+  const ElfSegment& last = img.loads.back();
+  return ((last.vaddr + last.memsz + kPageMask) & ~kPageMask) -
+         (img.loads.front().vaddr & ~kPageMask);
+}
+
+LoadedImage load_elf(Engine& e, const ElfImage& img, std::span<const u8> file, u64 base) {
   LoadedImage out;
-  out.bias = img.pie ? kPieBase - (img.loads.front().vaddr & ~kPageMask) : 0;
+  out.bias = img.pie ? base - (img.loads.front().vaddr & ~kPageMask) : 0;
   out.entry = img.entry + out.bias;
   out.phdr = img.phdr_vaddr ? img.phdr_vaddr + out.bias : 0;
   u64 mapped_end = 0;  // end of the pages mapped so far (segments ascend and do not overlap)

@@ -43,6 +43,7 @@ struct ElfImage {
   u16 phentsize = 0, phnum = 0;
   u64 phdr_vaddr = 0;  // where the program headers lie in memory (file addresses), 0 if nowhere
   bool exec_stack = false;
+  std::string interp;             // PT_INTERP: the program interpreter's path ("": none)
   std::vector<ElfSegment> loads;  // PT_LOAD segments, ascending vaddr
 };
 
@@ -70,7 +71,10 @@ struct LoadedImage {
 constexpr u64 kPieBase = 0x5500000000;
 
 // Maps the segments into the engine (which must have nothing mapped there), copies the file
-// bytes and zeroes the rest.
-LoadedImage load_elf(Engine& e, const ElfImage& img, std::span<const u8> file);
+// bytes and zeroes the rest. A position-independent image's lowest page goes to `base`.
+LoadedImage load_elf(Engine& e, const ElfImage& img, std::span<const u8> file, u64 base = kPieBase);
+
+// The bytes an image's segments span, from its lowest page to the end of its highest.
+u64 image_span(const ElfImage& img);
 
 }  // namespace kvrm::os

@@ -7,8 +7,10 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -832,14 +834,107 @@ i64 sys_ioctl(Process& p, const u64* a) {
   return err(ENOTTY);
 }
 
+// statfs and fstatfs: the host's answer for the file (struct statfs is laid out alike on
+// x86-64 and aarch64). kvrm's own /proc/self objects and memory streams answer as Linux's
+// procfs and pipefs do.
+i64 statfs_to_guest(Process& p, const struct statfs& fs, u64 at) {
+  static_assert(sizeof(struct statfs) == 120);
+  return p.write(at, &fs, sizeof fs) ? 0 : err(EFAULT);
+}
+i64 pseudo_statfs(Process& p, long magic, u64 at) {
+  struct statfs fs {};
+  fs.f_type = magic;
+  fs.f_bsize = fs.f_frsize = kPageSize;
+  fs.f_namelen = 255;
+  return statfs_to_guest(p, fs, at);
+}
+constexpr long kProcSuperMagic = 0x9fa0, kPipefsMagic = 0x50495045;
+
+i64 sys_statfs(Process& p, const u64* a) {
+  Resolved r;
+  if (i64 e = resolve_at(p, static_cast<u64>(kAtFdcwd), a[0], true, r)) return e;
+  if (r.proc || r.node.kind != ProcNode::kNone) return pseudo_statfs(p, kProcSuperMagic, a[1]);
+  if (!r.exists) return err(ENOENT);
+  const int fd = p.sandbox.open(r, O_PATH, 0);
+  if (fd < 0) return fd;
+  struct statfs fs;
+  const int rc = ::fstatfs(fd, &fs);
+  const int e = errno;
+  ::close(fd);
+  return rc == 0 ? statfs_to_guest(p, fs, a[1]) : err(e);
+}
+
+i64 sys_fstatfs(Process& p, const u64* a) {
+  GuestFd* f = fd_of(p, a[0]);
+  if (!f) return err(EBADF);
+  if (f->mem) return pseudo_statfs(p, kPipefsMagic, a[1]);
+  if (f->proc) return pseudo_statfs(p, kProcSuperMagic, a[1]);
+  struct statfs fs;
+  if (::fstatfs(f->host, &fs) != 0) return err(errno);
+  return statfs_to_guest(p, fs, a[1]);
+}
+
+// getxattr, lgetxattr, fgetxattr and listxattr, llistxattr, flistxattr: the host file's
+// extended attributes, read-only (setting and removing them stay unimplemented). A symbolic
+// link itself (the l* calls on one) has none; nor have kvrm's /proc/self objects and memory
+// streams. `name_addr` 0: the list.
+i64 xattr_of_host(Process& p, int host_fd, u64 name_addr, u64 buf, u64 size) {
+  const std::string at = "/proc/self/fd/" + std::to_string(host_fd);  // the open file, as is
+  std::string name;
+  if (name_addr && !p.read_string(name_addr, name)) return err(EFAULT);
+  if (name_addr && (name.empty() || name.size() > 255)) return err(ERANGE);
+  const u64 cap = std::min<u64>(size, u64{1} << 16);
+  std::vector<char> v(cap ? cap : 1);
+  const ssize_t n = name_addr ? ::getxattr(at.c_str(), name.c_str(), v.data(), cap)
+                              : ::listxattr(at.c_str(), v.data(), cap);
+  if (n < 0) return err(errno);
+  if (size && !p.write(buf, v.data(), static_cast<u64>(n))) return err(EFAULT);
+  return n;
+}
+i64 xattr_path(Process& p, const u64* a, bool follow, bool get) {
+  Resolved r;
+  if (i64 e = resolve_at(p, static_cast<u64>(kAtFdcwd), a[0], follow, r)) return e;
+  if (r.proc || r.node.kind != ProcNode::kNone || r.is_symlink) return get ? err(ENODATA) : 0;
+  if (!r.exists) return err(ENOENT);
+  const int fd = p.sandbox.open(r, O_PATH, 0);
+  if (fd < 0) return fd;
+  const i64 n = get ? xattr_of_host(p, fd, a[1], a[2], a[3]) : xattr_of_host(p, fd, 0, a[1], a[2]);
+  ::close(fd);
+  return n;
+}
+i64 sys_getxattr(Process& p, const u64* a) { return xattr_path(p, a, true, true); }
+i64 sys_lgetxattr(Process& p, const u64* a) { return xattr_path(p, a, false, true); }
+i64 sys_listxattr(Process& p, const u64* a) { return xattr_path(p, a, true, false); }
+i64 sys_llistxattr(Process& p, const u64* a) { return xattr_path(p, a, false, false); }
+i64 sys_fgetxattr(Process& p, const u64* a) {
+  GuestFd* f = fd_of(p, a[0]);
+  if (!f) return err(EBADF);
+  if (f->host < 0) return err(ENODATA);
+  return xattr_of_host(p, f->host, a[1], a[2], a[3]);
+}
+i64 sys_flistxattr(Process& p, const u64* a) {
+  GuestFd* f = fd_of(p, a[0]);
+  if (!f) return err(EBADF);
+  if (f->host < 0) return 0;
+  return xattr_of_host(p, f->host, 0, a[1], a[2]);
+}
+
 }  // namespace
 
 void add_file_syscalls(SyscallDef* d) {
+  d[8] = {"getxattr", "ssxu", sys_getxattr};
+  d[9] = {"lgetxattr", "ssxu", sys_lgetxattr};
+  d[10] = {"fgetxattr", "dsxu", sys_fgetxattr};
+  d[11] = {"listxattr", "sxu", sys_listxattr};
+  d[12] = {"llistxattr", "sxu", sys_llistxattr};
+  d[13] = {"flistxattr", "dxu", sys_flistxattr};
   d[17] = {"getcwd", "xu", sys_getcwd};
   d[23] = {"dup", "d", sys_dup};
   d[24] = {"dup3", "ddx", sys_dup3};
   d[25] = {"fcntl", "ddx", sys_fcntl};
   d[29] = {"ioctl", "dxx", sys_ioctl};
+  d[43] = {"statfs", "sx", sys_statfs};
+  d[44] = {"fstatfs", "dx", sys_fstatfs};
   d[48] = {"faccessat", "dso", sys_faccessat};
   d[49] = {"chdir", "s", sys_chdir};
   d[50] = {"fchdir", "d", sys_fchdir};

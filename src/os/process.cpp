@@ -163,11 +163,49 @@ Process::Process(Engine& e, ProcessOptions o) : sandbox(o.sandbox), e_(e), o_(st
   brk_start = brk_cur = li.high;
   mmap_top = kStackTop - kStackSize - (u64{1} << 20);  // a 1 MiB gap below the stack
   mmap_bottom = li.high + (u64{1} << 30);              // leaves brk 1 GiB to grow
-  build_stack(img, li);
+  u64 interp_base = 0, start = li.entry;
+  if (!img.interp.empty()) load_interpreter(img.interp, interp_base, start);
+  build_stack(img, li, interp_base, start);
   map_sigtramp(*this);
 }
 
-void Process::build_stack(const ElfImage& img, const LoadedImage& li) {
+// A dynamically linked program: its interpreter (glibc's ld.so), found through the sandbox (so
+// -L's directory first), is loaded in the mmap area as Linux places it; the run starts there,
+// with the program's own entry in AT_ENTRY and the interpreter's base in AT_BASE.
+void Process::load_interpreter(const std::string& path, u64& base, u64& entry) {
+  Resolved r;
+  const i64 e = sandbox.resolve("/", path, true, r);
+  if (e != 0 || !r.exists || r.is_dir || r.proc) {
+    throw ExecError(kExitNotFound, o_.path + ": program interpreter " + path +
+                                       " not found (give the program's sysroot with -L DIR)");
+  }
+  const int fd = sandbox.open(r, O_RDONLY, 0);
+  if (fd < 0) {
+    throw ExecError(kExitNotExecutable,
+                    o_.path + ": program interpreter " + path + ": " + std::strerror(-fd));
+  }
+  std::vector<u8> file;
+  try {
+    file = read_program_file("/proc/self/fd/" + std::to_string(fd));  // the file opened, as is
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+  const ElfImage img = parse_elf(file, path);
+  if (!img.interp.empty())
+    throw ExecError(kExitNotExecutable, path + ": has an interpreter itself");
+  if (!img.pie) throw ExecError(kExitNotExecutable, path + ": not position-independent (ET_DYN)");
+  const u64 at = vmas_.find_free(image_span(img), mmap_top, mmap_bottom);
+  if (at == 0) throw ExecError(1, path + ": no room for the program interpreter");
+  const LoadedImage li = load_elf(e_, img, file, at);
+  for (size_t k = 0; k < li.ranges.size(); ++k)
+    vmas_.set(li.ranges[k].first, li.ranges[k].second, li.perms[k], MemoryMap::kFile);
+  base = li.bias;
+  entry = li.entry;
+}
+
+void Process::build_stack(const ElfImage& img, const LoadedImage& li, u64 interp_base, u64 start) {
   const u64 low = kStackTop - kStackSize;
   const u8 perms = kPermRead | kPermWrite | (img.exec_stack ? kPermExec : 0);
   try {
@@ -208,7 +246,7 @@ void Process::build_stack(const ElfImage& img, const LoadedImage& li) {
       {3, li.phdr},                       // AT_PHDR
       {4, 56},                            // AT_PHENT
       {5, img.phnum},                     // AT_PHNUM
-      {7, 0},                             // AT_BASE (no interpreter)
+      {7, interp_base},                   // AT_BASE (0: no interpreter)
       {8, 0},                             // AT_FLAGS
       {9, li.entry},                      // AT_ENTRY
       {11, static_cast<u64>(getuid())},   // AT_UID
@@ -239,7 +277,7 @@ void Process::build_stack(const ElfImage& img, const LoadedImage& li) {
   e_.write_memory(sp, table.data(), table.size() * 8);
 
   CoreState s{};
-  s.pc = li.entry;
+  s.pc = start;
   s.x[kSP] = sp;
   e_.set_state(s);
 }

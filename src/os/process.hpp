@@ -180,7 +180,10 @@ class Process {
   static constexpr u64 kStackSize = u64{8} << 20;
 
  private:
-  void build_stack(const ElfImage& img, const LoadedImage& li);
+  void load_interpreter(const std::string& path, u64& base, u64& entry);
+  // The initial stack (arguments, environment, auxiliary vector) and registers: the run starts
+  // at `start` (the program's entry, or its interpreter's).
+  void build_stack(const ElfImage& img, const LoadedImage& li, u64 interp_base, u64 start);
   void install_memory_streams();
   // Sends posted signals to the guest (send_signal); true when a pending signal that the mask
   // lets through would act (run a handler or end the process).

@@ -94,16 +94,31 @@ bool dev_entry_visible(const std::string& name) {
   return false;
 }
 
+namespace {
+
+// An O_PATH descriptor of a canonical host directory, never one of the standard descriptors
+// (the guest's when closed at start); ExecError naming `what` otherwise.
+int open_root(const std::string& dir, const std::string& what) {
+  int fd = ::open(dir.empty() ? "/" : dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw ExecError(1, what + ": " + std::strerror(errno));
+  if (fd < 3) {
+    const int high = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    ::close(fd);
+    fd = high;
+    if (fd < 0) throw ExecError(1, what + ": " + std::strerror(errno));
+  }
+  return fd;
+}
+
+}  // namespace
+
 Sandbox::Sandbox(const SandboxOptions& o) : pid_(std::to_string(::getpid())) {
   root_ = canonical(o.root, "--root");
   for (const auto& d : o.rw_dirs) rw_.push_back(canonical(d, "--rw"));
-  root_fd_ = ::open(root_.empty() ? "/" : root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root_fd_ < 0) throw ExecError(1, "--root " + o.root + ": " + std::strerror(errno));
-  if (root_fd_ < 3) {  // never one of the standard descriptors (the guest's when closed at start)
-    const int high = ::fcntl(root_fd_, F_DUPFD_CLOEXEC, 3);
-    ::close(root_fd_);
-    root_fd_ = high;
-    if (root_fd_ < 0) throw ExecError(1, "--root " + o.root + ": " + std::strerror(errno));
+  root_fd_ = open_root(root_, "--root " + o.root);
+  if (!o.ld_prefix.empty()) {
+    prefix_ = canonical(o.ld_prefix, "-L");
+    prefix_fd_ = open_root(prefix_, "-L " + o.ld_prefix);
   }
   // The guest starts in the host's current directory when the root holds it, else in "/".
   char buf[PATH_MAX];
@@ -116,9 +131,14 @@ Sandbox::Sandbox(const SandboxOptions& o) : pid_(std::to_string(::getpid())) {
 
 Sandbox::~Sandbox() {
   if (root_fd_ >= 0) ::close(root_fd_);
+  if (prefix_fd_ >= 0) ::close(prefix_fd_);
 }
 
 std::string Sandbox::guest_path_of(const std::string& host_path) const {
+  if (!prefix_.empty() && below(host_path, prefix_)) {  // a file -L's directory gave
+    const std::string g = host_path.substr(prefix_.size());
+    return g.empty() ? "/" : g;
+  }
   if (!below(host_path, root_)) return "";
   const std::string g = host_path.substr(root_.size());
   return g.empty() ? "/" : g;
@@ -131,6 +151,20 @@ std::string Sandbox::guest_view(const std::string& host_path) const {
 
 i64 Sandbox::resolve(const std::string& base, const std::string& path, bool follow_final,
                      Resolved& r) const {
+  // -L: an absolute path names the prefix's file when there is one (as qemu-aarch64 -L).
+  if (prefix_fd_ >= 0 && !path.empty() && path[0] == '/') {
+    Resolved p;
+    if (resolve_in(prefix_, prefix_fd_, base, path, follow_final, p) == 0 && p.exists && !p.proc) {
+      p.in_prefix = true;
+      r = std::move(p);
+      return 0;
+    }
+  }
+  return resolve_in(root_, root_fd_, base, path, follow_final, r);
+}
+
+i64 Sandbox::resolve_in(const std::string& root, int root_fd, const std::string& base,
+                        const std::string& path, bool follow_final, Resolved& r) const {
   if (path.empty()) return -ENOENT;
   if (path.size() >= kPathMax) return -ENAMETOOLONG;
   std::vector<std::string> done;     // resolved guest components
@@ -145,7 +179,7 @@ i64 Sandbox::resolve(const std::string& base, const std::string& path, bool foll
   if (trailing_slash) follow_final = true;
   int links = 0;
   auto host_of = [&](const std::vector<std::string>& c) {
-    std::string h = root_;
+    std::string h = root;
     for (const auto& s : c) {
       h.push_back('/');
       h.append(s);
@@ -200,11 +234,11 @@ i64 Sandbox::resolve(const std::string& base, const std::string& path, bool foll
       }
       if (all_digits(c) || !proc_entry_visible(c)) return -ENOENT;
     }
-    if (done.size() == 2 && done[0] == "dev" && root_.empty() && !dev_entry_visible(c))
+    if (done.size() == 2 && done[0] == "dev" && root.empty() && !dev_entry_visible(c))
       return -ENOENT;
     if (dir.fd < 0) {  // the directory the component is in
       done.pop_back();
-      dir.reset(open_dir(done));
+      dir.reset(open_dir(root_fd, done));
       done.push_back(c);
       if (dir.fd < 0) return dir.fd;
     }
@@ -262,16 +296,16 @@ bool Sandbox::writable(const std::string& host_path) const {
   return false;
 }
 
-int Sandbox::open_dir(const std::vector<std::string>& comps) const {
+int Sandbox::open_dir(int root_fd, const std::vector<std::string>& comps) const {
   std::string rel;
   for (const auto& c : comps) rel += (rel.empty() ? "" : "/") + c;
   if (rel.empty()) rel = ".";
   struct open_how how {};
   how.flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-  long fd = ::syscall(SYS_openat2, root_fd_, rel.c_str(), &how, sizeof how);
+  long fd = ::syscall(SYS_openat2, root_fd, rel.c_str(), &how, sizeof how);
   if (fd < 0 && (errno == ENOSYS || errno == E2BIG))  // older kernels
-    fd = ::openat(root_fd_, rel.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    fd = ::openat(root_fd, rel.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   return fd < 0 ? -errno : static_cast<int>(fd);
 }
 
@@ -284,7 +318,8 @@ int Sandbox::open(const Resolved& r, int host_flags, unsigned mode) const {
   how.mode = (host_flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
   if (r.proc) return -EACCES;
-  long fd = ::syscall(SYS_openat2, root_fd_, rel.c_str(), &how, sizeof how);
+  long fd =
+      ::syscall(SYS_openat2, r.in_prefix ? prefix_fd_ : root_fd_, rel.c_str(), &how, sizeof how);
   if (fd < 0 && (errno == ENOSYS || errno == E2BIG)) {
     fd = ::open(r.host.c_str(), host_flags | O_NOFOLLOW | O_CLOEXEC, mode);  // older kernels
   }

@@ -31,6 +31,10 @@ namespace kvrm::os {
 struct SandboxOptions {
   std::string root = "/";            // host directory the guest sees as "/"
   std::vector<std::string> rw_dirs;  // host directories below which the guest may write
+  // -L (qemu-aarch64's): a host directory, read-only unless below a --rw directory, whose files
+  // an absolute guest path names before the root's (a target sysroot: the program interpreter,
+  // shared libraries, /etc files); "" for none. Resolved beneath it as beneath the root.
+  std::string ld_prefix;
 };
 
 // An object of the guest's own /proc/self (os/procfs.cpp).
@@ -56,6 +60,7 @@ struct Resolved {
   bool is_dir = false;
   bool is_symlink = false;  // only when the final component was not followed
   bool is_fifo = false;
+  bool in_prefix = false;  // found beneath -L's directory (`host` is there), not the root
   // Sandbox::resolve stops at /proc/self (guest "/proc/self", proc_rest the components after
   // it); the OS layer's resolve_path walks the rest into `node`.
   bool proc = false;
@@ -73,7 +78,8 @@ class Sandbox {
 
   // Resolves `path` relative to the guest directory `base` (absolute guest path). Returns 0 or
   // a negative errno (ENOENT for a missing intermediate component, ENOTDIR, ELOOP,
-  // ENAMETOOLONG). A missing final component is not an error (r.exists false).
+  // ENAMETOOLONG). A missing final component is not an error (r.exists false). With -L, an
+  // absolute path that exists beneath its directory resolves there (r.in_prefix).
   i64 resolve(const std::string& base, const std::string& path, bool follow_final,
               Resolved& r) const;
   bool writable(const std::string& host_path) const;
@@ -94,13 +100,18 @@ class Sandbox {
   std::string cwd;  // the guest's current directory (absolute guest path)
 
  private:
-  // An O_PATH descriptor of the guest directory the components name (beneath the root, no
-  // symlink on the way), or -errno.
-  int open_dir(const std::vector<std::string>& comps) const;
+  // resolve() beneath one root (the root, or -L's directory), symlinks re-rooted there.
+  i64 resolve_in(const std::string& root, int root_fd, const std::string& base,
+                 const std::string& path, bool follow_final, Resolved& r) const;
+  // An O_PATH descriptor of the directory the components name beneath the root open as
+  // root_fd (no symlink on the way), or -errno.
+  int open_dir(int root_fd, const std::vector<std::string>& comps) const;
 
   std::string root_;  // canonical, no trailing slash ("" for "/")
   std::vector<std::string> rw_;
   int root_fd_ = -1;
+  std::string prefix_;  // -L's directory, canonical ("": none)
+  int prefix_fd_ = -1;
   std::string pid_;
 };
 

@@ -4,8 +4,8 @@
 # differ in wording and are left out of the stderr comparison; the exit status of a program
 # killed by a signal is compared as 128+signal.
 # With BACKEND cuda and no usable GPU it exits 77 (ctest's skip).
-# Usage: compare.sh KVRM QEMU BACKEND [--stdin FILE] [--tmpdir] [-E VAR=VALUE | -U VAR]...
-#                   PROGRAM [ARGS...]
+# Usage: compare.sh KVRM QEMU BACKEND [--stdin FILE] [--tmpdir]
+#                   [-E VAR=VALUE | -U VAR | -L SYSROOT]... PROGRAM [ARGS...]
 # (--stdin: both read FILE on stdin; /dev/null otherwise. --tmpdir: each emulator gets a fresh
 # empty directory, written @TMPDIR@ in the arguments, which kvrm may write to: --rw.)
 set -u
@@ -16,7 +16,10 @@ if [ "${1:-}" = --stdin ]; then input=$2; shift 2; fi
 tmpdir=0
 if [ "${1:-}" = --tmpdir ]; then tmpdir=1; shift; fi
 opts=()
-while [ $# -gt 0 ] && { [ "$1" = -E ] || [ "$1" = -U ]; }; do opts+=("$1" "$2"); shift 2; done
+while [ $# -gt 0 ] && { [ "$1" = -E ] || [ "$1" = -U ] || [ "$1" = -L ]; }; do
+  opts+=("$1" "$2")
+  shift 2
+done
 if [ "$backend" = cuda ] && ! "$kvrm" bench --list-backends | grep -qx cuda; then
   echo "skipped: no usable GPU here (kvrm bench --list-backends does not list cuda)"
   exit 77

@@ -149,7 +149,24 @@ check "a FIFO open returns when the writer comes" "open /fifo -> ok" \
   -- --timeout 10 --root "$t/root" "$t/root/probe" open:/fifo
 wait
 
-# 7. A huge file that is no program is refused from its header, not read whole.
+# 7. -L (a target sysroot): an absolute path names the sysroot's file where there is one, the
+#    root's otherwise; symlinks in the sysroot stay inside it (absolute targets re-rooted there,
+#    ".." stops at its top), and it is read-only.
+mkdir -p "$t/sys/d" "$t/sys/lib"
+printf 'from the sysroot' >"$t/sys/d/f"
+ln -s /d/f "$t/sys/lib/abs"
+ln -s ../../../outside/d/f "$t/sys/lib/up"
+check "-L: the sysroot's file first, the root's where it has none, links kept inside" \
+"grep /d/f=sysroot -> yes
+open /probe -> ok
+grep /lib/abs=sysroot -> yes
+open /lib/up -> ENOENT
+trunc /d/f -> EROFS" \
+  -- --root "$t/root" --rw "$t/root/rw" -L "$t/sys" "$t/root/probe" grep:/d/f=sysroot \
+  open:/probe grep:/lib/abs=sysroot open:/lib/up trunc:/d/f
+same "sysroot file intact" "$t/sys/d/f" "from the sysroot"
+
+# 8. A huge file that is no program is refused from its header, not read whole.
 truncate -s 4G "$t/big"
 start=$(date +%s%N)
 out=$(timeout 20 "$kvrm" run --backend "$backend" "$t/big" 2>&1)

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs one dynamically linked program of the sysroot (tests/dynamic/fetch.sh) under
+# `kvrm run -L SYSROOT` and under `qemu-aarch64-static -L SYSROOT` (tests/guest/compare.sh) and
+# fails unless stdout, stderr and the exit status are the same. Skipped (77) when the sysroot is
+# missing, i.e. when fetch.sh could not build it.
+# Usage: run.sh KVRM QEMU BACKEND DEST [--stdin FILE] PROGRAM [ARGS...]
+#        (PROGRAM relative to the sysroot, e.g. usr/bin/sort)
+set -u
+kvrm=$1 qemu=$2 backend=$3 dest=$4
+shift 4
+here=$(cd "$(dirname "$0")" && pwd)
+root=$dest/sysroot
+if [ ! -f "$root/.complete" ]; then
+  echo "sysroot not available: $root is missing (the dynamic_fetch test says why)"
+  exit 77
+fi
+stdin=()
+if [ "${1:-}" = --stdin ]; then stdin=(--stdin "$2"); shift 2; fi
+program=$root/$1
+shift
+out=$("$here/../guest/compare.sh" "$kvrm" "$qemu" "$backend" "${stdin[@]}" -L "$root" \
+  "$program" "$@")
+rc=$?
+echo "$out"
+exit $rc
