@@ -186,6 +186,7 @@ def run_process(
     backend: str,
     root: str,
     rw_dirs: list[str],
+    ld_prefix: str,
     max_instructions: int,
     timeout_seconds: float,
     strace: bool,

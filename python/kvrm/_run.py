@@ -1,6 +1,6 @@
-"""kvrm.run: a static AArch64 Linux program run to completion as a guest process (what
-`kvrm run` does), with its standard input given as bytes and its standard output and error
-captured as bytes."""
+"""kvrm.run: an AArch64 Linux program (static, or dynamically linked with ld_prefix) run to
+completion as a guest process (what `kvrm run` does), with its standard input given as bytes and
+its standard output and error captured as bytes."""
 
 from __future__ import annotations
 
@@ -77,24 +77,28 @@ def run(
     root: Optional[StrPath] = None,
     *,
     rw: Sequence[StrPath] = (),
+    ld_prefix: Optional[StrPath] = None,
     max_instructions: int = 0,
     timeout_seconds: float = 0.0,
     strace: bool = False,
 ) -> ProcessResult:
-    """Runs the static AArch64 Linux program at path (a host path) with arguments args.
+    """Runs the AArch64 Linux program at path (a host path) with arguments args.
 
     stdin: the bytes the guest reads from file descriptor 0 (then end of file).
     env: the guest's environment as a mapping; None passes this process's os.environ.
     backend: "auto" (the GPU when usable), "cuda" or "cpu".
     root: the host directory the guest sees as "/" (default "/", read-only); rw: host
     directories below which the guest may write.
+    ld_prefix: a target sysroot, as `kvrm run -L`: absolute guest paths name its files first, so
+    a dynamically linked program finds its interpreter and libraries there (default: none).
     max_instructions / timeout_seconds: stop the guest (exit status 124) after that many
     instructions or seconds; 0 means no limit.
     strace: one line per syscall, appended to the captured stderr.
 
     Returns a ProcessResult (exit status, stdout, stderr, instruction count). Raises ExecError
     (a KvrmError; its status is 127 or 126) when the program is missing or not a static
-    AArch64 executable, CudaUnavailableError for backend="cuda" without a usable GPU.
+    AArch64 executable or its interpreter is not found, CudaUnavailableError for
+    backend="cuda" without a usable GPU.
     """
     program = _str_arg("path", path)
     argv = [program] + _str_list("args", args)
@@ -121,6 +125,7 @@ def run(
         backend=backend,
         root="/" if root is None else _str_arg("root", root),
         rw_dirs=_str_list("rw", rw),
+        ld_prefix="" if ld_prefix is None else _str_arg("ld_prefix", ld_prefix),
         max_instructions=max_instructions,
         timeout_seconds=timeout,
         strace=bool(strace),

@@ -60,8 +60,8 @@ void bind_process(py::module_& m) {
       "run_process",
       [](std::string path, std::vector<std::string> argv, std::vector<std::string> envp,
          py::bytes stdin_bytes, const std::string& backend, std::string root,
-         std::vector<std::string> rw_dirs, u64 max_instructions, double timeout_seconds,
-         bool strace) {
+         std::vector<std::string> rw_dirs, std::string ld_prefix, u64 max_instructions,
+         double timeout_seconds, bool strace) {
         ProcessOutcome o;
         std::unique_ptr<Engine> e = engine_for(backend, o.backend);
         const std::string input = stdin_bytes;  // a copy the guest reads while the GIL is free
@@ -74,6 +74,7 @@ void bind_process(py::module_& m) {
         po.strace = strace;
         po.sandbox.root = std::move(root);
         po.sandbox.rw_dirs = std::move(rw_dirs);
+        po.sandbox.ld_prefix = std::move(ld_prefix);
         po.stdin_data = &input;
         po.stdout_buffer = &o.out;
         po.stderr_buffer = &o.err;
@@ -88,9 +89,9 @@ void bind_process(py::module_& m) {
         return o;
       },
       py::arg("path"), py::arg("argv"), py::arg("envp"), py::arg("stdin"), py::arg("backend"),
-      py::arg("root"), py::arg("rw_dirs"), py::arg("max_instructions"), py::arg("timeout_seconds"),
-      py::arg("strace"),
-      "Runs a static AArch64 Linux program to its end with in-memory standard streams; "
+      py::arg("root"), py::arg("rw_dirs"), py::arg("ld_prefix"), py::arg("max_instructions"),
+      py::arg("timeout_seconds"), py::arg("strace"),
+      "Runs an AArch64 Linux program to its end with in-memory standard streams; "
       "kvrm.run is the documented way to call it.");
 }
 

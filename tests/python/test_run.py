@@ -124,6 +124,25 @@ def test_run_cannot_start(guest, tmp_path):
     assert e.value.status == 126
 
 
+def test_run_dynamic_program(tmp_path):
+    """guest_echo.c linked dynamically, run on the cross compiler's own glibc (its sysroot, as
+    `qemu-aarch64 -L /usr/aarch64-linux-gnu` runs it); without the sysroot its interpreter is
+    not found."""
+    cc = os.environ.get("KVRM_AARCH64_CC") or shutil.which("aarch64-linux-gnu-gcc")
+    sysroot = Path("/usr/aarch64-linux-gnu")
+    if not cc or not (sysroot / "lib" / "ld-linux-aarch64.so.1").exists():
+        pytest.skip("no aarch64-linux-gnu-gcc with its glibc in /usr/aarch64-linux-gnu")
+    out = tmp_path / "guest_echo_dynamic"
+    subprocess.run([cc, "-O1", "-Wall", "-o", str(out), str(HERE / "guest_echo.c")], check=True)
+    r = kvrm.run(out, ["7"], stdin=b"hi", env={}, backend="cpu", ld_prefix=sysroot)
+    assert (r.exit_status, r.stderr) == (7, b"to stderr\n")
+    assert r.stdout == b"HIread 2\narg1=7\nKVRM_PY_VAR=(unset)\n"
+    if not Path("/lib/ld-linux-aarch64.so.1").exists():  # an AArch64 host would have its own
+        with pytest.raises(kvrm.ExecError) as e:
+            kvrm.run(out, backend="cpu")
+        assert e.value.status == 127 and "interpreter" in str(e.value)
+
+
 def test_run_argument_errors(guest):
     with pytest.raises(TypeError, match="stdin"):
         kvrm.run(guest, stdin="text")
