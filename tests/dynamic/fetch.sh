@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds an arm64 sysroot of Debian's packages in DEST/sysroot: glibc and dynamically linked
-# programs (coreutils, grep, sed, gawk, bc, gzip) with the libraries they need, unpacked with
+# programs (coreutils, grep, sed, gawk, bc, gzip, find, diff, tar, dash, perl, xz, jq, sqlite3)
+# with the libraries they need, unpacked with
 # dpkg -x (idempotent: an existing DEST/sysroot/.complete is reused). Adds the arm64
 # architecture to dpkg only for the download and always removes it again, also on failure.
 # Needs root (as CI runs) and network access.
@@ -14,8 +15,9 @@ if [ -f "$dest/sysroot/.complete" ]; then exit 0; fi
 skip() { echo "dynamic: cannot build the arm64 sysroot: $*" >&2; exit 77; }
 command -v dpkg >/dev/null && command -v apt-get >/dev/null || skip "no dpkg/apt-get"
 [ "$(id -u)" -eq 0 ] || skip "not root"
-packages=(libc6 coreutils grep sed gzip gawk bc libpcre2-8-0 libacl1 libattr1 libselinux1
-  libgmp10 libmpfr6 libsigsegv2 libreadline8 libtinfo6)
+packages=(libc6 coreutils grep sed gzip gawk bc findutils diffutils tar dash perl-base xz-utils
+  jq sqlite3 libpcre2-8-0 libacl1 libattr1 libselinux1 libgmp10 libmpfr6 libsigsegv2
+  libreadline8 libtinfo6 liblzma5 libjq1 libonig5 libsqlite3-0 zlib1g libcrypt1)
 
 work=$(mktemp -d)
 added=0

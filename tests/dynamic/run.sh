@@ -3,8 +3,9 @@
 # `kvrm run -L SYSROOT` and under `qemu-aarch64-static -L SYSROOT` (tests/guest/compare.sh) and
 # fails unless stdout, stderr and the exit status are the same. Skipped (77) when the sysroot is
 # missing, i.e. when fetch.sh could not build it.
-# Usage: run.sh KVRM QEMU BACKEND DEST [--stdin FILE] PROGRAM [ARGS...]
-#        (PROGRAM relative to the sysroot, e.g. usr/bin/sort)
+# Usage: run.sh KVRM QEMU BACKEND DEST [--status N] [--stdin FILE] PROGRAM [ARGS...]
+#        (PROGRAM relative to the sysroot, e.g. usr/bin/sort; --status: the exit status both
+#        must give, 0 by default)
 set -u
 kvrm=$1 qemu=$2 backend=$3 dest=$4
 shift 4
@@ -14,6 +15,8 @@ if [ ! -f "$root/.complete" ]; then
   echo "sysroot not available: $root is missing (the dynamic_fetch test says why)"
   exit 77
 fi
+want=0
+if [ "${1:-}" = --status ]; then want=$2; shift 2; fi
 stdin=()
 if [ "${1:-}" = --stdin ]; then stdin=(--stdin "$2"); shift 2; fi
 program=$root/$1
@@ -22,4 +25,8 @@ out=$("$here/../guest/compare.sh" "$kvrm" "$qemu" "$backend" "${stdin[@]}" -L "$
   "$program" "$@")
 rc=$?
 echo "$out"
-exit $rc
+[ $rc = 0 ] || exit $rc
+# Every case has the status it is expected to have: a failure on both sides is no test.
+case $out in "identical: status $want,"*) exit 0 ;; esac
+echo "the program did not end with status $want"
+exit 1
