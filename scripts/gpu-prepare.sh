@@ -2,7 +2,8 @@
 # On the development machine: gathers what scripts/gpu-check.sh needs on the GPU machine into a
 # folder (default .gpu/, which git ignores; pass it to the device tool with `carry`): kvrm, the
 # test programs, the static libraries for the Python module, the guest programs, busybox,
-# qemu-aarch64-static (the oracle of the guest tests), and gpu-ctest.txt, the `gpu`-labelled
+# qemu-aarch64-static (the oracle of the guest tests), the cross compiler's glibc (for the
+# dynamically linked guest programs' -L), and gpu-ctest.txt, the `gpu`-labelled
 # ctest commands of the build rewritten to paths relative to the repository root.
 # Usage: scripts/gpu-prepare.sh [BUILD_DIR] [DIR]   (also writes DIR.tar.xz)
 set -euo pipefail
@@ -16,6 +17,7 @@ cp "$build/kvrm" "$build/tests/kvrm_gpu_tests" "$build/tests/kvrm_unit_tests" \
   "$build/tests/jit/kvrm_jit_tests" "$build/libkvrm_core.a" "$build/libkvrm_os.a" \
   "$build/libkvrm_batch.a" "$build/libkvrm_jit.a" "$dir/"
 cp "$build"/tests/guest/*_O2 "$dir/guest/"
+cp "$build"/tests/guest/*_dyn "$dir/guest/" 2>/dev/null || true  # dynamically linked (-L)
 cp "$build/tests/batch/kvrm_batch_tests" "$build/tests/batch/lanes" "$build/bench/workload" "$dir/"
 [ -x "$build/tests/busybox/busybox" ] && cp "$build/tests/busybox/busybox" "$dir/"
 # The security suite's guests (tests/security: the syscall fuzzer, the sandbox probe, limits).
@@ -25,6 +27,12 @@ cp "$build/tests/security/syscall_fuzz" "$build/tests/security/sandbox/escape_pr
 qemu=$(command -v qemu-aarch64-static)
 cp "$qemu" "$dir/"
 aarch64-linux-gnu-gcc -static -O1 -o "$dir/guest_echo" tests/python/guest_echo.c
+# The cross compiler's glibc, what the dynamically linked guest programs run on (-L): only the
+# loader and the libraries they link.
+mkdir -p "$dir/sysroot/lib"
+for lib in ld-linux-aarch64.so.1 libc.so.6 libm.so.6; do
+  cp -L "/usr/aarch64-linux-gnu/lib/$lib" "$dir/sysroot/lib/"
+done
 # One line per test: name, then the command (arguments separated by tabs). The gtest and
 # Python ones run separately (gpu-check.sh, gpu-python.sh).
 ctest --test-dir "$build" -L gpu --show-only=json-v1 | python3 -c '
@@ -37,6 +45,7 @@ for t in json.load(sys.stdin)["tests"]:
     def fix(a):
         a = a.replace(qemu, dir + "/qemu-aarch64-static")
         a = a.replace(root + "/" + build + "/tests/guest/", dir + "/guest/")
+        a = a.replace("/usr/aarch64-linux-gnu", dir + "/sysroot")
         a = a.replace(root + "/" + build + "/kvrm", dir + "/kvrm")
         return a.replace(root + "/", "")
     print("\t".join([t["name"]] + [fix(a) for a in cmd]))
