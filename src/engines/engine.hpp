@@ -75,6 +75,12 @@ class Engine {
   virtual RunResult execute_persistent(u64 total_cycles, double timeout_seconds,
                                        const SyscallHandler& on_syscall);
 
+  // The program's own entry point (AT_ENTRY), before the first run: what names it for engines
+  // that keep what they learn of a program between runs (the CUDA engine's translation
+  // profile). A dynamically linked program starts in its interpreter, which all of them share;
+  // without this call the first run's PC names the program.
+  virtual void set_program_entry(u64 /*entry*/) {}
+
   // Conveniences over state()/set_state().
   u64 pc() const { return state().pc; }
   void set_pc(u64 pc);

@@ -66,8 +66,9 @@ class JitManager {
   // The interpreter's hooks without entries: the counters, the ring, the threshold.
   InterpHooks hooks() const;
 
-  // The PC the program starts at, which names its profile in the translation cache; the first
-  // call counts. Without it no profile is replayed or stored.
+  // The PC that names the program's profile in the translation cache (where it starts, or its
+  // own entry where it starts in a shared interpreter); the first call counts. Without it no
+  // profile is replayed or stored.
   void set_start(u64 pc) {
     if (has_start_) return;
     start_ = pc;

@@ -165,6 +165,7 @@ Process::Process(Engine& e, ProcessOptions o) : sandbox(o.sandbox), e_(e), o_(st
   mmap_bottom = li.high + (u64{1} << 30);              // leaves brk 1 GiB to grow
   u64 interp_base = 0, start = li.entry;
   if (!img.interp.empty()) load_interpreter(img.interp, interp_base, start);
+  e_.set_program_entry(li.entry);
   build_stack(img, li, interp_base, start);
   map_sigtramp(*this);
 }

@@ -140,6 +140,9 @@ class CudaEngine final : public Engine {
   }
 
   JitStats jit_stats() const { return jit_ ? jit_->stats() : JitStats{}; }
+  void set_program_entry(u64 entry) override {
+    if (jit_ && jit_->active()) jit_->set_start(entry);
+  }
 
   // Inside a persistent run's syscall the state is the posted one: registers come from the
   // mailbox, the whole state (vector registers too) is fetched on first use.
@@ -331,7 +334,7 @@ class CudaEngine final : public Engine {
       if (wait || t0 >= next_poll_) {
         next_poll_ = t0 + std::chrono::milliseconds(2);
         const u64 start[] = {state_.pc};
-        jit_->set_start(state_.pc);  // the first launch's PC names the program's profile
+        jit_->set_start(state_.pc);  // names the profile, unless set_program_entry() did
         jit_->poll(code_reader(), wait ? std::span<const u64>(start) : std::span<const u64>());
         if (wait) jit_->wait();
       }
