@@ -3,9 +3,9 @@
 # `kvrm run -L SYSROOT` and under `qemu-aarch64-static -L SYSROOT` (tests/guest/compare.sh) and
 # fails unless stdout, stderr and the exit status are the same. Skipped (77) when the sysroot is
 # missing, i.e. when fetch.sh could not build it.
-# Usage: run.sh KVRM QEMU BACKEND DEST [--status N] [--stdin FILE] PROGRAM [ARGS...]
+# Usage: run.sh KVRM QEMU BACKEND DEST [--status N] [--stdin FILE] [--tmpdir] PROGRAM [ARGS...]
 #        (PROGRAM relative to the sysroot, e.g. usr/bin/sort; --status: the exit status both
-#        must give, 0 by default)
+#        must give, 0 by default; --tmpdir as for tests/guest/compare.sh)
 set -u
 kvrm=$1 qemu=$2 backend=$3 dest=$4
 shift 4
@@ -19,6 +19,7 @@ want=0
 if [ "${1:-}" = --status ]; then want=$2; shift 2; fi
 stdin=()
 if [ "${1:-}" = --stdin ]; then stdin=(--stdin "$2"); shift 2; fi
+if [ "${1:-}" = --tmpdir ]; then stdin+=(--tmpdir); shift; fi
 program=$root/$1
 shift
 out=$("$here/../guest/compare.sh" "$kvrm" "$qemu" "$backend" "${stdin[@]}" -L "$root" \
