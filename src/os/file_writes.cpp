@@ -64,11 +64,13 @@ std::string parent_guest(const std::string& guest) {
   return slash == 0 ? std::string("/") : guest.substr(0, slash);
 }
 
-Resolved resolved_dir(const Process& p, const std::string& guest) {
+// The directory a resolved entry is in, beneath the same root (the root, or -L's directory).
+Resolved parent_dir(const Process& p, const Resolved& entry) {
   Resolved d;
-  d.guest = guest;
-  d.host =
-      p.sandbox.root() + (guest == "/" ? std::string(p.sandbox.root().empty() ? "/" : "") : guest);
+  d.guest = parent_guest(entry.guest);
+  d.in_prefix = entry.in_prefix;
+  const std::string& root = entry.in_prefix ? p.sandbox.ld_prefix() : p.sandbox.root();
+  d.host = root + (d.guest == "/" ? std::string(root.empty() ? "/" : "") : d.guest);
   d.exists = d.is_dir = true;
   return d;
 }
@@ -76,12 +78,12 @@ Resolved resolved_dir(const Process& p, const std::string& guest) {
 // The entry's directory is below a --rw directory (so the entry may change).
 bool entry_writable(const Process& p, const Entry& e) {
   if (e.r.guest == "/") return false;
-  return p.sandbox.writable(resolved_dir(p, parent_guest(e.r.guest)).host);
+  return p.sandbox.writable(parent_dir(p, e.r).host);
 }
 
 i64 open_parent(Process& p, Entry& e) {
   e.name = e.r.guest.substr(e.r.guest.rfind('/') + 1);
-  e.dir.fd = p.sandbox.open(resolved_dir(p, parent_guest(e.r.guest)), O_PATH | O_DIRECTORY, 0);
+  e.dir.fd = p.sandbox.open(parent_dir(p, e.r), O_PATH | O_DIRECTORY, 0);
   return e.dir.fd < 0 ? e.dir.fd : 0;
 }
 

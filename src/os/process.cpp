@@ -187,7 +187,10 @@ void Process::load_interpreter(const std::string& path, u64& base, u64& entry) {
   }
   std::vector<u8> file;
   try {
-    file = read_program_file("/proc/self/fd/" + std::to_string(fd));  // the file opened, as is
+    // The file opened, as is (through its descriptor where the host has /proc).
+    const std::string at =
+        ::access("/proc/self/fd", F_OK) == 0 ? "/proc/self/fd/" + std::to_string(fd) : r.host;
+    file = read_program_file(at);
   } catch (...) {
     ::close(fd);
     throw;

@@ -96,6 +96,7 @@ class Sandbox {
   std::string guest_view(const std::string& host_path) const;
 
   const std::string& root() const { return root_; }
+  const std::string& ld_prefix() const { return prefix_; }  // -L's directory ("": none)
   const std::vector<std::string>& rw_dirs() const { return rw_; }
   std::string cwd;  // the guest's current directory (absolute guest path)
 

@@ -165,6 +165,22 @@ trunc /d/f -> EROFS" \
   -- --root "$t/root" --rw "$t/root/rw" -L "$t/sys" "$t/root/probe" grep:/d/f=sysroot \
   open:/probe grep:/lib/abs=sysroot open:/lib/up trunc:/d/f
 same "sysroot file intact" "$t/sys/d/f" "from the sysroot"
+# Changing an entry acts on the directory it was found in: --rw on the root's /e does not make
+# the sysroot's /e/g writable (nor reach the root's file of that name), --rw on the sysroot's does.
+mkdir -p "$t/root/e" "$t/sys/e"
+printf 'root' >"$t/root/e/g"
+printf 'sysroot' >"$t/sys/e/g"
+check "-L: --rw on the root's directory leaves the sysroot's entry read-only" "unlink /e/g -> EROFS" \
+  -- --root "$t/root" --rw "$t/root/e" -L "$t/sys" "$t/root/probe" unlink:/e/g
+same "sysroot file kept" "$t/sys/e/g" "sysroot"
+same "root file of that name kept" "$t/root/e/g" "root"
+check "-L: --rw on the sysroot's directory changes the sysroot's entry" "unlink /e/g -> ok" \
+  -- --root "$t/root" --rw "$t/sys/e" -L "$t/sys" "$t/root/probe" unlink:/e/g
+if [ -e "$t/sys/e/g" ] || [ "$(cat "$t/root/e/g")" != root ]; then
+  echo "FAIL -L unlink: the wrong file went"; fail=1
+else
+  echo "ok   -L unlink removed the sysroot's file only"
+fi
 
 # 8. A huge file that is no program is refused from its header, not read whole.
 truncate -s 4G "$t/big"

@@ -134,6 +134,9 @@ static int run(const char* op, const char* arg) {
     struct stat st;
     if (fstat(atoi(arg), &st) != 0) return fail(op, arg);
     printf("%s %s -> open\n", op, arg);
+  } else if (!strcmp(op, "unlink")) {
+    if (unlink(arg) != 0) return fail(op, arg);
+    printf("%s %s -> ok\n", op, arg);
   } else if (!strcmp(op, "race")) {  // stat ARG many times: the largest size seen
     long max = -1;
     for (int k = 0; k < 20000; ++k) {
