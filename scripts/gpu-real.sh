@@ -6,24 +6,26 @@
 # kvrm's time and IPS, the share translated, compile time, QEMU's time, the ratio.
 # Usage: scripts/gpu-real.sh [DIR] [SCALE] [kvrm run options...]
 #   DIR    what scripts/gpu-prepare.sh gathered (default .gpu; DIR.tar.xz is unpacked)
-#   SCALE  input size factor (default 1: inputs of a few MB)
+#   SCALE  input size factor (default 1: inputs of a few MB; fractions shrink them)
+#   $KVRM  the kvrm to time (default DIR/kvrm); $REAL_TIMEOUT: seconds per run (default 300)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-.gpu}
 scale=${2:-1}
 shift 2 2>/dev/null || shift $#
 [ -d "$dir" ] || [ ! -f "$dir.tar.xz" ] || tar xJf "$dir.tar.xz"
+kvrm=${KVRM:-$dir/kvrm}
 work=/tmp/kvrm-real
 rm -rf "$work" && mkdir -p "$work"
 python3 - "$work" "$scale" <<'PY'
 import random, sys
-work, scale = sys.argv[1], int(sys.argv[2])
+work, scale = sys.argv[1], float(sys.argv[2])
 r = random.Random(7)
-open(f"{work}/random.bin", "wb").write(r.randbytes(4_000_000 * scale))
-open(f"{work}/numbers.txt", "w").write("".join(f"{r.randint(-10**9, 10**9)}\n" for _ in range(20_000 * scale)))
+open(f"{work}/random.bin", "wb").write(r.randbytes(int(4_000_000 * scale)))
+open(f"{work}/numbers.txt", "w").write("".join(f"{r.randint(-10**9, 10**9)}\n" for _ in range(int(20_000 * scale))))
 words = ["alpha", "beta", "gamma", "delta", "kvrm", "gpu", "lane", "warp", "guest", "host"]
-open(f"{work}/text.txt", "w").write("".join(" ".join(r.choice(words) for _ in range(12)) + f" {i}\n" for i in range(10_000 * scale)))
-open(f"{work}/records.csv", "w").write("".join(f"{r.choice(words)}{r.randint(0, 999)},{r.randint(1, 99)},{r.randint(1, 9999) / 100:.2f}\n" for _ in range(20_000 * scale)))
+open(f"{work}/text.txt", "w").write("".join(" ".join(r.choice(words) for _ in range(12)) + f" {i}\n" for i in range(int(10_000 * scale))))
+open(f"{work}/records.csv", "w").write("".join(f"{r.choice(words)}{r.randint(0, 999)},{r.randint(1, 99)},{r.randint(1, 9999) / 100:.2f}\n" for _ in range(int(20_000 * scale))))
 PY
 bb=$dir/busybox
 progs=(
@@ -40,7 +42,7 @@ for p in "${progs[@]}"; do
   IFS='|' read -r name cmd input <<<"$p"
   in=${input:-/dev/null}
   # shellcheck disable=SC2086
-  timeout 300 "$dir/kvrm" run --backend cuda --stats "$@" $cmd <"$in" >"$work/$name.kvrm" 2>"$work/$name.err"
+  timeout "${REAL_TIMEOUT:-300}" "$kvrm" run --backend cuda --stats "$@" $cmd <"$in" >"$work/$name.kvrm" 2>"$work/$name.err"
   krc=$?
   # KVRM_JIT_PROFILE's lines come on stdout (device printf): keep them with stderr.
   python3 - "$work/$name.kvrm" "$work/$name.err" <<'PY'
@@ -56,7 +58,7 @@ if prof:
 PY
   t0=$(date +%s.%N)
   # shellcheck disable=SC2086
-  timeout 300 "$dir/qemu-aarch64-static" $cmd <"$in" >"$work/$name.qemu" 2>/dev/null
+  timeout "${REAL_TIMEOUT:-300}" "$dir/qemu-aarch64-static" $cmd <"$in" >"$work/$name.qemu" 2>/dev/null
   t1=$(date +%s.%N)
   same=$(cmp -s "$work/$name.kvrm" "$work/$name.qemu" && echo same || echo DIFFERENT)
   line=$(grep -h "instructions, .* IPS" "$work/$name.err" | tail -1)

@@ -3,18 +3,53 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <set>
+#include <string>
 #include <thread>
 #include <unordered_set>
 
+#include "core/error.hpp"
 #include "jit/hooks.hpp"
 
 namespace kvrm::jit {
 
 TranslatorLimits host_limits() {
   TranslatorLimits l;
+  // KVRM_JIT_LIMITS="region_weight=400,max_block=32,...": other limits, for measuring them.
+  if (const char* spec = std::getenv("KVRM_JIT_LIMITS")) {
+    const std::pair<const char*, u32*> fields[] = {
+        {"max_block", &l.max_block},
+        {"max_instructions", &l.max_instructions},
+        {"round_instructions", &l.round_instructions},
+        {"first_round_instructions", &l.first_round_instructions},
+        {"follow_depth", &l.follow_depth},
+        {"region_weight", &l.region_weight},
+        {"part_weight", &l.part_weight},
+        {"max_parts", &l.max_parts},
+    };
+    std::string rest = spec;
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      const std::string item = rest.substr(0, comma);
+      rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
+      const size_t eq = item.find('=');
+      u32* field = nullptr;
+      for (const auto& [name, f] : fields) {
+        if (item.compare(0, eq, name) == 0 && std::strlen(name) == eq) field = f;
+      }
+      char* end = nullptr;
+      const unsigned long v =
+          eq == std::string::npos ? 0 : std::strtoul(item.c_str() + eq + 1, &end, 10);
+      if (!field || !end || *end || v == 0 || v > (1u << 20))
+        throw Error("KVRM_JIT_LIMITS: '" + item + "' is not NAME=N (N from 1 to 2^20) of a limit");
+      *field = static_cast<u32>(v);
+    }
+    if (l.max_block > 64) throw Error("KVRM_JIT_LIMITS: max_block is at most 64");
+  }
   l.min_parts = std::clamp(std::thread::hardware_concurrency(), 1u, l.max_parts);
   return l;
 }

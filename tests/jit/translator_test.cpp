@@ -62,6 +62,21 @@ struct Code {
   }
 };
 
+TEST(JitTranslator, LimitsFromTheEnvironment) {
+  const jit::TranslatorLimits d = jit::host_limits();
+  ::setenv("KVRM_JIT_LIMITS", "region_weight=400,max_block=32", 1);
+  const jit::TranslatorLimits l = jit::host_limits();
+  EXPECT_EQ(l.region_weight, 400u);
+  EXPECT_EQ(l.max_block, 32u);
+  EXPECT_EQ(l.part_weight, d.part_weight);
+  for (const char* bad : {"region_weight", "region_weight=", "weight=4", "region_weight=4x",
+                          "region_weight=0", "max_block=65"}) {
+    ::setenv("KVRM_JIT_LIMITS", bad, 1);
+    EXPECT_THROW(jit::host_limits(), Error) << bad;
+  }
+  ::unsetenv("KVRM_JIT_LIMITS");
+}
+
 TEST(JitTranslator, BlocksEndAtBranchesAndFollowDirectSuccessors) {
   const u64 at = 0x10000;
   Code c(at, {add_imm(0, 0, 1), b_cond(0, 12), add_imm(1, 1, 1), kRet, add_imm(2, 2, 1), b(-12)});
