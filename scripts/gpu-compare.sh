@@ -5,8 +5,8 @@
 # side exits). KVRM_JIT_PROFILE is compiled into the modules (as in gpu-speed.sh). Logs go to
 # $OUT/compare-NAME/; the last lines are one table of the second runs, builds side by side.
 # Usage: scripts/gpu-compare.sh DIR SCALE NAME=KVRM [NAME=KVRM...]
-#   (e.g. .gpu 0.25 main=.gpu/kvrm tlb=.gpu/kvrm-tlb; an entry NAME=KVRM@OPTIONS also sets
-#   KVRM_JIT_NVRTC_OPTIONS for that build)
+#   (e.g. .gpu 0.25 main=.gpu/kvrm tlb=.gpu/kvrm-tlb; NAME=KVRM@VAR=VALUE@... also sets those
+#   variables for that build, e.g. main400=.gpu/kvrm@KVRM_JIT_LIMITS=region_weight=400)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-.gpu}
@@ -19,14 +19,16 @@ for v in "$@"; do
   name=${v%%=*}
   spec=${v#*=}
   bin=${spec%%@*}
-  opts=-DKVRM_JIT_PROFILE
-  [[ $spec == *@* ]] && opts="${spec#*@}"
+  unset KVRM_JIT_LIMITS
+  export KVRM_JIT_NVRTC_OPTIONS=-DKVRM_JIT_PROFILE
+  IFS=@ read -r -a vars <<<"${spec#"$bin"}"
+  for a in "${vars[@]}"; do [ -n "$a" ] && export "${a?}"; done
   names+=("$name")
   log=$out/compare-$name
   mkdir -p "$log"
   XDG_CACHE_HOME=$(mktemp -d /tmp/kvrm-compare-XXXXXX)
-  export XDG_CACHE_HOME KVRM_JIT_NVRTC_OPTIONS=$opts KVRM=$bin
-  echo "== $name ($bin, NVRTC options '$opts')"
+  export XDG_CACHE_HOME KVRM=$bin
+  echo "== $name ($bin ${vars[*]})"
   timeout 60 "$bin" bench --backend cuda --cycles 20000000 --repeat 2 | grep persistent |
     tee "$log/bench.txt"
   timeout 40 "$bin" bench --backend cuda --jit off --cycles 5000000 --repeat 1 |
