@@ -84,19 +84,22 @@ using jit::kHotMark;
 using jit::pc_hash;
 
 #if defined(__CUDACC__)
+// Counts one arrival at `target`; every `threshold` arrivals put it on the ring of hot targets.
+__device__ __forceinline__ void count_arrival(const InterpHooks& h, u64 target) {
+  u32& slot = h.counts[pc_hash(target) & h.count_mask];
+  const u32 v = slot + 1;
+  slot = v;
+  if (v % h.threshold == 0 && (target >> kVaBits) == 0) {
+    const u32 at = atomicAdd(&h.ring->head, 1u) & (h.ring->capacity - 1);
+    *static_cast<volatile u64*>(&h.ring->pc[at]) = target | kHotMark;
+  }
+}
+
 // Counts a taken branch's target; true when the interpreter should stop there (a translated
 // entry).
 __device__ __forceinline__ bool at_taken_branch(const InterpHooks& h, u64 target) {
   if (h.entry_keys && is_entry(h, target)) return true;
-  if (h.counts) {
-    u32& slot = h.counts[pc_hash(target) & h.count_mask];
-    const u32 v = slot + 1;
-    slot = v;
-    if (v % h.threshold == 0 && (target >> kVaBits) == 0) {
-      const u32 at = atomicAdd(&h.ring->head, 1u) & (h.ring->capacity - 1);
-      *static_cast<volatile u64*>(&h.ring->pc[at]) = target | kHotMark;
-    }
-  }
+  if (h.counts) count_arrival(h, target);
   return false;
 }
 #endif

@@ -24,11 +24,14 @@ struct DeviceJitEnv {
   u64 poll;
 
   // Interprets from s.pc for at most `budget` instructions; with to_entry, a taken branch to a
-  // translated entry ends it with RUNNING there.
+  // translated entry ends it with RUNNING there. to_entry is the dispatcher finding no
+  // translation at s.pc (after a return, an indirect branch or a region's edge), which counts as
+  // an arrival there: code reached only from translated code becomes hot like any other.
   __device__ RunOutcome interp(CoreState& s, StopInfo& info, Mmu& mmu, u64 budget,
                                bool to_entry) const {
     InterpHooks h = *hooks;
     if (!to_entry) h.entry_keys = nullptr;
+    if (to_entry && h.counts) count_arrival(h, s.pc);
     return kvrm_jit_interp(s, info, mmu, dc, budget, stop_request, poll,
                            h.entry_keys || h.counts ? &h : nullptr);
   }
