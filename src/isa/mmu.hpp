@@ -110,20 +110,21 @@ KVRM_HD constexpr u8 perm_for(Access a) {
   return a == Access::Read ? kPermRead : a == Access::Write ? kPermWrite : kPermExec;
 }
 
-// A second-level translation cache: kTlbSets direct-mapped entries per access kind, filled by
-// page-table walks. On a GPU thread it lives in local memory, where a hit is one load instead of
-// a walk's three dependent ones (lanes' tables rarely stay in the GPU's caches); on the host a
-// walk hits the CPU's caches and the engines go without one.
-constexpr u32 kTlbSets = 64;
+// A second-level translation cache: direct-mapped sets of one entry per access kind, filled by
+// page-table walks. A hit is one 16-byte load instead of a walk's three dependent ones (lanes'
+// tables rarely stay in the GPU's caches). A lane's lives in its thread's local memory; a
+// single core's, larger (a program's data spans hundreds of pages, and every miss in translated
+// code leaves it for the interpreter), in device memory. On the host a walk hits the CPU's
+// caches and the engines go without one.
+struct alignas(16) TlbEntry {
+  u64 tag;  // the page's guest address (low kPageBits clear; ~0 for none)
+  u8* base;
+};
+constexpr u32 kTlbSets = 64;        // a lane's (local memory)
+constexpr u32 kCoreTlbSets = 1024;  // a single core's (device memory)
+// A Tlb of kTlbSets sets, for a thread's local memory.
 struct Tlb {
-  u64 tag[3][kTlbSets];  // the page's guest address (low kPageBits clear; ~0 for none)
-  u8* base[3][kTlbSets];
-
-  KVRM_HD void clear() {
-    for (int k = 0; k < 3; ++k) {
-      for (u32 i = 0; i < kTlbSets; ++i) tag[k][i] = ~u64{0};
-    }
-  }
+  TlbEntry entry[kTlbSets * 3];
 };
 
 // Checked guest memory access with a one-entry translation cache per access kind (and, where
@@ -140,11 +141,23 @@ struct Mmu {
   // that must copy back what the guest wrote, e.g. the CUDA batch backend). Frames are marked
   // when a walk finds them, so `written` and the Tlb must start afresh together.
   u8* written = nullptr;
-  Tlb* tlb = nullptr;  // optional second-level cache; the engine calls flush() to clear it first
+  // Optional second-level cache (use_tlb()): 3 entries per set, set s's for access kind k at
+  // tlb[3 * s + k].
+  TlbEntry* tlb = nullptr;
+  u32 tlb_mask = 0;  // its sets - 1
+
+  // Takes `sets` (a power of two) sets of entries at t as the Tlb; flush() clears them.
+  KVRM_HD void use_tlb(TlbEntry* t, u32 sets) {
+    tlb = t;
+    tlb_mask = sets - 1;
+  }
+  KVRM_HD void use_tlb(Tlb& t) { use_tlb(t.entry, kTlbSets); }
 
   KVRM_HD void flush() {
     tag[0] = tag[1] = tag[2] = ~u64{0};
-    if (tlb) tlb->clear();
+    if (tlb) {
+      for (u32 i = 0; i < 3 * (tlb_mask + 1); ++i) tlb[i].tag = ~u64{0};
+    }
   }
 
   KVRM_HD bool fault(u64 va, Access a, FaultCause c) {
@@ -173,24 +186,21 @@ struct Mmu {
     if (a == Access::Write && written) written[leaf_frame(e)] = 1;
     tag[k] = page_va;
     base[k] = pt.frame(leaf_frame(e));
-    if (tlb) {
-      tlb->tag[k][tlb_set(va)] = page_va;
-      tlb->base[k][tlb_set(va)] = base[k];
-    }
+    if (tlb) tlb[3 * tlb_set(va) + k] = {page_va, base[k]};
     return base[k];
   }
 
   // The Tlb set of va's page.
-  static KVRM_HD u32 tlb_set(u64 va) { return static_cast<u32>(va >> kPageBits) & (kTlbSets - 1); }
+  KVRM_HD u32 tlb_set(u64 va) const { return static_cast<u32>(va >> kPageBits) & tlb_mask; }
   // The page of an access of `size` bytes at va that is aligned to its size, from the Tlb (which
   // must be there), which then fills the one-entry cache; false on a miss. One masked compare
   // checks both the page and the alignment (size 1: the page alone).
   KVRM_HD bool tlb_hit(u64 va, u64 size, Access a) {
     const int k = static_cast<int>(a);
-    const u32 set = tlb_set(va);
-    if ((va & (~kPageMask | (size - 1))) != tlb->tag[k][set]) return false;
+    const TlbEntry e = tlb[3 * tlb_set(va) + k];  // one 16-byte load
+    if ((va & (~kPageMask | (size - 1))) != e.tag) return false;
     tag[k] = va & ~kPageMask;
-    base[k] = tlb->base[k][set];
+    base[k] = e.base;
     return true;
   }
 

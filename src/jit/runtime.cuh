@@ -114,7 +114,7 @@ KVRM_HD void copy_state(CoreState& to, const CoreState& from) {
   mm.pt.shift = KVRM_JIT_FRAME_SHIFT; \
   mm.stop = i;                        \
   mm.tlb = m->tlb;                    \
-  KVRM_ASSUME_LOCAL(mm.tlb);          \
+  mm.tlb_mask = m->tlb_mask;          \
   CoreState g;                        \
   ::kvrm::jit_gen::copy_state(g, *s); \
   Context c{g, mm, *i};               \

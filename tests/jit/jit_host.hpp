@@ -133,7 +133,7 @@ class HostModule {
     // the Tlb, and leave for the interpreter otherwise.
     Tlb tlb;
     Mmu mmu{w.view(), &info};
-    mmu.tlb = &tlb;
+    mmu.use_tlb(tlb);
     mmu.flush();
     for (const u64 va : warm) {
       mmu.page(va, Access::Read);

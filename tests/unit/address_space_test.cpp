@@ -106,16 +106,17 @@ TEST(Mmu, ChecksEveryAccess) {
 TEST(Mmu, SecondLevelCacheTranslatesAsTheWalk) {
   AddressSpace as(1 << 24);
   constexpr u64 kBase = 0x400000;
-  constexpr int kPages = 48;  // three times the Tlb's sets: entries get evicted
+  constexpr u32 kSets = 16;
+  constexpr int kPages = 3 * kSets;  // three times the Tlb's sets: entries get evicted
   for (int p = 0; p < kPages; ++p) {
     as.map(kBase + p * kPageSize, kPageSize, p % 5 == 4 ? kPermRead : kPermRead | kPermWrite);
   }
   StopInfo plain_info, cached_info;
   Mmu plain{as.view(), &plain_info};
-  Tlb tlb;
+  TlbEntry tlb[3 * kSets];
   std::vector<u8> written((1 << 24) / kPageSize, 0);  // one per frame the limit allows
   Mmu cached{as.view(), &cached_info};
-  cached.tlb = &tlb;
+  cached.use_tlb(tlb, kSets);
   cached.written = written.data();
   cached.flush();
   u64 x = 12345;

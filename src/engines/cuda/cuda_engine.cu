@@ -56,7 +56,7 @@ using cuda::check;
 // the same parameters, jit/runtime.cuh). Hooks without counters: none.
 __global__ void run_kernel(KVRM_SINGLE_CORE_PARAMS) {
   const InterpHooks* hp = hooks.counts ? &hooks : nullptr;
-  cuda::single_core_body(cores, n_cores, pt, mail, persistent,
+  cuda::single_core_body(cores, n_cores, pt, tlbs, mail, persistent,
                          [&](u32 id, CoreState& s, StopInfo& info, Mmu& mmu, u64 max_cycles,
                              const volatile u32* stop_request, u64 poll, bool) {
                            return cuda::run_core(s, info, mmu,
@@ -93,6 +93,7 @@ class CudaEngine final : public Engine {
       check(cudaStreamCreateWithFlags(&copy_stream_, cudaStreamNonBlocking), "cudaStreamCreate");
       check(cudaMalloc(&d_frames_, mem_.memory_limit()), "cudaMalloc (guest memory)");
       check(cudaMalloc(&d_core_, sizeof(CoreRecord)), "cudaMalloc (core state)");
+      check(cudaMalloc(&d_tlb_, kCoreTlbSets * 3 * sizeof(TlbEntry)), "cudaMalloc (Tlb)");
       check(cudaMalloc(&d_dcache_, kDecodeCacheEntries * sizeof(u64)), "cudaMalloc (decode cache)");
       check(cudaMemset(d_dcache_, 0, kDecodeCacheEntries * sizeof(u64)), "cudaMemset");
       void* m = nullptr;
@@ -211,6 +212,7 @@ class CudaEngine final : public Engine {
     cudaFree(d_frames_);
     cudaFree(d_nodes_);
     cudaFree(d_core_);
+    cudaFree(d_tlb_);
     cudaFree(d_dcache_);
     if (mail_) cudaFreeHost(mail_);
     if (copy_stream_) cudaStreamDestroy(copy_stream_);
@@ -218,6 +220,7 @@ class CudaEngine final : public Engine {
     d_frames_ = nullptr;
     d_nodes_ = nullptr;
     d_core_ = nullptr;
+    d_tlb_ = nullptr;
     d_dcache_ = nullptr;
     mail_ = nullptr;
     stream_ = copy_stream_ = nullptr;
@@ -354,11 +357,12 @@ class CudaEngine final : public Engine {
       CoreRecord* cores = d_core_;
       u32 n = 1;
       PageTableView pt = view();
+      TlbEntry* tlbs = d_tlb_;
       u64* dc = d_dcache_;
       Mailbox* mb = d_mail_;
       bool persistent = on_syscall != nullptr;
       InterpHooks hooks = jit_->hooks();
-      void* args[] = {&cores, &n, &pt, &dc, &mb, &persistent, &hooks};
+      void* args[] = {&cores, &n, &pt, &tlbs, &dc, &mb, &persistent, &hooks};
       const void* kernel = mod ? mod->single : reinterpret_cast<const void*>(&run_kernel);
       check(cudaLaunchKernel(kernel, dim3(1), dim3(1), args, 0, stream_), "kernel launch");
     }
@@ -511,6 +515,7 @@ class CudaEngine final : public Engine {
   u32* d_nodes_ = nullptr;
   size_t nodes_capacity_ = 0;
   CoreRecord* d_core_ = nullptr;
+  TlbEntry* d_tlb_ = nullptr;  // the core's Tlb (kCoreTlbSets sets; the kernel clears it)
   u64* d_dcache_ = nullptr;
   Mailbox* mail_ = nullptr;  // mapped pinned memory
   Mailbox* d_mail_ = nullptr;

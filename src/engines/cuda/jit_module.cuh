@@ -54,7 +54,7 @@ __device__ __forceinline__ RunOutcome interpreted(RunOutcome o) {
     hooks.entry_keys = ::kvrm::jit_gen::kEntryKeys;                                              \
     hooks.entry_mask = ::kvrm::jit_gen::kEntryMask;                                              \
     ::kvrm::cuda::single_core_body(                                                              \
-        cores, n_cores, pt, mail, persistent,                                                    \
+        cores, n_cores, pt, tlbs, mail, persistent,                                              \
         [&](::kvrm::u32 id, ::kvrm::CoreState& s, ::kvrm::StopInfo& info, ::kvrm::Mmu& mmu,      \
             ::kvrm::u64 max_cycles, const volatile ::kvrm::u32* stop, ::kvrm::u64 poll,          \
             bool interpret_only) {                                                               \

@@ -23,18 +23,19 @@ __device__ __forceinline__ void store_release_sys(u32* p, u32 v) {
 
 // The single-core engine: core `id` (one per thread) runs its budget; in persistent mode each
 // SVC is posted to the core's mailbox and the kernel waits for the host's answer, then goes on.
+// `tlbs`: kCoreTlbSets sets of Tlb entries per core.
 template <class RunFn>
 __device__ __forceinline__ void single_core_body(CoreRecord* cores, u32 n_cores, PageTableView pt,
-                                                 Mailbox* mail, bool persistent, RunFn&& run) {
+                                                 TlbEntry* tlbs, Mailbox* mail, bool persistent,
+                                                 RunFn&& run) {
   const u32 id = blockIdx.x * blockDim.x + threadIdx.x;
   if (id >= n_cores) return;
   CoreRecord& core = cores[id];
   Mailbox* const mb = mail + id;
   CoreState s = core.s;
   StopInfo info{};
-  Tlb tlb;
   Mmu mmu{pt, &info};
-  mmu.tlb = &tlb;
+  mmu.use_tlb(tlbs + u64{id} * kCoreTlbSets * 3, kCoreTlbSets);
   mmu.flush();
   u64 total = 0, interpreted = 0;
   Signal sig;
@@ -104,7 +105,7 @@ __device__ __forceinline__ void lanes_body(CoreRecord* lanes, const PageTableVie
   Tlb tlb;
   Mmu mmu{views[id], &info};
   mmu.written = written;
-  mmu.tlb = &tlb;
+  mmu.use_tlb(tlb);
   mmu.flush();
   const RunOutcome o =
       run(id, s, info, mmu, lane.budget, flags, kLanePoll, lane.interpret_only != 0);
@@ -120,9 +121,9 @@ __device__ __forceinline__ void lanes_body(CoreRecord* lanes, const PageTableVie
 
 // The kernels' parameters, the same for the interpreter's kernels and a translated module's,
 // so that the host launches either with one argument list.
-#define KVRM_SINGLE_CORE_PARAMS                                                   \
-  ::kvrm::cuda::CoreRecord *cores, ::kvrm::u32 n_cores, ::kvrm::PageTableView pt, \
-      ::kvrm::u64 *dcache, ::kvrm::cuda::Mailbox *mail, bool persistent,          \
+#define KVRM_SINGLE_CORE_PARAMS                                                                  \
+  ::kvrm::cuda::CoreRecord *cores, ::kvrm::u32 n_cores, ::kvrm::PageTableView pt,                \
+      ::kvrm::TlbEntry *tlbs, ::kvrm::u64 *dcache, ::kvrm::cuda::Mailbox *mail, bool persistent, \
       ::kvrm::jit::InterpHooks hooks
 #define KVRM_LANES_PARAMS                                                                  \
   ::kvrm::cuda::CoreRecord *lanes, const ::kvrm::PageTableView *views, ::kvrm::u32 n,      \
