@@ -18,6 +18,7 @@ namespace kvrm::os::detail {
 namespace {
 
 i64 interrupted(Process::Wait w) {
+  if (w == Process::Wait::Park) return kParked;
   return w == Process::Wait::Interrupted ? kRestartSys : err(EINTR);
 }
 
