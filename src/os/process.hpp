@@ -118,6 +118,7 @@ struct Thread {
   u64 wait_mask = 0;          // the signal mask that decides which signals end the wait
   bool resume_until = false;  // a parked sleep runs again: its deadline is `until`
   bool rerun = false;         // woken from Parked: the SVC runs again (no signal delivery first)
+  u64 io_done = 0;            // a parked write runs again: the bytes it had written
   std::string strace_line;    // --strace: the futex call shown when it returns
 };
 
@@ -201,6 +202,7 @@ class Process {
   Thread& current() { return *threads_[cur_]; }
   // True while the guest has more than one thread that has not exited.
   bool multithreaded() const { return live_ > 1; }
+  int live_threads() const { return live_; }
   bool has_thread(int tid) const { return find_thread(tid) != nullptr; }
   // The thread `tid` if it has not exited, else nullptr.
   const Thread* find_thread(int tid) const;

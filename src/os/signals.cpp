@@ -529,7 +529,8 @@ i64 sys_tgkill(Process& p, const u64* a) {
   return sys_tkill(p, tk);
 }
 
-i64 queue_info(Process& p, i64 pid, u64 s, u64 uinfo) {
+// rt_sigqueueinfo (tid 0) and rt_tgsigqueueinfo (a thread of the guest).
+i64 queue_info(Process& p, i64 pid, u64 s, u64 uinfo, int tid = 0) {
   SigInfo info;
   if (!p.read(uinfo, &info, sizeof info)) return err(EFAULT);
   if (pid != self_pid()) return err((info.code >= 0 || info.code == kSiTkill) ? EPERM : ESRCH);
@@ -537,7 +538,7 @@ i64 queue_info(Process& p, i64 pid, u64 s, u64 uinfo) {
   if (!s) return 0;
   if (s >= 32 && p.signals.pending.size() >= kMaxQueued) return err(EAGAIN);
   info.signo = static_cast<i32>(s);
-  send_signal(p, static_cast<int>(s), info);
+  send_signal(p, static_cast<int>(s), info, "", tid);
   return 0;
 }
 
@@ -548,8 +549,8 @@ i64 sys_rt_sigqueueinfo(Process& p, const u64* a) {
 i64 sys_rt_tgsigqueueinfo(Process& p, const u64* a) {
   const i64 tgid = static_cast<i32>(a[0]), tid = static_cast<i32>(a[1]);
   if (tgid <= 0 || tid <= 0) return err(EINVAL);
-  if (tgid != tid) return err(ESRCH);
-  return queue_info(p, tgid, a[2], a[3]);
+  if (!p.has_thread(static_cast<int>(tid))) return err(ESRCH);
+  return queue_info(p, tgid, a[2], a[3], static_cast<int>(tid));
 }
 
 i64 sys_sigaltstack(Process& p, const u64* a) {

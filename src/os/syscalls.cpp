@@ -457,7 +457,8 @@ void do_syscall(Process& p) {
     e.set_reg(0, args[0]);
     return;
   }
-  p.current().resume_until = false;  // a parked sleep that ran again is over
+  p.current().resume_until = false;  // a parked sleep or write that ran again is over
+  p.current().io_done = 0;
   if (r == kFutexWait) {
     if (strace) p.current().strace_line = std::move(line);  // shown when the wait ends
     return;

@@ -362,13 +362,15 @@ static void test_detached(void) {
 static int pipefd[2];
 #define PIPE_BYTES (300 * 1024)  // more than a pipe holds: the writer blocks
 
+// Half in pieces of 4 KiB, half in one write (which blocks until the reader has taken most).
 static void* pipe_writer(void* arg) {
   (void)arg;
-  static unsigned char buf[4096];
-  for (int done = 0; done < PIPE_BYTES; done += (int)sizeof buf) {
-    for (size_t k = 0; k < sizeof buf; ++k) buf[k] = (unsigned char)((done + k) * 7);
-    CHECK(write(pipefd[1], buf, sizeof buf) == (ssize_t)sizeof buf);
-  }
+  static unsigned char buf[PIPE_BYTES];
+  for (size_t k = 0; k < sizeof buf; ++k) buf[k] = (unsigned char)(k * 7);
+  const int half = PIPE_BYTES / 2;
+  for (int done = 0; done < half; done += 4096)
+    CHECK(write(pipefd[1], buf + done, 4096) == 4096);
+  CHECK(write(pipefd[1], buf + half, PIPE_BYTES - half) == PIPE_BYTES - half);
   close(pipefd[1]);
   return NULL;
 }
