@@ -109,8 +109,10 @@ struct Thread {
   // What a waiting thread waits for (Futex, Parked).
   u64 futex_addr = 0;
   u32 futex_bitset = 0;
-  u64 wait_seq = 0;  // FIFO order of futex waiters
-  int fd = -1;       // Parked: a host descriptor and its poll events (-1: none)
+  u64 wait_seq = 0;      // FIFO order of futex waiters
+  u64 futex_x0 = 0;      // X0 of the FUTEX_WAIT call (its address before any requeue)
+  bool restart = false;  // a futex wait a signal ended: restarted or EINTR after the handler
+  int fd = -1;           // Parked: a host descriptor and its poll events (-1: none)
   short events = 0;
   bool has_until = false;  // a deadline on `clock`
   clockid_t clock = CLOCK_MONOTONIC;

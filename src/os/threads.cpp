@@ -121,6 +121,7 @@ void Process::futex_block(u64 addr, u32 bitset, clockid_t clock, const struct ti
   Thread& t = current();
   t.state = Thread::State::Futex;
   t.futex_addr = addr;
+  t.futex_x0 = addr;
   t.futex_bitset = bitset;
   t.wait_seq = ++wait_seq_;
   t.fd = -1;
@@ -170,8 +171,11 @@ int Process::futex_requeue(u64 addr, u64 addr2, u64 n) {
 void Process::finish_wait(Thread& t, i64 result) {
   t.regs.x[0] = static_cast<u64>(result);
   t.state = Thread::State::Runnable;
+  t.restart = result == kRestartSys;
   if (!t.strace_line.empty()) {
-    if (result < 0)
+    if (t.restart)
+      message("%s = ? (interrupted by a signal)\n", t.strace_line.c_str());
+    else if (result < 0)
       message("%s = -1 errno=%lld (%s)\n", t.strace_line.c_str(), static_cast<long long>(-result),
               strerror(static_cast<int>(-result)));
     else
@@ -201,7 +205,9 @@ bool Process::wake_threads() {
         (unclaimed & ~t.wait_mask)) {
       unclaimed &= t.wait_mask;
       done = true;
-      result = err(EINTR);
+      // As Linux: a wait without a timeout is restarted after an SA_RESTART handler
+      // (ERESTARTSYS), one with a timeout fails with EINTR (ERESTART_RESTARTBLOCK).
+      result = futex && !t.has_until ? kRestartSys : err(EINTR);
     } else if (t.has_until) {
       struct timespec now;
       ::clock_gettime(t.clock, &now);
@@ -284,8 +290,17 @@ void Process::schedule() {
                              threads_.begin());
   CoreState s = next->regs;
   s.excl_valid = 0;  // a context switch clears the exclusive monitor
-  e_.set_state(s);
   load_thread_signals(signals, next->sig);
+  if (next->restart) {  // its futex wait was interrupted: do_syscall's rule for kRestartSys
+    next->restart = false;
+    if (next_signal_restarts(signals)) {
+      s.pc -= 4;
+      s.x[0] = next->futex_x0;
+    } else {
+      s.x[0] = static_cast<u64>(err(EINTR));
+    }
+  }
+  e_.set_state(s);
   if (next->rerun) {
     next->rerun = false;  // its SVC takes the signals, as it would have had it waited
   } else {

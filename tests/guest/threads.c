@@ -502,7 +502,8 @@ static void test_robust(void) {
          pthread_mutex_unlock(&robust));
 }
 
-// ---- a signal for a thread that waits on a futex (sem_wait: EINTR, then waits again) ----
+// ---- a signal for a thread that waits on a futex (sem_wait): without SA_RESTART the wait
+// fails with EINTR (or the signal came first: no EINTR), with SA_RESTART it is restarted ----
 
 static sem_t sem;
 static volatile sig_atomic_t got_hup;
@@ -511,28 +512,34 @@ static void on_hup(int s) { got_hup = s; }
 
 static void* sem_waiter(void* arg) {
   (void)arg;
-  while (sem_wait(&sem) != 0 && errno == EINTR) {
-  }
-  return (void*)(long)got_hup;
+  long eintr = 0;
+  while (sem_wait(&sem) != 0 && errno == EINTR) ++eintr;
+  return (void*)eintr;
 }
 
-static void test_signal_wakes_waiter(void) {
+static void test_signal_wakes_waiter(int flags) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_hup;
+  sa.sa_flags = flags;
   sigaction(SIGHUP, &sa, NULL);
   sem_init(&sem, 0, 0);
+  got_hup = 0;
   pthread_t t;
   pthread_create(&t, NULL, sem_waiter, NULL);
   struct timespec ts = {0, 10000000};
-  nanosleep(&ts, NULL);  // the waiter is in sem_wait by now
+  nanosleep(&ts, NULL);  // the waiter is in sem_wait by now (most likely)
   pthread_kill(t, SIGHUP);
   nanosleep(&ts, NULL);
   sem_post(&sem);
-  void* r;
-  pthread_join(t, &r);
-  printf("signal to a waiting thread: handler ran for signal %d, then sem_wait succeeded\n",
-         (int)(long)r);
+  void* eintr;
+  pthread_join(t, &eintr);
+  if (flags & SA_RESTART)
+    printf("signal to a waiting thread (SA_RESTART): handler ran for %d, EINTR %ld times\n",
+           (int)got_hup, (long)eintr);
+  else
+    printf("signal to a waiting thread: handler ran for %d, then sem_wait succeeded\n",
+           (int)got_hup);
 }
 
 // ---- a signal for the process, taken by the thread that does not block it ----
@@ -660,6 +667,7 @@ int main(int argc, char** argv) {
   test_futex();
   test_gettid();
   test_process_signal();
-  test_signal_wakes_waiter();
+  test_signal_wakes_waiter(0);
+  test_signal_wakes_waiter(SA_RESTART);
   return 3;
 }
