@@ -542,6 +542,49 @@ static void test_signal_wakes_waiter(int flags) {
            (int)got_hup);
 }
 
+// ---- sigaltstack is per thread ----
+
+static char main_alt[65536], thread_alt[65536];
+static volatile int on_thread_alt;
+
+static void on_urg(int s) {
+  char here;
+  (void)s;
+  on_thread_alt = &here >= thread_alt && &here < thread_alt + sizeof thread_alt;
+}
+
+static void* altstack_worker(void* arg) {
+  (void)arg;
+  stack_t cur;
+  sigaltstack(NULL, &cur);
+  long inherited = !(cur.ss_flags & SS_DISABLE);  // a new thread has none
+  stack_t mine = {.ss_sp = thread_alt, .ss_size = sizeof thread_alt, .ss_flags = 0};
+  sigaltstack(&mine, NULL);
+  pthread_kill(pthread_self(), SIGURG);
+  return (void*)inherited;
+}
+
+static void test_altstack(void) {
+  stack_t st = {.ss_sp = main_alt, .ss_size = sizeof main_alt, .ss_flags = 0};
+  sigaltstack(&st, NULL);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_urg;
+  sa.sa_flags = SA_ONSTACK;
+  sigaction(SIGURG, &sa, NULL);
+  pthread_t t;
+  void* inherited;
+  pthread_create(&t, NULL, altstack_worker, NULL);
+  pthread_join(t, &inherited);
+  stack_t now;
+  sigaltstack(NULL, &now);
+  printf("sigaltstack: a new thread inherits one: %ld, its handler ran on its own: %d, main's "
+         "kept: %d\n",
+         (long)inherited, on_thread_alt, now.ss_sp == main_alt && !(now.ss_flags & SS_DISABLE));
+  st.ss_flags = SS_DISABLE;
+  sigaltstack(&st, NULL);
+}
+
 // ---- a signal for the process, taken by the thread that does not block it ----
 
 static volatile sig_atomic_t got_usr2;
@@ -669,5 +712,6 @@ int main(int argc, char** argv) {
   test_process_signal();
   test_signal_wakes_waiter(0);
   test_signal_wakes_waiter(SA_RESTART);
+  test_altstack();
   return 3;
 }
