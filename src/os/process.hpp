@@ -268,8 +268,8 @@ class Process {
   // process on a deadlock.
   void schedule();
   // Ends the waits that are over (a futex deadline passed, a parked wait's descriptor is
-  // ready or its time reached, a signal acts for the thread); true when a thread can run.
-  bool wake_threads();
+  // ready or its time reached, a signal acts for the thread).
+  void wake_threads();
   // Sleeps until some waiting thread's wait may be over (at most 50 ms); false when the
   // process must end (the limits, a deadlock).
   bool sleep_for_threads();

@@ -186,17 +186,15 @@ void Process::finish_wait(Thread& t, i64 result) {
 
 // ---- Scheduling ---------------------------------------------------------------------------------
 
-bool Process::wake_threads() {
+void Process::wake_threads() {
   take_posted_signals();
   // Signals for the process that no runnable thread would take wake one waiting thread that
   // does not block them.
   u64 unclaimed = shared_pending(signals);
   for (const auto& t : threads_)
     if (t->state == Thread::State::Runnable) unclaimed &= t->sig.blocked;
-  bool any = false;
   for (auto& tp : threads_) {
     Thread& t = *tp;
-    if (t.state == Thread::State::Runnable) any = true;
     if (t.state != Thread::State::Futex && t.state != Thread::State::Parked) continue;
     const bool futex = t.state == Thread::State::Futex;
     bool done = false;
@@ -222,7 +220,6 @@ bool Process::wake_threads() {
       done = n > 0 || (n < 0 && errno != EINTR);  // an error counts as ready: the call says
     }
     if (!done) continue;
-    any = true;
     if (futex) {
       finish_wait(t, result);
     } else {
@@ -230,7 +227,6 @@ bool Process::wake_threads() {
       t.rerun = true;  // its SVC runs again and finds what ended the wait
     }
   }
-  return any;
 }
 
 bool Process::sleep_for_threads() {
