@@ -549,7 +549,8 @@ int Process::run() {
     // is entered, so signals from outside are taken here and after syscalls only).
     const bool running = current().state == Thread::State::Runnable;
     if (!exited_ && running && take_posted_signals()) deliver_signals();
-    // Threads: the next one runs (single-threaded programs never come here).
+    // Threads: the next one runs (a single-threaded program comes here only when it waits on
+    // a futex).
     if (!exited_ && (switch_ || !running || multithreaded())) schedule();
     stats_.seconds = std::chrono::duration<double>(Clock::now() - t0_).count();
   }
