@@ -3,7 +3,8 @@
 # - the threaded program run RUNS times gives the same stdout and exit status (3) every time;
 # - threads that all wait on futexes end with kvrm's deadlock message and status 1;
 # - a thread made through the raw clone3 syscall, and a robust mutex whose owner died (qemu-aarch64
-#   7.2 has neither, so the expected lines are written here).
+#   7.2 has neither, so the expected lines are written here);
+# - kvrm batch refuses clone with a message.
 # With BACKEND cuda and no usable GPU it exits 77 (ctest's skip).
 # Usage: threads.sh KVRM PROGRAM BACKEND RUNS
 set -u
@@ -52,4 +53,14 @@ clone3 with CLONE_DETACHED: EINVAL
 clone3 of a process: ENOSYS
 fork: -1 ENOSYS" clone3
 check robust 0 "robust mutex: lock after the owner died: EOWNERDEAD, consistent 0, unlock 0" robust
+
+# kvrm batch refuses threads, with its message (pthread_create then fails: the program says so).
+"$kvrm" batch --backend "$backend" --lanes 1 --out "$tmp/batch" "$prog" >/dev/null 2>&1
+if grep -q "kvrm: clone: guest threads are not supported by this engine" "$tmp/batch/lane-0.stderr" &&
+   grep -q "FAILED: pthread_create" "$tmp/batch/lane-0.stdout"; then
+  echo "batch: clone refused with the message"
+else
+  echo "batch: expected the refusal of clone, got:"; cat "$tmp/batch/lane-0.stderr" "$tmp/batch/lane-0.stdout"
+  fail=1
+fi
 exit $fail
