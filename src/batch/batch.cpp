@@ -273,6 +273,7 @@ struct Batch::Impl {
       po.stdin_data = &l.stdin_data;
       po.stdout_buffer = &l.out;
       po.stderr_buffer = &l.err;
+      po.threads = false;  // a lane is one core state the scheduler drives: clone is refused
       auto process = std::make_unique<os::Process>(*l.engine, std::move(po));
       {
         std::lock_guard<std::mutex> lock(l.cancel_mu);

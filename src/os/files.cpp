@@ -509,7 +509,8 @@ i64 open_fifo(Process& p, const Resolved& r, int hflags) {
     const char c = 0;
     [[maybe_unused]] const ssize_t n = ::write(done[1], &c, 1);
   });
-  const Process::Wait w = p.wait_fd(done[0], POLLIN);
+  // Blocks every thread of the guest: the opening thread waits on the host thread above.
+  const Process::Wait w = p.wait_fd(done[0], POLLIN, false);
   if (w != Process::Wait::Ready) {
     const int other = ::open(via.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
     waiter.join();

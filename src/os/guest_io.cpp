@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "os/files_internal.hpp"
 #include "os/signals.hpp"
@@ -18,6 +19,7 @@ namespace kvrm::os::detail {
 namespace {
 
 i64 interrupted(Process::Wait w) {
+  if (w == Process::Wait::Park) return kParked;
   return w == Process::Wait::Interrupted ? kRestartSys : err(EINTR);
 }
 
@@ -79,12 +81,20 @@ i64 guest_write(Process& p, const GuestFd& f, const void* buf, u64 n, i64 off) {
   const bool may_block = off < 0 && ::fstat(f.host, &st) == 0 && !S_ISREG(st.st_mode) &&
                          !S_ISBLK(st.st_mode) && may_wait(f.host, true);
   const u8* bytes = static_cast<const u8*>(buf);
+  // A write that parked (other threads run while the pipe is full) runs again from where it
+  // stopped: it writes all, as a blocking write does.
   u64 done = 0;
+  if (may_block) done = std::exchange(p.current().io_done, 0);
+  if (done > n) done = 0;
   while (done < n) {
     u64 chunk = n - done;
     if (may_block) {
       // Once poll says a pipe is writable, PIPE_BUF bytes go in without blocking.
       const Process::Wait w = p.wait_fd(f.host, POLLOUT);
+      if (w == Process::Wait::Park && done) {
+        p.current().io_done = done;
+        return kParked;
+      }
       if (w != Process::Wait::Ready) return done ? static_cast<i64>(done) : interrupted(w);
       chunk = std::min<u64>(chunk, PIPE_BUF);
     }

@@ -75,7 +75,9 @@ i64 sys_clock_nanosleep(Process& p, const u64* a) {
       ++until.tv_sec;
     }
   }
-  if (p.sleep_until(clock, until) == Process::Wait::Ready) return 0;
+  const Process::Wait w = p.sleep_until(clock, until);
+  if (w == Process::Wait::Ready) return 0;
+  if (w == Process::Wait::Park) return kParked;
   if (a[3] && !absolute) {
     ::clock_gettime(clock, &now);
     i64 left = (i64{until.tv_sec} - now.tv_sec) * 1000000000 + (until.tv_nsec - now.tv_nsec);
@@ -91,7 +93,10 @@ i64 sys_nanosleep(Process& p, const u64* a) {
   return sys_clock_nanosleep(p, b);
 }
 
-i64 sys_sched_yield(Process&, const u64*) { return 0; }
+i64 sys_sched_yield(Process& p, const u64*) {
+  p.yield();
+  return 0;
+}
 
 i64 sys_prctl(Process& p, const u64* a) {
   constexpr u64 kPrSetName = 15, kPrGetName = 16;

@@ -146,6 +146,11 @@ u32 host_umask() {
 }  // namespace
 
 Process::Process(Engine& e, ProcessOptions o) : sandbox(o.sandbox), e_(e), o_(std::move(o)) {
+  // The main thread: its tid is the pid, and new threads count up from there.
+  threads_.push_back(std::make_unique<Thread>());
+  threads_[0]->tid = static_cast<int>(::getpid());
+  signals.tid = threads_[0]->tid;
+  next_tid_ = threads_[0]->tid + 1;
   umask = host_umask();
   install_memory_streams();
   char real[PATH_MAX];
@@ -396,8 +401,37 @@ struct timespec timespec_of(i64 ns) {
 
 }  // namespace
 
-Process::Wait Process::wait(int host_fd, short events, clockid_t clock,
-                            const struct timespec* until) {
+Process::Wait Process::wait(int host_fd, short events, clockid_t clock, struct timespec* until,
+                            bool may_park) {
+  Thread& t = current();
+  if (until && t.resume_until && t.clock == clock) *until = t.until;  // the first call's
+  t.resume_until = false;
+  if (may_park && multithreaded()) {
+    // One look without sleeping; if the wait is not over, the thread parks (schedule()) and
+    // the others run.
+    if (must_end()) return Wait::End;
+    if (take_posted_signals()) return Wait::Interrupted;
+    if (until) {
+      struct timespec now;
+      ::clock_gettime(clock, &now);
+      if (ns_of(*until) - ns_of(now) <= 0) return Wait::Ready;
+    }
+    if (host_fd >= 0) {
+      struct pollfd pfd = {host_fd, events, 0};
+      const int n = ::poll(&pfd, 1, 0);
+      if (n > 0 || (n < 0 && errno != EINTR)) return Wait::Ready;
+    }
+    t.state = Thread::State::Parked;
+    t.fd = host_fd;
+    t.events = events;
+    t.has_until = until != nullptr;
+    t.clock = clock;
+    if (until) t.until = *until;
+    t.resume_until = until != nullptr;
+    t.wait_mask = signals.blocked;
+    switch_ = true;
+    return Wait::Park;
+  }
   constexpr i64 kStepNs = 50'000'000;  // the longest a wait goes without checking
   for (bool first = true;; first = false) {
     if (must_end()) return Wait::End;
@@ -431,15 +465,15 @@ Process::Wait Process::wait(int host_fd, short events, clockid_t clock,
   }
 }
 
-Process::Wait Process::wait_fd(int host_fd, short events) {
-  return wait(host_fd, events, CLOCK_MONOTONIC, nullptr);
+Process::Wait Process::wait_fd(int host_fd, short events, bool may_park) {
+  return wait(host_fd, events, CLOCK_MONOTONIC, nullptr, may_park);
 }
 
-Process::Wait Process::sleep_until(clockid_t clock, const struct timespec& until) {
-  return wait(-1, 0, clock, &until);
+Process::Wait Process::sleep_until(clockid_t clock, struct timespec& until) {
+  return wait(-1, 0, clock, &until, true);
 }
 
-Process::Wait Process::wait_signal() { return wait(-1, 0, CLOCK_MONOTONIC, nullptr); }
+Process::Wait Process::wait_signal() { return wait(-1, 0, CLOCK_MONOTONIC, nullptr, true); }
 
 // ---- The run loop -------------------------------------------------------------------------------
 
@@ -456,6 +490,9 @@ int Process::run() {
   // and posted signals are checked between slices (and at every syscall). Engines that can stop
   // a run in flight (the CUDA engine) are also given 50 ms as the slice's time limit.
   constexpr u64 kMinSlice = u64{1} << 12, kMaxSlice = u64{1} << 34;
+  // With several threads, each runs at most this many instructions in turn, so that one that
+  // spins on a lock held by another soon lets it run.
+  constexpr u64 kThreadSlice = u64{1} << 16;
   constexpr double kSliceSeconds = 0.02, kSliceLimitSeconds = 0.05;
   while (!exited_) {
     if (must_end()) {
@@ -473,11 +510,14 @@ int Process::run() {
       }
       budget = std::min(budget, o_.max_instructions - stats_.instructions);
     }
+    if (multithreaded()) budget = std::min(budget, kThreadSlice);
     // SVCs are serviced inside the run: the CUDA engine's kernel stays resident and waits.
-    // Signals raised by a syscall are delivered before the guest continues.
+    // Signals raised by a syscall are delivered before the guest continues. A thread that
+    // waits, exits or yields ends the run (the engine stops after the SVC) for schedule().
     const auto service = [this](Engine&) {
       do_syscall(*this);
       if (!exited_ && must_end()) end_by_limit();
+      if (exited_ || switch_) return false;
       take_posted_signals();
       deliver_signals();
       return !exited_;
@@ -496,7 +536,7 @@ int Process::run() {
                                            static_cast<double>(kMaxSlice)));
     }
     switch (r.signal) {
-      case Signal::Syscall:  // only when the process ended in a syscall
+      case Signal::Syscall:  // only when the process ended or the thread switches in a syscall
         break;
       case Signal::Checkpoint: break;
       case Signal::Fault:
@@ -507,7 +547,11 @@ int Process::run() {
     }
     // Between instructions now (a driven engine may still hold an unserviced stop when run()
     // is entered, so signals from outside are taken here and after syscalls only).
-    if (!exited_ && take_posted_signals()) deliver_signals();
+    const bool running = current().state == Thread::State::Runnable;
+    if (!exited_ && running && take_posted_signals()) deliver_signals();
+    // Threads: the next one runs (a single-threaded program comes here only when it waits on
+    // a futex).
+    if (!exited_ && (switch_ || !running || multithreaded())) schedule();
     stats_.seconds = std::chrono::duration<double>(Clock::now() - t0_).count();
   }
   stats_.seconds = std::chrono::duration<double>(Clock::now() - t0_).count();

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,9 @@ struct ProcessOptions {
   std::string* stderr_buffer = nullptr;     // when set: same for fd 2, and kvrm's own messages
                                             // about the guest (fatal signal, instruction limit,
                                             // timeout, --strace lines) go here too
+  // Guest threads (clone with CLONE_THREAD): false where the caller cannot switch the engine
+  // between threads (the batch engine), and clone then fails with ENOSYS and a message.
+  bool threads = true;
 };
 
 // Exit statuses of runs that did not end by themselves.
@@ -87,6 +91,39 @@ struct RunStats {
   double seconds = 0;
 };
 
+// One guest thread. The running thread's registers and signal mask live in the engine and in
+// Process::signals; the others' are kept here while they do not run.
+struct Thread {
+  enum class State : u8 {
+    Runnable,
+    Futex,   // in FUTEX_WAIT: woken by FUTEX_WAKE (X0 0), a timeout or a signal (X0 -errno)
+    Parked,  // in a blocking syscall that runs again (its SVC) once its wait is over
+    Exited,
+  };
+  int tid = 0;
+  State state = State::Runnable;
+  CoreState regs{};         // while not running
+  ThreadSignals sig;        // while not running
+  u64 clear_child_tid = 0;  // set_tid_address, CLONE_CHILD_CLEARTID
+  u64 robust_list = 0;      // set_robust_list's head
+  // What a waiting thread waits for (Futex, Parked).
+  u64 futex_addr = 0;
+  u32 futex_bitset = 0;
+  u64 wait_seq = 0;      // FIFO order of futex waiters
+  u64 futex_x0 = 0;      // X0 of the FUTEX_WAIT call (its address before any requeue)
+  bool restart = false;  // a futex wait a signal ended: restarted or EINTR after the handler
+  int fd = -1;           // Parked: a host descriptor and its poll events (-1: none)
+  short events = 0;
+  bool has_until = false;  // a deadline on `clock`
+  clockid_t clock = CLOCK_MONOTONIC;
+  struct timespec until {};
+  u64 wait_mask = 0;          // the signal mask that decides which signals end the wait
+  bool resume_until = false;  // a parked sleep runs again: its deadline is `until`
+  bool rerun = false;         // woken from Parked: the SVC runs again (no signal delivery first)
+  u64 io_done = 0;            // a parked write runs again: the bytes it had written
+  std::string strace_line;    // --strace: the futex call shown when it returns
+};
+
 class Process {
  public:
   // Loads the program into the engine (which must be empty) and builds the initial stack.
@@ -123,11 +160,15 @@ class Process {
                   // syscall returns EINTR (or kRestartSys, os/syscalls.hpp)
     End,          // the process must end (cancel(), timeout): the syscall returns at once and
                   // the run loop ends the process
+    Park,         // other threads run meanwhile: the syscall undoes what it changed and returns
+                  // kParked (os/syscalls.hpp); its SVC runs again once the wait is over
   };
-  // Waits until host_fd is ready for `events` (poll(2) events: POLLIN, POLLOUT).
-  Wait wait_fd(int host_fd, short events);
-  // Waits until `clock` reaches `until` (an absolute time of that clock).
-  Wait sleep_until(clockid_t clock, const struct timespec& until);
+  // Waits until host_fd is ready for `events` (poll(2) events: POLLIN, POLLOUT). With other
+  // threads, the wait parks the thread unless `may_park` is false (then they wait too).
+  Wait wait_fd(int host_fd, short events, bool may_park = true);
+  // Waits until `clock` reaches `until` (an absolute time of that clock). When the call runs
+  // again after Park, `until` is replaced by the deadline of the first call.
+  Wait sleep_until(clockid_t clock, struct timespec& until);
   // Waits for a posted signal only (rt_sigsuspend, pause, rt_sigtimedwait without a timeout).
   Wait wait_signal();
   // True when the process must end now (cancelled, or past its timeout).
@@ -158,6 +199,36 @@ class Process {
   // the options give one, else to the host's stderr.
   void message(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 
+  // ---- Threads (os/threads.cpp has their syscalls) ----
+  // The running thread.
+  Thread& current() { return *threads_[cur_]; }
+  // True while the guest has more than one thread that has not exited.
+  bool multithreaded() const { return live_ > 1; }
+  int live_threads() const { return live_; }
+  bool has_thread(int tid) const { return find_thread(tid) != nullptr; }
+  // The thread `tid` if it has not exited, else nullptr.
+  const Thread* find_thread(int tid) const;
+  // The signal mask of thread `tid` (the running thread's is signals.blocked).
+  u64 thread_mask(int tid) const;
+  // A new thread (clone): starts runnable from `regs`, after the running thread in turn.
+  // Returns its tid.
+  int add_thread(const CoreState& regs, u64 clear_child_tid);
+  // The running thread ends (exit): its robust futexes and clear_child_tid are released as
+  // Linux does; the last thread ends the process with `status`.
+  void exit_thread(int status);
+  // The running thread waits on the futex at addr (FUTEX_WAIT): it does not run again until
+  // futex_wake() or its deadline (when `until`) or a signal.
+  void futex_block(u64 addr, u32 bitset, clockid_t clock, const struct timespec* until,
+                   std::string strace_line);
+  // Wakes at most n threads waiting on addr whose bitset meets `bitset`; returns how many.
+  int futex_wake(u64 addr, u32 bitset, u64 n);
+  // Moves at most n waiters of addr to wait on addr2 instead; returns how many.
+  int futex_requeue(u64 addr, u64 addr2, u64 n);
+  // The running thread lets the others run (sched_yield).
+  void yield() {
+    if (multithreaded()) switch_ = true;
+  }
+
   Engine& engine() { return e_; }
   MemoryMap& vmas() { return vmas_; }
   const ProcessOptions& options() const { return o_; }
@@ -165,7 +236,6 @@ class Process {
   // State the syscalls keep.
   u64 brk_start = 0, brk_cur = 0;
   u64 mmap_top = 0, mmap_bottom = 0;
-  u64 clear_child_tid = 0;
   SignalState signals;    // dispositions, mask, pending signals, alternate stack (os/signals)
   char comm[16] = {};     // prctl PR_SET_NAME / PR_GET_NAME
   u32 umask = 022;        // the guest's, applied by kvrm (the host's is read once, never changed)
@@ -189,9 +259,22 @@ class Process {
   // lets through would act (run a handler or end the process).
   bool take_posted_signals();
   // The waits above: for host_fd (-1: none) and/or until `until` of `clock` (nullptr: none).
-  Wait wait(int host_fd, short events, clockid_t clock, const struct timespec* until);
+  Wait wait(int host_fd, short events, clockid_t clock, struct timespec* until, bool may_park);
   // Ends the process for cancel() or the timeout, with kvrm's message.
   void end_by_limit();
+  // Threads: the switch at a slice's end or when the running thread waits or exits. Saves the
+  // running thread, wakes the threads whose wait is over, and loads the next runnable one in
+  // round-robin order, sleeping (through the same checks as wait()) while none is. Ends the
+  // process on a deadlock.
+  void schedule();
+  // Ends the waits that are over (a futex deadline passed, a parked wait's descriptor is
+  // ready or its time reached, a signal acts for the thread).
+  void wake_threads();
+  // Sleeps until some waiting thread's wait may be over (at most 50 ms); false when the
+  // process must end (the limits, a deadlock).
+  bool sleep_for_threads();
+  // A waiting thread runs again with `result` in X0 (a futex wait's end).
+  void finish_wait(Thread& t, i64 result);
 
   using Clock = std::chrono::steady_clock;
 
@@ -205,8 +288,14 @@ class Process {
   Clock::time_point t0_{};  // the first call of run()
   Clock::time_point deadline_ = Clock::time_point::max();
   std::atomic<bool> cancelled_{false};
-  std::atomic<u64> posted_signals_{0};  // bit s-1: signal s posted
-  u64 slice_ = u64{1} << 18;            // instructions per run slice (adapted in run())
+  std::atomic<u64> posted_signals_{0};            // bit s-1: signal s posted
+  u64 slice_ = u64{1} << 18;                      // instructions per run slice (adapted in run())
+  std::vector<std::unique_ptr<Thread>> threads_;  // in round-robin order; the running one is
+  size_t cur_ = 0;                                // threads_[cur_]
+  int live_ = 1;                                  // threads that have not exited
+  int next_tid_ = 0;
+  u64 wait_seq_ = 0;
+  bool switch_ = false;  // the running thread waits, exited or yields: end the slice
 };
 
 // The AT_HWCAP / AT_HWCAP2 bits kvrm advertises: the features docs/ISA.md lists as implemented

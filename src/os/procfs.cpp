@@ -109,8 +109,11 @@ std::string status_text(Process& p) {
     if (h == sig::kIgn) ignored |= sig::bit(k);
     if (h != sig::kIgn && h != sig::kDfl) caught |= sig::bit(k);
   }
-  u64 pending = 0;
-  for (const auto& q : p.signals.pending) pending |= sig::bit(q.sig);
+  u64 pending = 0, own = 0;  // for the process, for the running thread
+  for (const auto& q : p.signals.pending) {
+    if (q.tid == 0) pending |= sig::bit(q.sig);
+    if (q.tid == p.signals.tid) own |= sig::bit(q.sig);
+  }
   const std::string& pid = p.sandbox.pid();
   const unsigned uid = ::getuid(), gid = ::getgid();
   std::string s;
@@ -118,9 +121,9 @@ std::string status_text(Process& p) {
           p.comm, p.umask, pid.c_str(), pid.c_str());
   appendf(s, "PPid:\t%d\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n",
           static_cast<int>(::getppid()), uid, uid, uid, uid, gid, gid, gid, gid);
-  appendf(s, "FDSize:\t%d\nVmSize:\t%8" PRIu64 " kB\nThreads:\t1\n", FdTable::kMax,
-          mapped_bytes(p) / 1024);
-  s += "SigPnd:\t0000000000000000\nShdPnd:\t" + sigset_hex(pending) + "\nSigBlk:\t" +
+  appendf(s, "FDSize:\t%d\nVmSize:\t%8" PRIu64 " kB\nThreads:\t%d\n", FdTable::kMax,
+          mapped_bytes(p) / 1024, p.live_threads());
+  s += "SigPnd:\t" + sigset_hex(own) + "\nShdPnd:\t" + sigset_hex(pending) + "\nSigBlk:\t" +
        sigset_hex(p.signals.blocked) + "\nSigIgn:\t" + sigset_hex(ignored) + "\nSigCgt:\t" +
        sigset_hex(caught) + "\n";
   return s;

@@ -97,17 +97,23 @@ i64 do_sigaltstack(SignalState& st, const u64* ss, u64* oss, u64 sp) {
   return 0;
 }
 
+// Whether the running thread may take a pending signal: one for the process or for itself.
+bool mine(const SignalState& st, const SignalState::Pending& e) {
+  return e.tid == 0 || e.tid == st.tid;
+}
+
 // The pending signal to deliver next among those `blocked` lets through: synchronous signals
 // first, then the lowest number, the oldest instance (Linux's next_signal). -1: none.
 int pick(const SignalState& st, u64 blocked) {
   u64 ready = 0;
-  for (const auto& e : st.pending) ready |= bit(e.sig);
+  for (const auto& e : st.pending)
+    if (mine(st, e)) ready |= bit(e.sig);
   ready &= ~blocked;
   if (!ready) return -1;
   if (ready & kSynchronous) ready &= kSynchronous;
   const int s = std::countr_zero(ready) + 1;
   for (size_t k = 0; k < st.pending.size(); ++k)
-    if (st.pending[k].sig == s) return static_cast<int>(k);
+    if (st.pending[k].sig == s && mine(st, st.pending[k])) return static_cast<int>(k);
   return -1;
 }
 
@@ -201,24 +207,58 @@ SigInfo SigInfo::fault(int s, int code, u64 addr) {
   return i;
 }
 
-void send_signal(Process& p, int s, const SigInfo& info, std::string detail) {
+void send_signal(Process& p, int s, const SigInfo& info, std::string detail, int tid) {
   SignalState& st = p.signals;
   if (s < 1 || s > kMax) return;
-  // An ignored signal is discarded when sent, unless blocked (it may be handled by then).
-  if (!(st.blocked & bit(s)) && is_ignored(st, s) && s != kKill) return;
+  // An ignored signal is discarded when sent, unless blocked (it may be handled by then; the
+  // mask looked at is the running thread's, or the target thread's).
+  const u64 blocked = tid == 0 || tid == st.tid ? st.blocked : p.thread_mask(tid);
+  if (!(blocked & bit(s)) && is_ignored(st, s) && s != kKill) return;
   if (s < 32) {
     for (const auto& e : st.pending)
-      if (e.sig == s) return;  // standard signals do not queue
+      if (e.sig == s && e.tid == tid) return;  // standard signals do not queue
   } else if (st.pending.size() >= kMaxQueued) {
     return;
   }
-  st.pending.push_back({s, info, std::move(detail)});
+  st.pending.push_back({s, info, std::move(detail), tid});
 }
 
 bool signal_interrupts(const SignalState& st, u64 blocked) {
   for (const auto& e : st.pending)
-    if (!(blocked & bit(e.sig)) && !is_ignored(st, e.sig)) return true;
+    if (mine(st, e) && !(blocked & bit(e.sig)) && !is_ignored(st, e.sig)) return true;
   return false;
+}
+
+bool signal_interrupts_thread(const SignalState& st, u64 blocked, int tid, bool shared) {
+  for (const auto& e : st.pending)
+    if ((e.tid == tid || (shared && e.tid == 0)) && !(blocked & bit(e.sig)) &&
+        !is_ignored(st, e.sig))
+      return true;
+  return false;
+}
+
+u64 shared_pending(const SignalState& st) {
+  u64 set = 0;
+  for (const auto& e : st.pending)
+    if (e.tid == 0 && !is_ignored(st, e.sig)) set |= bit(e.sig);
+  return set;
+}
+
+ThreadSignals save_thread_signals(const SignalState& st) {
+  return {st.blocked,  st.have_saved_mask, st.saved_mask, st.ss_sp, st.ss_size,
+          st.ss_flags, st.fault_address,   st.fault_code, st.tid};
+}
+
+void load_thread_signals(SignalState& st, const ThreadSignals& t) {
+  st.blocked = t.blocked;
+  st.have_saved_mask = t.have_saved_mask;
+  st.saved_mask = t.saved_mask;
+  st.ss_sp = t.ss_sp;
+  st.ss_size = t.ss_size;
+  st.ss_flags = t.ss_flags;
+  st.fault_address = t.fault_address;
+  st.fault_code = t.fault_code;
+  st.tid = t.tid;
 }
 
 bool next_signal_restarts(const SignalState& st) {
@@ -233,7 +273,7 @@ void force_signal(Process& p, int s, const SigInfo& info, std::string detail) {
   const bool blocked = st.blocked & bit(s);
   if (blocked || st.actions[s].handler == kIgn) st.actions[s].handler = kDfl;
   st.blocked &= ~bit(s);
-  send_signal(p, s, info, std::move(detail));
+  send_signal(p, s, info, std::move(detail), st.tid);
 }
 
 void deliver_signals(Process& p) {
@@ -389,7 +429,8 @@ i64 sys_rt_sigprocmask(Process& p, const u64* a) {
 i64 sys_rt_sigpending(Process& p, const u64* a) {
   if (a[1] > 8) return err(EINVAL);
   u64 set = 0;
-  for (const auto& e : p.signals.pending) set |= bit(e.sig);
+  for (const auto& e : p.signals.pending)
+    if (mine(p.signals, e)) set |= bit(e.sig);
   set &= p.signals.blocked;
   return p.write(a[0], &set, a[1]) ? 0 : err(EFAULT);
 }
@@ -405,7 +446,13 @@ i64 sys_rt_sigsuspend(Process& p, const u64* a) {
   st.saved_mask = st.blocked;
   st.have_saved_mask = true;
   st.blocked = mask & ~kUnblockable;
-  if (!signal_interrupts(st, st.blocked)) p.wait_signal();
+  if (!signal_interrupts(st, st.blocked) && p.wait_signal() == Process::Wait::Park) {
+    // Other threads run meanwhile; the call runs again (from the old mask) once a signal that
+    // the new mask lets through is pending.
+    st.blocked = st.saved_mask;
+    st.have_saved_mask = false;
+    return kParked;
+  }
   return err(EINTR);  // after the handler (deliver_signals), the old mask comes back
 }
 
@@ -444,6 +491,7 @@ i64 sys_rt_sigtimedwait(Process& p, const u64* a) {
     w = p.wait_signal();
   }
   st.blocked = old;
+  if (w == Process::Wait::Park) return kParked;
   if (const int k = pick(st, ~set); k >= 0) return take(k);
   return err(w == Process::Wait::Ready ? EAGAIN : EINTR);
 }
@@ -461,25 +509,28 @@ i64 sys_kill(Process& p, const u64* a) {
   return 0;
 }
 
+// A signal for one thread of the guest (its pending set); a thread that waits is woken by the
+// scheduler when the signal acts for it.
 i64 sys_tkill(Process& p, const u64* a) {
   const i64 tid = static_cast<i32>(a[0]);
   if (tid <= 0) return err(EINVAL);
-  if (tid != self_pid()) return err(ESRCH);
+  if (!p.has_thread(static_cast<int>(tid))) return err(ESRCH);
   if (a[1] > static_cast<u64>(kMax)) return err(EINVAL);
   const int s = static_cast<int>(a[1]);
-  if (s) send_signal(p, s, SigInfo::kill(s, kSiTkill));
+  if (s) send_signal(p, s, SigInfo::kill(s, kSiTkill), "", static_cast<int>(tid));
   return 0;
 }
 
 i64 sys_tgkill(Process& p, const u64* a) {
   const i64 tgid = static_cast<i32>(a[0]), tid = static_cast<i32>(a[1]);
   if (tgid <= 0 || tid <= 0) return err(EINVAL);
-  if (tgid != self_pid() || tid != self_pid()) return err(ESRCH);
+  if (tgid != self_pid() || !p.has_thread(static_cast<int>(tid))) return err(ESRCH);
   const u64 tk[2] = {a[1], a[2]};
   return sys_tkill(p, tk);
 }
 
-i64 queue_info(Process& p, i64 pid, u64 s, u64 uinfo) {
+// rt_sigqueueinfo (tid 0) and rt_tgsigqueueinfo (a thread of the guest).
+i64 queue_info(Process& p, i64 pid, u64 s, u64 uinfo, int tid = 0) {
   SigInfo info;
   if (!p.read(uinfo, &info, sizeof info)) return err(EFAULT);
   if (pid != self_pid()) return err((info.code >= 0 || info.code == kSiTkill) ? EPERM : ESRCH);
@@ -487,7 +538,7 @@ i64 queue_info(Process& p, i64 pid, u64 s, u64 uinfo) {
   if (!s) return 0;
   if (s >= 32 && p.signals.pending.size() >= kMaxQueued) return err(EAGAIN);
   info.signo = static_cast<i32>(s);
-  send_signal(p, static_cast<int>(s), info);
+  send_signal(p, static_cast<int>(s), info, "", tid);
   return 0;
 }
 
@@ -498,8 +549,8 @@ i64 sys_rt_sigqueueinfo(Process& p, const u64* a) {
 i64 sys_rt_tgsigqueueinfo(Process& p, const u64* a) {
   const i64 tgid = static_cast<i32>(a[0]), tid = static_cast<i32>(a[1]);
   if (tgid <= 0 || tid <= 0) return err(EINVAL);
-  if (tgid != tid) return err(ESRCH);
-  return queue_info(p, tgid, a[2], a[3]);
+  if (!p.has_thread(static_cast<int>(tid))) return err(ESRCH);
+  return queue_info(p, tgid, a[2], a[3], static_cast<int>(tid));
 }
 
 i64 sys_sigaltstack(Process& p, const u64* a) {

@@ -1,7 +1,8 @@
-// Linux signals for a guest process, as the arm64 kernel implements them for one thread:
-// dispositions (rt_sigaction), the blocked mask, pending signals (standard ones coalesced,
-// real-time ones queued), the alternate stack, and delivery: a default action (terminate with
-// 128+signal, ignore), or a handler entered through an rt_sigframe built as
+// Linux signals for a guest process, as the arm64 kernel implements them: dispositions
+// (rt_sigaction, shared by the threads), the blocked mask and alternate stack (of the running
+// thread: Process swaps them on a thread switch), pending signals (standard ones coalesced,
+// real-time ones queued; each directed at the process or at one thread), and delivery: a default
+// action (terminate with 128+signal, ignore), or a handler entered through an rt_sigframe built as
 // arch/arm64/kernel/signal.c builds it (siginfo, ucontext with sigcontext, fpsimd_context, an
 // esr_context after a fault, the null terminator record; a frame record for unwinders) and left
 // through rt_sigreturn. Synchronous faults (the engine's FAULT, UNDEFINED, BREAKPOINT stops)
@@ -59,6 +60,7 @@ struct SignalState {
     int sig;
     SigInfo info;
     std::string detail;  // for kvrm's message if it kills the process
+    int tid = 0;         // the thread it is for (tkill, a fault); 0: the process (any thread)
   };
   Action actions[sig::kMax + 1];
   u64 blocked = 0;
@@ -69,16 +71,37 @@ struct SignalState {
   u32 ss_flags = sig::kSsDisable;
   u64 fault_address = 0, fault_code = 0;  // FAR and ESR of the last fault, as Linux keeps them
   u64 sigtramp = 0;  // the return trampoline (the vDSO's __kernel_rt_sigreturn on Linux)
+  int tid = 0;       // the running thread: pending signals for other threads are not its own
 };
 
-// Queues a signal for the process (a standard signal already pending is not queued twice).
-void send_signal(Process& p, int sig, const SigInfo& info, std::string detail = "");
+// The part of SignalState that belongs to one thread (Process keeps it for the threads that do
+// not run and swaps it in on a switch).
+struct ThreadSignals {
+  u64 blocked = 0;
+  bool have_saved_mask = false;
+  u64 saved_mask = 0;
+  u64 ss_sp = 0, ss_size = 0;
+  u32 ss_flags = sig::kSsDisable;
+  u64 fault_address = 0, fault_code = 0;
+  int tid = 0;
+};
+ThreadSignals save_thread_signals(const SignalState& st);
+void load_thread_signals(SignalState& st, const ThreadSignals& t);
+
+// Queues a signal for the process (a standard signal already pending is not queued twice), or
+// for one thread when tid is not 0.
+void send_signal(Process& p, int sig, const SigInfo& info, std::string detail = "", int tid = 0);
 // Queues a signal Linux forces on the thread (a fault): unblocked, and reset to SIG_DFL when
 // it was blocked or ignored, so that it kills unless a handler takes it.
 void force_signal(Process& p, int sig, const SigInfo& info, std::string detail = "");
 // True when a pending signal that `blocked` lets through would act (run a handler or end the
 // process): such a signal interrupts a blocking syscall.
 bool signal_interrupts(const SignalState& st, u64 blocked);
+// The same for thread `tid` with mask `blocked`; process-directed signals count only when
+// `shared` is true (no running thread could take them).
+bool signal_interrupts_thread(const SignalState& st, u64 blocked, int tid, bool shared);
+// The signals pending for the process as a whole (bit s-1: signal s), which any thread may take.
+u64 shared_pending(const SignalState& st);
 // True when the signal deliver_signals() takes next runs a handler with SA_RESTART (a
 // syscall it interrupted is restarted after the handler).
 bool next_signal_restarts(const SignalState& st);

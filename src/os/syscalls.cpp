@@ -37,16 +37,6 @@ u64 page_up(u64 v) { return (v + kPageMask) & ~kPageMask; }
 
 // ---- Process ----------------------------------------------------------------------------------
 
-i64 sys_exit(Process& p, const u64* a) {
-  p.exit(static_cast<int>(a[0] & 0xff));
-  return 0;
-}
-
-i64 sys_set_tid_address(Process& p, const u64* a) {
-  p.clear_child_tid = a[0];
-  return ::getpid();
-}
-i64 sys_set_robust_list(Process&, const u64* a) { return a[1] == 24 ? 0 : err(EINVAL); }
 i64 sys_getpid(Process&, const u64*) { return ::getpid(); }
 i64 sys_getppid(Process&, const u64*) { return ::getppid(); }
 i64 sys_getuid(Process&, const u64*) { return ::getuid(); }
@@ -127,22 +117,6 @@ i64 sys_sched_getaffinity(Process& p, const u64* a) {
   const long r = ::syscall(SYS_sched_getaffinity, 0, n, buf.data());
   if (r < 0) return err(errno);
   return p.write(a[2], buf.data(), static_cast<u64>(r)) ? r : err(EFAULT);
-}
-
-i64 sys_futex(Process& p, const u64* a) {
-  const u64 cmd = a[1] & ~u64{128 | 256};  // FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME
-  if (cmd == 0 || cmd == 9) {              // FUTEX_WAIT, FUTEX_WAIT_BITSET
-    u32 v;
-    if (a[0] & 3) return err(EINVAL);
-    if (!p.read(a[0], &v, 4)) return err(EFAULT);
-    if (v != static_cast<u32>(a[2])) return err(EAGAIN);
-    if (a[3]) return err(ETIMEDOUT);  // no other thread can wake it
-    p.message("kvrm: futex wait that no thread can wake (single-threaded guest)\n");
-    p.exit(1);
-    return 0;
-  }
-  if (cmd == 1 || cmd == 10) return 0;  // FUTEX_WAKE, FUTEX_WAKE_BITSET: nobody waits
-  return err(ENOSYS);
 }
 
 // ---- Memory -------------------------------------------------------------------------------------
@@ -382,11 +356,6 @@ struct Table {
       defs[nr] = {name, args, fn};
     };
     // Implemented.
-    def(93, "exit", "d", sys_exit);
-    def(94, "exit_group", "d", sys_exit);
-    def(96, "set_tid_address", "x", sys_set_tid_address);
-    def(98, "futex", "xdux", sys_futex);
-    def(99, "set_robust_list", "xu", sys_set_robust_list);
     def(113, "clock_gettime", "dx", sys_clock_gettime);
     def(123, "sched_getaffinity", "dux", sys_sched_getaffinity);
     def(160, "uname", "x", sys_uname);
@@ -396,7 +365,6 @@ struct Table {
     def(175, "geteuid", "", sys_geteuid);
     def(176, "getgid", "", sys_getgid);
     def(177, "getegid", "", sys_getegid);
-    def(178, "gettid", "", sys_getpid);
     def(214, "brk", "x", sys_brk);
     def(215, "munmap", "xu", sys_munmap);
     def(222, "mmap", "xuxxdx", sys_mmap);
@@ -412,6 +380,7 @@ struct Table {
     detail::add_file_write_syscalls(defs);
     detail::add_misc_syscalls(defs);
     detail::add_signal_syscalls(defs);
+    detail::add_thread_syscalls(defs);
   }
 };
 
@@ -469,7 +438,9 @@ void do_syscall(Process& p) {
   std::string line;
   if (strace) {
     const SyscallDef& d = syscall_def(nr);
-    line = std::to_string(::getpid()) + ' ';
+    // The calling thread, as strace -f shows it, once the guest has several.
+    if (p.multithreaded()) line = "[tid " + std::to_string(p.current().tid) + "] ";
+    line += std::to_string(::getpid()) + ' ';
     if (d.name) {
       line += d.name;
       line += '(';
@@ -481,6 +452,17 @@ void do_syscall(Process& p) {
     if (nr == 93 || nr == 94) p.message("%s\n", line.c_str());
   }
   i64 r = service_syscall(p, nr, args);
+  if (r == kParked) {
+    e.set_pc(e.pc() - 4);
+    e.set_reg(0, args[0]);
+    return;
+  }
+  p.current().resume_until = false;  // a parked sleep or write that ran again is over
+  p.current().io_done = 0;
+  if (r == kFutexWait) {
+    if (strace) p.current().strace_line = std::move(line);  // shown when the wait ends
+    return;
+  }
   if (r == kRestartSys) {
     if (!p.exited() && next_signal_restarts(p.signals)) {
       // As Linux does: the SVC runs again when the handler returns (X0 as it was).

@@ -26,6 +26,12 @@ const SyscallDef& syscall_def(u64 nr);
 // with SA_RESTART (Linux's -ERESTARTSYS): do_syscall turns it into -EINTR, or runs the SVC again
 // after the handler.
 constexpr i64 kRestartSys = -512;
+// What a syscall returns when the running thread must wait while other threads run:
+// kParked (Process::Wait::Park): do_syscall puts the PC back on the SVC and X0 as it was, so the
+// call runs again once the wait is over; kFutexWait: X0 is set when the thread is woken
+// (Process::futex_block).
+constexpr i64 kParked = -513;
+constexpr i64 kFutexWait = -514;
 
 // Services one syscall: args[0..5], number nr; returns the result for X0.
 i64 service_syscall(Process& p, u64 nr, const u64* args);

@@ -23,5 +23,6 @@ void add_file_syscalls(SyscallDef* defs);        // os/files.cpp
 void add_file_write_syscalls(SyscallDef* defs);  // os/file_writes.cpp
 void add_misc_syscalls(SyscallDef* defs);        // os/misc_syscalls.cpp
 void add_signal_syscalls(SyscallDef* defs);      // os/signals.cpp
+void add_thread_syscalls(SyscallDef* defs);      // os/threads.cpp
 
 }  // namespace kvrm::os::detail

@@ -419,9 +419,15 @@ static void fix_up(u64 nr, u64* a) {
     case 59:  // pipe2
       if (!blocking) a[1] |= 0x800;
       break;
-    case 98:  // futex: a wait always carries a timeout (no thread could wake it)
+    case 98:  // futex: a wait always carries a timeout (no thread could wake it), bounded unless
+              // blocking (at most 1 ms relative; an absolute one of that size is long past)
       a[3] = time_arg();
       if (!a[3]) a[3] = STRUCT_AREA;
+      if (!blocking) {
+        i64* t = (i64*)(STRUCT_AREA + 0x40);
+        t[0] = 0, t[1] = (i64)below(1000000);
+        a[3] = (u64)t;
+      }
       break;
     case 101:
     case 115:
