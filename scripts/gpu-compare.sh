@@ -5,6 +5,7 @@
 # side exits). KVRM_JIT_PROFILE is compiled into the modules (as in gpu-speed.sh). Logs go to
 # $OUT/compare-NAME/; the last lines are one table of the second runs, builds side by side.
 # Usage: scripts/gpu-compare.sh DIR SCALE NAME=KVRM [NAME=KVRM...]
+#   ($PROGRAMS as for gpu-real.sh; BENCH=0 leaves the bench loops out)
 #   (e.g. .gpu 0.25 main=.gpu/kvrm tlb=.gpu/kvrm-tlb; NAME=KVRM@VAR=VALUE@... also sets those
 #   variables for that build, e.g. main400=.gpu/kvrm@KVRM_JIT_LIMITS=region_weight=400)
 set -uo pipefail
@@ -29,10 +30,12 @@ for v in "$@"; do
   XDG_CACHE_HOME=$(mktemp -d /tmp/kvrm-compare-XXXXXX)
   export XDG_CACHE_HOME KVRM=$bin
   echo "== $name ($bin ${vars[*]})"
-  timeout 60 "$bin" bench --backend cuda --cycles 20000000 --repeat 2 | grep persistent |
-    tee "$log/bench.txt"
-  timeout 40 "$bin" bench --backend cuda --jit off --cycles 5000000 --repeat 1 |
-    grep persistent | tee -a "$log/bench.txt"
+  if [ "${BENCH:-1}" = 1 ]; then
+    timeout 60 "$bin" bench --backend cuda --cycles 20000000 --repeat 2 | grep persistent |
+      tee "$log/bench.txt"
+    timeout 40 "$bin" bench --backend cuda --jit off --cycles 5000000 --repeat 1 |
+      grep persistent | tee -a "$log/bench.txt"
+  fi
   for pass in 1 2; do
     REAL_TIMEOUT=${REAL_TIMEOUT:-60} timeout 200 scripts/gpu-real.sh "$dir" "$scale" >"$log/pass$pass.txt" 2>&1
     mkdir -p "$log/pass$pass" && cp /tmp/kvrm-real/*.err "$log/pass$pass/" 2>/dev/null

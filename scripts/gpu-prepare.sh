@@ -40,7 +40,7 @@ import json, sys
 root, build, dir, qemu = sys.argv[1:5]
 for t in json.load(sys.stdin)["tests"]:
     cmd = t.get("command") or []
-    if not cmd or not cmd[0].endswith("compare.sh") and not cmd[0].endswith("applet.sh"):
+    if not cmd or not cmd[0].endswith(("compare.sh", "applet.sh", "threads.sh")):
         continue
     def fix(a):
         a = a.replace(qemu, dir + "/qemu-aarch64-static")

@@ -7,7 +7,8 @@
 # Usage: scripts/gpu-real.sh [DIR] [SCALE] [kvrm run options...]
 #   DIR    what scripts/gpu-prepare.sh gathered (default .gpu; DIR.tar.xz is unpacked)
 #   SCALE  input size factor (default 1: inputs of a few MB; fractions shrink them)
-#   $KVRM  the kvrm to time (default DIR/kvrm); $REAL_TIMEOUT: seconds per run (default 300)
+#   $KVRM  the kvrm to time (default DIR/kvrm); $REAL_TIMEOUT: seconds per run (default 300);
+#   $PROGRAMS  the names of the programs to run (default all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-.gpu}
@@ -40,6 +41,7 @@ progs=(
 printf '%-10s %12s %9s %10s %8s %9s %9s %8s %s\n' program instructions kvrm_s kvrm_IPS transl compile_s qemu_s ratio output
 for p in "${progs[@]}"; do
   IFS='|' read -r name cmd input <<<"$p"
+  [ -z "${PROGRAMS:-}" ] || [[ " $PROGRAMS " == *" $name "* ]] || continue
   in=${input:-/dev/null}
   # shellcheck disable=SC2086
   timeout "${REAL_TIMEOUT:-300}" "$kvrm" run --backend cuda --stats "$@" $cmd <"$in" >"$work/$name.kvrm" 2>"$work/$name.err"
