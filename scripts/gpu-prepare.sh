@@ -28,9 +28,9 @@ qemu=$(command -v qemu-aarch64-static)
 cp "$qemu" "$dir/"
 aarch64-linux-gnu-gcc -static -O1 -o "$dir/guest_echo" tests/python/guest_echo.c
 # The cross compiler's glibc, what the dynamically linked guest programs run on (-L): only the
-# loader and the libraries they link.
+# loader, the libraries they link, and libgcc_s, which glibc loads for pthread_cancel.
 mkdir -p "$dir/sysroot/lib"
-for lib in ld-linux-aarch64.so.1 libc.so.6 libm.so.6; do
+for lib in ld-linux-aarch64.so.1 libc.so.6 libm.so.6 libgcc_s.so.1; do
   cp -L "/usr/aarch64-linux-gnu/lib/$lib" "$dir/sysroot/lib/"
 done
 # One line per test: name, then the command (arguments separated by tabs). The gtest and
