@@ -42,36 +42,6 @@ std::string sleeper() {
                                   });
 }
 
-struct Outcome {
-  int status = -1;
-  double seconds = 0;
-  std::string out, err;
-};
-
-// Runs `prog`; after `after_ms`, calls act(p) from another thread.
-template <class Act>
-Outcome run_and(const std::string& prog, double timeout, int after_ms, Act act) {
-  Outcome r;
-  auto e = make_reference_engine(u64{64} << 20);
-  ProcessOptions o;
-  o.path = prog;
-  o.argv = {prog};
-  o.timeout_seconds = timeout;
-  o.stdout_buffer = &r.out;
-  o.stderr_buffer = &r.err;
-  Process p(*e, std::move(o));
-  std::thread t([&] {
-    if (after_ms < 0) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(after_ms));
-    act(p);
-  });
-  const auto t0 = Clock::now();
-  r.status = p.run();
-  r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  t.join();
-  return r;
-}
-
 TEST(OsLimits, CancelEndsASleepingGuest) {
   const Outcome r = run_and(sleeper(), 0, 200, [](Process& p) { p.cancel(); });
   EXPECT_EQ(r.status, kExitTimeout);

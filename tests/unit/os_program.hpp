@@ -5,13 +5,17 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/error.hpp"
+#include "engines/engine.hpp"
 #include "isa/hd.hpp"
+#include "os/process.hpp"
 #include "tiny_elf.hpp"
 
 namespace kvrm::os::test {
@@ -47,6 +51,41 @@ inline std::string write_program(const std::string& name, const std::vector<u32>
   std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(f.data()), f.size());
   temp_files.paths.push_back(path);
   return path;
+}
+
+// What a run of a program on the reference engine gave.
+struct Outcome {
+  int status = -1;
+  double seconds = 0;
+  std::string out, err;
+};
+
+// Runs `prog` on the reference engine with a timeout (0: none); after `after_ms` (unless
+// negative), calls act(p) from another thread.
+template <class Act>
+Outcome run_and(const std::string& prog, double timeout, int after_ms, Act act) {
+  Outcome r;
+  auto e = make_reference_engine(u64{64} << 20);
+  ProcessOptions o;
+  o.path = prog;
+  o.argv = {prog};
+  o.timeout_seconds = timeout;
+  o.stdout_buffer = &r.out;
+  o.stderr_buffer = &r.err;
+  Process p(*e, std::move(o));
+  std::thread t([&] {
+    if (after_ms < 0) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(after_ms));
+    act(p);
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  r.status = p.run();
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  t.join();
+  return r;
+}
+inline Outcome run_program(const std::string& prog, double timeout = 10) {
+  return run_and(prog, timeout, -1, [](Process&) {});
 }
 
 }  // namespace kvrm::os::test

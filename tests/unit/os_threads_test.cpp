@@ -21,28 +21,6 @@ constexpr u64 kWord = 0x410100, kTimespec = 0x410200;  // in the program's RW pa
 constexpr u32 kStrX4X3_8 = 0xf9000464;                 // str x4, [x3, #8]
 constexpr u32 kStrX0X1 = 0xf9000020;                   // str x0, [x1]
 
-struct Outcome {
-  int status = -1;
-  double seconds = 0;
-  std::string out, err;
-};
-
-Outcome run_program(const std::string& path, double timeout = 10) {
-  Outcome r;
-  auto e = make_reference_engine(u64{64} << 20);
-  ProcessOptions o;
-  o.path = path;
-  o.argv = {path};
-  o.timeout_seconds = timeout;
-  o.stdout_buffer = &r.out;
-  o.stderr_buffer = &r.err;
-  Process p(*e, std::move(o));
-  const auto t0 = std::chrono::steady_clock::now();
-  r.status = p.run();
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return r;
-}
-
 // futex(kWord, FUTEX_WAIT, 0, timeout) on the zero word, then exit_group(its result).
 std::vector<u32> futex_wait_program(bool with_timeout) {
   return {
