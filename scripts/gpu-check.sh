@@ -19,10 +19,16 @@ out=${OUT:-/tmp}
 [ -d "$dir" ] || [ ! -f "$dir.tar.xz" ] || tar xJf "$dir.tar.xz"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
 status=()
+# Each result also goes to $OUT/summary.txt as it comes, so a call cut short keeps what ran.
+: >"$out/summary.txt"
+note() {
+  status+=("$1")
+  echo "$1" >>"$out/summary.txt"
+}
 run() {  # name, command...
   local name=$1
   shift
-  if "$@" >"$out/$name.log" 2>&1; then status+=("$name: ok"); else status+=("$name: FAILED ($?)"); fi
+  if "$@" >"$out/$name.log" 2>&1; then note "$name: ok"; else note "$name: FAILED ($?)"; fi
   tail -n 3 "$out/$name.log"
 }
 # Same stdout, stderr and exit status on both engines.
@@ -39,9 +45,9 @@ same() {  # name, program args...
   local g=$?
   grep -v '^kvrm: cuda: ' "$t/g.err" >"$t/g.err2" || true
   if [ "$c" = "$g" ] && cmp -s "$t/c.out" "$t/g.out" && cmp -s "$t/c.err" "$t/g.err2"; then
-    status+=("guest $name: same (status $c, $(wc -c <"$t/c.out") bytes) $(grep -o 'cuda: [0-9]* instructions.*syscalls' "$t/g.err")")
+    note "guest $name: same (status $c, $(wc -c <"$t/c.out") bytes) $(grep -o 'cuda: [0-9]* instructions.*syscalls' "$t/g.err")"
   else
-    status+=("guest $name: DIFFERENT (cpu $c, cuda $g)")
+    note "guest $name: DIFFERENT (cpu $c, cuda $g)"
     diff "$t/c.out" "$t/g.out" | head -5
     diff "$t/c.err" "$t/g.err2" | head -5
   fi
@@ -55,8 +61,9 @@ fi
 if [[ " $steps " == *" ctest "* ]] && [ -f "$dir/gpu-ctest.txt" ]; then
   passed=0 failed=()
   while IFS=$'\t' read -r -a cmd; do
-    KVRM_TEST_GONE=gone "${cmd[@]:1}" >"$out/ctest.log" 2>&1
+    KVRM_TEST_GONE=gone timeout 300 "${cmd[@]:1}" >"$out/ctest.log" 2>&1
     rc=$?
+    echo "${cmd[0]}: $rc" >>"$out/summary.txt"
     if [ $rc = 0 ]; then
       passed=$((passed + 1))
     elif [ $rc = 77 ]; then
@@ -66,7 +73,7 @@ if [[ " $steps " == *" ctest "* ]] && [ -f "$dir/gpu-ctest.txt" ]; then
       cat "$out/ctest.log"
     fi
   done <"$dir/gpu-ctest.txt"
-  status+=("guest tests on cuda vs qemu: $passed passed, ${#failed[@]} failed ${failed[*]}")
+  note "guest tests on cuda vs qemu: $passed passed, ${#failed[@]} failed ${failed[*]}"
 fi
 if [[ " $steps " == *" python "* ]]; then
   run python scripts/gpu-python.sh "$dir"
@@ -101,7 +108,7 @@ if [[ " $steps " == *" security "* ]]; then
   t0=$(date +%s%N)
   "$dir/kvrm" run --backend cuda "$dir/guest/hello_O2" >/dev/null 2>&1
   hello_ms=$((($(date +%s%N) - t0) / 1000000))
-  status+=("kvrm run --backend cuda hello: $hello_ms ms in all")
+  note "kvrm run --backend cuda hello: $hello_ms ms in all"
   run security_escape env KVRM_BACKEND=cuda tests/security/sandbox/escape.sh "$dir/kvrm" \
     "$dir/security/escape_probe"
   for p in sleep read; do
