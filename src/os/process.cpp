@@ -19,6 +19,7 @@
 #include "isa/mmu.hpp"
 #include "os/signals.hpp"
 #include "os/syscalls.hpp"
+#include "os/syscalls_internal.hpp"
 
 namespace kvrm::os {
 
@@ -392,14 +393,8 @@ bool Process::take_posted_signals() {
   return signal_interrupts(signals, signals.blocked);
 }
 
-namespace {
-
-i64 ns_of(const struct timespec& t) { return i64{t.tv_sec} * 1000000000 + t.tv_nsec; }
-struct timespec timespec_of(i64 ns) {
-  return {static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
-}
-
-}  // namespace
+using detail::ns_of;
+using detail::timespec_of;
 
 Process::Wait Process::wait(int host_fd, short events, clockid_t clock, struct timespec* until,
                             bool may_park) {
@@ -432,11 +427,11 @@ Process::Wait Process::wait(int host_fd, short events, clockid_t clock, struct t
     switch_ = true;
     return Wait::Park;
   }
-  constexpr i64 kStepNs = 50'000'000;  // the longest a wait goes without checking
   for (bool first = true;; first = false) {
     if (must_end()) return Wait::End;
     if (take_posted_signals()) return Wait::Interrupted;
-    i64 step = first && host_fd >= 0 ? 0 : kStepNs;  // a ready descriptor costs one poll
+    i64 step =
+        first && host_fd >= 0 ? 0 : detail::kWaitStepNs;  // a ready descriptor costs one poll
     const auto to_deadline = deadline_ - Clock::now();
     if (to_deadline < std::chrono::nanoseconds(step))
       step = std::max<i64>(

@@ -270,8 +270,8 @@ class Process {
   // Ends the waits that are over (a futex deadline passed, a parked wait's descriptor is
   // ready or its time reached, a signal acts for the thread).
   void wake_threads();
-  // Sleeps until some waiting thread's wait may be over (at most 50 ms); false when the
-  // process must end (the limits, a deadlock).
+  // Sleeps until some waiting thread's wait may be over (at most detail::kWaitStepNs); false
+  // when the process must end (the limits, a deadlock).
   bool sleep_for_threads();
   // A waiting thread runs again with `result` in X0 (a futex wait's end).
   void finish_wait(Thread& t, i64 result);

@@ -2,6 +2,8 @@
 // file's handlers in the table (os/syscalls.cpp).
 #pragma once
 
+#include <time.h>
+
 #include <cerrno>
 
 #include "os/syscalls.hpp"
@@ -12,6 +14,13 @@ namespace kvrm::os::detail {
 constexpr i64 err(int e) { return -static_cast<i64>(e); }
 inline i64 host_result(long r) { return r < 0 ? err(errno) : r; }
 constexpr u64 kIoMax = u64{16} << 20;  // the most bytes one read/write moves
+// The longest a blocking wait sleeps before it looks again at the limits and posted signals.
+constexpr i64 kWaitStepNs = 50'000'000;
+
+inline i64 ns_of(const struct timespec& t) { return i64{t.tv_sec} * 1000000000 + t.tv_nsec; }
+inline struct timespec timespec_of(i64 ns) {
+  return {static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+}
 
 // The host clock for a guest clock id: the fixed clocks as they are; a CPU-time clock of the
 // process or its thread (pid 0 or the guest's own) as the host's own; -EINVAL for any other

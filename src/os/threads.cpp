@@ -22,8 +22,8 @@ namespace kvrm::os {
 namespace {
 
 using detail::err;
-
-i64 ns_of(const struct timespec& t) { return i64{t.tv_sec} * 1000000000 + t.tv_nsec; }
+using detail::ns_of;
+using detail::timespec_of;
 
 }  // namespace
 
@@ -234,8 +234,7 @@ bool Process::sleep_for_threads() {
     end_by_limit();
     return false;
   }
-  constexpr i64 kStepNs = 50'000'000;  // the longest a wait goes without checking
-  i64 step = kStepNs;
+  i64 step = detail::kWaitStepNs;
   const i64 to_deadline =
       std::chrono::duration_cast<std::chrono::nanoseconds>(deadline_ - Clock::now()).count();
   step = std::clamp<i64>(to_deadline, 1, step);
@@ -257,8 +256,7 @@ bool Process::sleep_for_threads() {
     exit(1);
     return false;
   }
-  const struct timespec ts = {static_cast<time_t>(step / 1000000000),
-                              static_cast<long>(step % 1000000000)};
+  const struct timespec ts = timespec_of(step);
   ::ppoll(fds.data(), fds.size(), &ts, nullptr);  // EINTR: checked by the caller's next round
   return true;
 }
