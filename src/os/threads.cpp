@@ -320,6 +320,8 @@ constexpr u64 kThreadOptional = kCloneSysvsem | kCloneSettls | kCloneParentSetti
 
 // A new thread: a copy of the caller's registers (after the SVC) with X0 0 and its own stack
 // and TLS. Processes (fork, vfork, a clone without CLONE_THREAD) are out of kvrm's reach: ENOSYS.
+constexpr int kMaxThreads = 4096;  // live threads of one process
+
 i64 new_thread(Process& p, u64 flags, u64 stack, u64 ptid, u64 tls, u64 ctid) {
   if ((flags & kThreadFlags) != kThreadFlags) return err(ENOSYS);
   if (flags & ~(kThreadFlags | kThreadOptional | 0xff)) return err(ENOSYS);
@@ -328,6 +330,9 @@ i64 new_thread(Process& p, u64 flags, u64 stack, u64 ptid, u64 tls, u64 ctid) {
     p.message("kvrm: clone: guest threads are not supported by this engine (the batch engine)\n");
     return err(ENOSYS);
   }
+  // Each thread holds host memory: a guest that makes them without end gets EAGAIN, as at
+  // Linux's RLIMIT_NPROC.
+  if (p.live_threads() >= kMaxThreads) return err(EAGAIN);
   CoreState s = p.engine().state();
   s.x[0] = 0;
   if (stack) s.x[kSP] = stack;

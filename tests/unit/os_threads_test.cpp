@@ -137,5 +137,36 @@ TEST(OsThreads, ClonedThreadRunsWhileTheMainThreadSpins) {
   EXPECT_LT(r.seconds, 5.0);
 }
 
+// A guest that makes threads without end (each waits on a futex for ever) gets EAGAIN at a
+// bound instead of taking the host's memory: it exits with clone's result, -EAGAIN.
+TEST(OsThreads, ThreadsWithoutEndGetEagain) {
+  const Outcome r =
+      run_program(write_program("clone_many", {
+                                                  movz(0, 0x0f00),
+                                                  movk(0, 0x1, 1),  // 0-1: flags
+                                                  movz(1, 0),       // 2: the same stack
+                                                  movz(2, 0),
+                                                  movz(3, 0),
+                                                  movz(4, 0),
+                                                  movz(8, 220),
+                                                  kSvc,          // 3-7: clone
+                                                  cbz(0, 5),     // 8: the new thread goes to 13
+                                                  tbnz63(0, 2),  // 9: an error: to 11
+                                                  b(-10),        // 10: again
+                                                  movz(8, 94),
+                                                  kSvc,  // 11-12: exit_group(x0)
+                                                  movz(0, 0x41, 1),
+                                                  movk(0, 0x100),  // 13-14: x0 = kWord
+                                                  movz(1, 0),      // FUTEX_WAIT
+                                                  movz(2, 0),
+                                                  movz(3, 0),  // no timeout
+                                                  movz(8, 98),
+                                                  kSvc,   // 15-19: futex
+                                                  b(-7),  // 20: to 13
+                                              }));
+  EXPECT_EQ(r.status, (256 - EAGAIN) & 0xff) << r.err;
+  EXPECT_LT(r.seconds, 20.0);
+}
+
 }  // namespace
 }  // namespace kvrm::os
